@@ -1,0 +1,57 @@
+"""Error tree of nas-ops.
+
+Every error a user can cause is a :class:`NasOpsError`; each subclass also inherits the matching
+builtin so that callers who catch ``ValueError`` or ``KeyError`` keep working. The CLI turns any
+``NasOpsError`` into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class NasOpsError(Exception):
+    """Base class of every error raised on purpose by nas-ops."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep one clean line for all
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class ConfigError(NasOpsError, ValueError):
+    """A configuration file or option is malformed or holds a bad value."""
+
+
+class UnknownNameError(NasOpsError, KeyError):
+    """A name (operator, space, task, ...) is not registered; the message lists valid names."""
+
+
+class RegistryCollisionError(NasOpsError, ValueError):
+    """Two entries were registered under one name."""
+
+
+class GenomeError(NasOpsError, ValueError):
+    """A genome is malformed or breaks a structural rule; the message names the node and rule."""
+
+
+class TaskError(NasOpsError, ValueError):
+    """A task or dataset cannot be built (missing file, bad shapes, unknown option)."""
+
+
+class CapacityError(NasOpsError, ValueError):
+    """A capacity-allocation problem is ill-posed or too large."""
+
+
+class EvaluationError(NasOpsError, RuntimeError):
+    """An evaluation failed in a way the caller must hear about."""
+
+
+class RunLockedError(NasOpsError, RuntimeError):
+    """Another process already holds a run directory for writing."""
+
+
+class MissingDependencyError(NasOpsError, ImportError):
+    """An optional dependency (ray, mlxtend, ...) is not installed."""
+
+
+def unknown(kind: str, name: object, valid: "list[str] | tuple[str, ...]") -> UnknownNameError:
+    """Build the standard 'unknown X' error listing the valid choices."""
+    choices = ", ".join(sorted(valid)) or "(none registered)"
+    return UnknownNameError(f"unknown {kind} {name!r}; valid choices: {choices}")

@@ -1,0 +1,172 @@
+"""The immutable Genome: typed nodes, ordered connections, hyperparameters and lineage."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+
+from nas_ops.errors import GenomeError, unknown
+from nas_ops.genome.nodes import Hyper, InputNode, NetworkNode, Node, OutputNode
+
+Edge = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Genome:
+    """A heterogeneous multi-network model as a DAG.
+
+    ``edges`` is ordered: a node's input is the concatenation of its predecessors' outputs in the
+    order their edges appear here. Lineage (``uid``, ``parents``, ``operator``) does not take part
+    in equality of structure; compare :func:`nas_ops.genome.structural_hash` for that.
+    """
+
+    inputs: tuple[InputNode, ...]
+    networks: tuple[NetworkNode, ...]
+    outputs: tuple[OutputNode, ...]
+    edges: tuple[Edge, ...]
+    hyper: Hyper = Hyper()
+    space: str = "multinet"
+    uid: str = ""
+    parents: tuple[str, ...] = ()
+    operator: str | None = None
+
+    # ----------------------------------------------------------------- lookups
+    @cached_property
+    def _nodes(self) -> dict[str, Node]:
+        nodes: dict[str, Node] = {}
+        for node in (*self.inputs, *self.networks, *self.outputs):
+            if node.id in nodes:
+                raise GenomeError(f"node {node.id!r}: id used twice [rule: unique ids]")
+            nodes[node.id] = node
+        return nodes
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise unknown("node", node_id, list(self._nodes)) from None
+
+    def network(self, node_id: str) -> NetworkNode:
+        node = self.node(node_id)
+        if not isinstance(node, NetworkNode):
+            raise GenomeError(f"node {node_id!r} is not a network")
+        return node
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._nodes
+
+    @property
+    def node_ids(self) -> list[str]:
+        return list(self._nodes)
+
+    @property
+    def network_ids(self) -> list[str]:
+        return [n.id for n in self.networks]
+
+    @property
+    def output_ids(self) -> list[str]:
+        return [n.id for n in self.outputs]
+
+    @cached_property
+    def _preds(self) -> dict[str, list[str]]:
+        preds: dict[str, list[str]] = {nid: [] for nid in self._nodes}
+        for src, dst in self.edges:
+            preds.setdefault(dst, []).append(src)
+        return preds
+
+    @cached_property
+    def _succs(self) -> dict[str, list[str]]:
+        succs: dict[str, list[str]] = {nid: [] for nid in self._nodes}
+        for src, dst in self.edges:
+            succs.setdefault(src, []).append(dst)
+        return succs
+
+    def predecessors(self, node_id: str) -> list[str]:
+        """Predecessors in concatenation order."""
+        return list(self._preds.get(node_id, []))
+
+    def successors(self, node_id: str) -> list[str]:
+        return list(self._succs.get(node_id, []))
+
+    # ------------------------------------------------------------------ graph
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """A networkx view (a fresh DiGraph per genome; do not mutate it)."""
+        g = nx.DiGraph()
+        for node in self._nodes.values():
+            g.add_node(node.id, role=role_of(node), record=node)
+        for slot_dst, (src, dst) in enumerate(self.edges):
+            g.add_edge(src, dst, order=slot_dst)
+        return g
+
+    @cached_property
+    def topological_order(self) -> tuple[str, ...]:
+        """Node ids in a deterministic topological order (ties broken by declaration order)."""
+        rank = {nid: i for i, nid in enumerate(self._nodes)}
+        return tuple(nx.lexicographical_topological_sort(self.graph, key=rank.__getitem__))
+
+    def descendants(self, node_id: str) -> set[str]:
+        return set(nx.descendants(self.graph, node_id))
+
+    def ancestors(self, node_id: str) -> set[str]:
+        return set(nx.ancestors(self.graph, node_id))
+
+    def reachable_outputs(self, node_ids: Iterable[str]) -> list[str]:
+        """Outputs reachable from (or equal to) any of ``node_ids``, in declaration order."""
+        reach: set[str] = set()
+        for nid in node_ids:
+            if self.has_node(nid):
+                reach |= self.descendants(nid) | {nid}
+        return [o for o in self.output_ids if o in reach]
+
+    def output_subgraph(self, output_id: str) -> set[str]:
+        """Every node whose value can influence ``output_id`` (the output included)."""
+        return self.ancestors(output_id) | {output_id}
+
+    # ----------------------------------------------------------------- editing
+    def replace(self, **changes: object) -> Genome:
+        """A copy with fields replaced; lineage is cleared unless given."""
+        changes.setdefault("uid", "")
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def replace_network(self, net: NetworkNode) -> Genome:
+        nets = tuple(net if n.id == net.id else n for n in self.networks)
+        return self.replace(networks=nets)
+
+    def with_lineage(self, uid: str, parents: tuple[str, ...], operator: str | None) -> Genome:
+        return dataclasses.replace(self, uid=uid, parents=tuple(parents), operator=operator)
+
+    def fresh_network_id(self) -> str:
+        taken = set(self._nodes)
+        k = len(self.networks)
+        while f"n{k}" in taken:
+            k += 1
+        return f"n{k}"
+
+
+def role_of(node: Node) -> str:
+    if isinstance(node, InputNode):
+        return "input"
+    if isinstance(node, NetworkNode):
+        return "network"
+    return "output"
+
+
+def _to_json(self: Genome, indent: int | None = None) -> str:
+    from nas_ops.genome.serialize import to_json
+
+    return to_json(self, indent)
+
+
+def _from_json(text: str) -> Genome:
+    from nas_ops.genome.serialize import from_json
+
+    return from_json(text)
+
+
+Genome.to_json = _to_json  # type: ignore[attr-defined]
+Genome.from_json = staticmethod(_from_json)  # type: ignore[attr-defined]
