@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 
 import networkx as nx
 
@@ -34,8 +35,10 @@ def structural_hash(genome: Genome) -> str:
     for nid in genome.node_ids:
         for slot, src in enumerate(genome.predecessors(nid)):
             g.add_edge(src, nid, slot=str(slot))
-    wl = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", edge_attr="slot", iterations=4,
-                                         digest_size=16)
+    with warnings.catch_warnings():  # networkx notes its directed-hash change of v3.5 on each call
+        warnings.simplefilter("ignore", UserWarning)
+        wl = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", edge_attr="slot",
+                                             iterations=4, digest_size=16)
     h = genome.hyper
     extra = f"{wl}|{h.learning_rate!r}|{h.batch_size}|{h.optimizer}|{genome.space}"
     return hashlib.blake2b(extra.encode(), digest_size=16).hexdigest()

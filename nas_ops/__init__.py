@@ -1,0 +1,49 @@
+"""nas-ops: neural architecture search of heterogeneous multi-network models that studies its own
+variation operators.
+
+The public API is what this module exports; everything else is internal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nas_ops.errors import (
+    ConfigError,
+    EvaluationError,
+    GenomeError,
+    NasOpsError,
+    TaskError,
+    UnknownNameError,
+)
+from nas_ops.genome import Genome, complexity, structural_hash
+from nas_ops.genome import validate as _validate_genome
+from nas_ops.phenotype import build_model, inherit_weights
+from nas_ops.rng import generator as _generator
+from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space, rules_for
+from nas_ops.tasks import Task, list_tasks, load_task, register_task
+from nas_ops.training import Budget, TrainResult, evaluate, train
+
+__version__ = "0.1.0"
+
+
+def sample_genome(space: str | SearchSpace = "multinet", task: str | Task = "mnist1d",
+                  seed: int = 0, **task_options: Any) -> Genome:
+    """A random genome of ``space`` for ``task``, determined by ``seed``."""
+    sp = get_space(space) if isinstance(space, str) else space
+    tk = load_task(task, **task_options) if isinstance(task, str) else task
+    return sp.sample(tk, _generator(seed, "sample"))
+
+
+def validate(genome: Genome) -> Genome:
+    """Check ``genome`` against the rules of its space; return it or raise :class:`GenomeError`."""
+    return _validate_genome(genome, rules_for(genome.space))
+
+
+__all__ = [
+    "Budget", "ConfigError", "EvaluationError", "Genome", "GenomeError", "NasOpsError",
+    "SearchSpace", "Task", "TaskError", "TrainResult", "UnknownNameError", "build_model",
+    "complexity", "evaluate", "get_space", "inherit_weights", "list_spaces", "list_tasks",
+    "load_task", "register_space", "register_task", "sample_genome", "structural_hash", "train",
+    "validate",
+]

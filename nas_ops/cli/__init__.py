@@ -1,0 +1,67 @@
+"""The ``nas-ops`` command line.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``, which adds a parser
+and sets ``func`` to a callable ``(args) -> int``. Any :class:`NasOpsError` (or a missing file)
+becomes one line on stderr and exit code 2; nothing is half-written because commands write their
+results only once they are complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from nas_ops.errors import NasOpsError
+
+_COMMANDS = (
+    "nas_ops.cli.genome_cmd",
+    "nas_ops.cli.train_cmd",
+    "nas_ops.cli.operators_cmd",
+    "nas_ops.cli.search_cmd",
+    "nas_ops.cli.study_cmd",
+    "nas_ops.cli.report_cmd",
+    "nas_ops.cli.capacity_cmd",
+    "nas_ops.cli.demo_cmd",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"nas-ops: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nas-ops", description="Neural architecture search of heterogeneous "
+                     "multi-network models, with operator-effect analysis.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in _COMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # command not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NasOpsError as exc:
+        print(f"nas-ops: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"nas-ops: error: no such file: {exc.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nas-ops: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

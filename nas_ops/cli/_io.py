@@ -1,0 +1,34 @@
+"""Small helpers shared by CLI commands: reading genomes, writing files atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from nas_ops.errors import ConfigError
+from nas_ops.genome import Genome, from_json, validate
+from nas_ops.spaces import rules_for
+
+
+def read_genome(path: str) -> Genome:
+    """A validated genome from a JSON file, or from stdin when ``path`` is ``-``."""
+    if path == "-":
+        text = sys.stdin.read()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"genome file {path!r} does not exist")
+        text = p.read_text()
+    genome = from_json(text)
+    return validate(genome, rules_for(genome.space))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)

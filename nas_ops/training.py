@@ -1,0 +1,199 @@
+"""Train and evaluate one phenotype on a task under a budget.
+
+Training can be restricted to a set of networks (the rest frozen: no gradient, eval mode, so their
+weights and batch-norm statistics stay bit-identical) and can start from inherited weights.
+All randomness (shuffling, dropout, decoder noise) comes from ``seed``; the global torch RNG is
+forked and restored around the run, so nothing outside sees a change.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from nas_ops.errors import EvaluationError
+from nas_ops.genome.genome import Genome
+from nas_ops.genome.shapes import complexity
+from nas_ops.phenotype.model import Phenotype, build_model
+from nas_ops.rng import torch_seed
+from nas_ops.tasks.base import Split, Task
+from nas_ops.tasks.losses import output_loss, output_metrics
+
+KL_BETA = 0.1  # weight of the decoders' (mean, per latent unit) KL term in the total loss
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much training a model gets: whole epochs, optionally capped in steps or seconds."""
+
+    epochs: int = 3
+    max_steps: int | None = None
+    time_limit_s: float | None = None
+
+
+@dataclass
+class TrainResult:
+    """Per-output metrics on validation and test data, plus cost and complexity."""
+
+    val: dict[str, dict[str, float]]
+    test: dict[str, dict[str, float]]
+    parameters: int
+    flops: int
+    wall_time_s: float
+    steps: int
+    device: str
+    final_loss: float
+    trained_networks: list[str] = field(default_factory=list)
+    model: Phenotype | None = field(default=None, repr=False, compare=False)
+
+    def primary(self, task: Task, split: str = "val") -> dict[str, float]:
+        metrics = self.val if split == "val" else self.test
+        return {o.name: metrics[o.name][o.primary_metric] for o in task.outputs}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"val": self.val, "test": self.test, "parameters": self.parameters,
+                "flops": self.flops, "wall_time_s": self.wall_time_s, "steps": self.steps,
+                "device": self.device, "final_loss": self.final_loss,
+                "trained_networks": self.trained_networks}
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _optimizer(name: str, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    return torch.optim.Adam(params, lr=lr)
+
+
+def _inputs(task: Task, split: Split) -> dict[str, Tensor]:
+    return {i.name: split[i.name] for i in task.inputs}
+
+
+def total_loss(model: Phenotype, task: Task, batch: Split) -> Tensor:
+    fwd = model(_inputs(task, batch))
+    weights = {o.id: o.loss_weight for o in model.genome.outputs}
+    loss = fwd.kl * KL_BETA
+    for spec in task.outputs:
+        loss = loss + weights.get(spec.name, 1.0) * output_loss(spec, fwd.outputs[spec.name],
+                                                                batch[spec.name])
+    return loss
+
+
+def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | None = None,
+          epochs: int | None = None, seed: int = 0, device: str | torch.device | None = None,
+          trainable: set[str] | None = None, init_state: dict[str, Tensor] | None = None,
+          sample_score: bool = False, keep_model: bool = False) -> TrainResult:
+    """Train a genome (built with ``seed``) or an existing phenotype; evaluate on val and test.
+
+    ``trainable``: network ids to train (``None`` = all). ``init_state``: a state dict to start
+    from (for inherited weights use :func:`nas_ops.phenotype.inherit_weights` first and pass the
+    model). Raises :class:`EvaluationError` on a non-finite loss.
+    """
+    budget = budget or Budget(epochs=epochs if epochs is not None else 3)
+    dev = pick_device(device)
+    model = (genome_or_model if isinstance(genome_or_model, Phenotype)
+             else build_model(genome_or_model, seed=seed))
+    model = model.to(dev)
+    if init_state is not None:
+        model.load_state_dict(init_state)
+    genome = model.genome
+    start = time.perf_counter()
+    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        torch.manual_seed(torch_seed(seed, "train"))
+        steps, last = _fit(model, task, budget, seed, dev, trainable, start)
+    cx = complexity(genome)
+    result = TrainResult(
+        val=evaluate(model, task, task.val, device=dev),
+        test=evaluate(model, task, task.test, device=dev, sample_score=sample_score, seed=seed),
+        parameters=cx.parameters, flops=cx.flops, wall_time_s=time.perf_counter() - start,
+        steps=steps, device=str(dev), final_loss=last,
+        trained_networks=sorted(trainable if trainable is not None else model.networks.keys()),
+    )
+    if keep_model:
+        result.model = model
+    return result
+
+
+def _fit(model: Phenotype, task: Task, budget: Budget, seed: int, dev: torch.device,
+         trainable: set[str] | None, start: float) -> tuple[int, float]:
+    model.freeze_except(trainable)
+    params = [p for p in model.parameters() if p.requires_grad]
+    hyper = model.genome.hyper
+    data = task.train.to(dev)
+    steps, last = 0, math.nan
+    if not params:
+        return steps, last
+    opt = _optimizer(hyper.optimizer, params, hyper.learning_rate)
+    shuffle = torch.Generator().manual_seed(torch_seed(seed, "shuffle"))
+    for _ in range(budget.epochs):
+        _train_mode(model, trainable)
+        order = torch.randperm(len(data), generator=shuffle).to(dev)
+        for lo in range(0, len(data), hyper.batch_size):
+            loss = total_loss(model, task, data.subset(order[lo: lo + hyper.batch_size]))
+            if not torch.isfinite(loss):
+                raise EvaluationError(f"non-finite loss ({float(loss)}) at step {steps}")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(params, 10.0)
+            opt.step()
+            steps, last = steps + 1, float(loss.detach())
+            if budget.max_steps is not None and steps >= budget.max_steps:
+                return steps, last
+            if budget.time_limit_s is not None and time.perf_counter() - start > budget.time_limit_s:
+                raise EvaluationError(f"time limit of {budget.time_limit_s:g} s reached at step "
+                                      f"{steps}")
+    return steps, last
+
+
+def _train_mode(model: Phenotype, trainable: set[str] | None) -> None:
+    model.train()
+    for nid, module in model.networks.items():
+        if trainable is not None and nid not in trainable:
+            module.eval()  # frozen: batch-norm statistics and dropout stay fixed
+
+
+@torch.no_grad()
+def predict(model: Phenotype, task: Task, split: Split, device: torch.device | None = None,
+            sample: bool = False, batch_size: int = 1024) -> dict[str, Tensor]:
+    """Every output's predictions on ``split`` (eval mode), concatenated on CPU."""
+    dev = device or next(model.parameters()).device
+    model.eval()
+    chunks: dict[str, list[Tensor]] = {o.id: [] for o in model.genome.outputs}
+    for lo in range(0, len(split), batch_size):
+        part = split.subset(slice(lo, lo + batch_size)).to(dev)
+        fwd = model(_inputs(task, part), sample=sample)
+        for name, value in fwd.outputs.items():
+            chunks[name].append(value.detach().cpu())
+    return {name: torch.cat(parts) for name, parts in chunks.items()}
+
+
+def evaluate(model: Phenotype, task: Task, split: Split, *, device: torch.device | None = None,
+             sample_score: bool = False, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Per-output metrics on ``split``. Generation outputs also get, when asked and when the task
+    has a classification output, ``sample_score`` (Inception-Score-like score of samples drawn
+    with decoder latents from N(0, 1)) and ``reference_accuracy`` of the reconstructions."""
+    preds = predict(model, task, split, device)
+    metrics = {spec.name: output_metrics(spec, preds[spec.name], split[spec.name])
+               for spec in task.outputs}
+    labels = next((split[o.name] for o in task.outputs if o.kind == "classification"), None)
+    if sample_score and labels is not None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(torch_seed(seed, "sample"))
+            samples = predict(model, task, split, device, sample=True)
+        for spec in task.outputs:
+            if spec.kind == "generation":
+                metrics[spec.name]["sample_score"] = task.sample_score(samples[spec.name])
+                metrics[spec.name]["reference_accuracy"] = task.reference_accuracy(
+                    preds[spec.name], labels)
+    return metrics
