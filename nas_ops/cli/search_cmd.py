@@ -1,0 +1,38 @@
+"""``nas-ops search CONFIG --out RUN_DIR`` and ``nas-ops resume RUN_DIR``."""
+
+from __future__ import annotations
+
+import argparse
+
+from nas_ops.config import load_config, with_overrides
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="run an evolutionary search from a TOML config")
+    p.add_argument("config", help="TOML config (see studies/quickstart.toml)")
+    p.add_argument("--out", required=True, help="run directory (ledger, weights)")
+    p.add_argument("--max-evals", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=_search)
+    r = sub.add_parser("resume", help="finish a stopped search (nothing done is redone)")
+    r.add_argument("run_dir")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=_resume)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from nas_ops.engine import run_search
+
+    config = with_overrides(load_config(args.config), seed=args.seed, max_evals=args.max_evals)
+    summary = run_search(config, args.out, progress=not args.quiet)
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from nas_ops.engine import resume_search
+
+    summary = resume_search(args.run_dir, progress=not args.quiet)
+    print("\n".join(summary.lines()))
+    return 0

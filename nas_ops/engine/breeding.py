@@ -1,0 +1,69 @@
+"""Making one child: pick parent(s), let the policy pick an operator, apply it, record it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nas_ops.engine.individuals import Candidate
+from nas_ops.engine.policies import Policy
+from nas_ops.rng import generator, torch_seed
+from nas_ops.spaces import SearchSpace
+
+
+@dataclass
+class Breeder:
+    """Applies operators for the engine. ``record(generation, slot, attempt, event, child)`` is
+    called for every attempt, successful or not, so the ledger sees what operators really did."""
+
+    seed: int
+    space: SearchSpace
+    policy: Policy
+    mutation_ops: list[str]
+    crossover_ops: list[str]
+    crossover_rate: float
+    max_attempts: int
+    safe: tuple[str, ...]
+    record: Callable[[int, int, int, dict[str, Any], str | None], None]
+
+    def breed(self, generation: int, slot: int, uid: str, pick_parent: Callable[
+            [np.random.Generator], Candidate]) -> Candidate | None:
+        from nas_ops.variation import apply_operator, trainable_networks
+
+        for attempt in range(self.max_attempts):
+            rng = generator(self.seed, "breed", generation, slot, attempt)
+            parents = [pick_parent(rng)]
+            if self.crossover_ops and rng.random() < self.crossover_rate:
+                op = self.crossover_ops[int(rng.integers(len(self.crossover_ops)))]
+                parents.append(pick_parent(rng))
+            else:
+                op = self.policy.choose(parents[0].genome, self.mutation_ops, rng)
+            result = apply_operator(op, [p.genome for p in parents],
+                                    int(rng.integers(2 ** 62)), space=self.space, safe=self.safe,
+                                    uids=[uid])
+            event = result.event.to_dict()
+            if not result.ok or not result.children:
+                self.record(generation, slot, attempt, event, None)
+                continue
+            self.record(generation, slot, attempt, event, uid)
+            child = result.children[0]
+            inherit = result.event.inheritance[0] if result.event.inheritance else None
+            return Candidate(
+                uid=uid, generation=generation, slot=slot, genome=child,
+                seed=torch_seed(self.seed, "eval", uid),
+                parents=tuple(p.uid for p in parents), operator=op, inherit_map=inherit,
+                parent_genomes=tuple(p.genome for p in parents),
+                trainable=sorted(trainable_networks(result, 0)))
+        return None
+
+
+def operator_lists(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split operator names into mutation (arity 1) and crossover (arity 2) lists."""
+    from nas_ops.variation import get_operator
+
+    mutation = [n for n in names if get_operator(n).arity == 1]
+    crossover = [n for n in names if get_operator(n).arity == 2]
+    return mutation, crossover

@@ -1,0 +1,56 @@
+"""The engine's view of one individual and the request that evaluates it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nas_ops.config import RunConfig
+from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.genome import Genome, structural_hash, to_dict
+
+
+@dataclass
+class Candidate:
+    """A genome waiting for (or holding) its evaluation."""
+
+    uid: str
+    generation: int
+    slot: int
+    genome: Genome
+    seed: int
+    parents: tuple[str, ...] = ()
+    operator: str | None = None
+    inherit_map: dict[str, Any] | None = None  # the child's JSON inheritance map
+    parent_genomes: tuple[Genome, ...] = ()
+    trainable: list[str] | None = None
+    record: EvalRecord | None = None
+    objectives: list[float] = field(default_factory=list)
+    hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.hash:
+            self.hash = structural_hash(self.genome)
+
+
+def weights_path(run_dir: Path, uid: str) -> Path:
+    return run_dir / "weights" / f"{uid}.pt"
+
+
+def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalRequest:
+    inherit = None
+    ev = config.evaluation
+    if ev.inherit_weights and cand.inherit_map is not None and cand.parents:
+        paths = [weights_path(run_dir, p) for p in cand.parents]
+        if all(p.is_file() for p in paths):
+            inherit = {"parents": [str(p) for p in paths], "map": cand.inherit_map,
+                       "parent_genomes": [to_dict(g) for g in cand.parent_genomes]}
+    trainable = cand.trainable if inherit is not None and ev.retrain == "affected" else None
+    b = config.budget
+    return EvalRequest(
+        uid=cand.uid, genome=to_dict(cand.genome), seed=cand.seed, task=config.task.name,
+        task_options=dict(config.task.options), epochs=b.epochs, max_steps=b.max_steps,
+        time_limit_s=b.time_limit_s, device=ev.device, inherit=inherit, trainable=trainable,
+        weights_out=str(weights_path(run_dir, cand.uid)), sample_score=ev.sample_score,
+        torch_threads=ev.torch_threads)

@@ -1,0 +1,43 @@
+"""Evaluation backends behind one protocol: ``submit(request)`` then ``as_completed()``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from nas_ops.config import EvaluationConfig
+from nas_ops.errors import ConfigError
+from nas_ops.evaluation.local import PoolEvaluator, SequentialEvaluator
+from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.evaluation.worker import run_request
+from nas_ops.training import pick_device
+
+
+class Evaluator(Protocol):
+    name: str
+    workers: int
+
+    def submit(self, request: EvalRequest) -> None: ...
+
+    def pending(self) -> int: ...
+
+    def as_completed(self): ...  # type: ignore[no-untyped-def]  # Iterator[EvalRecord]
+
+    def close(self) -> None: ...
+
+
+def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
+    """The evaluator a config asks for; ``auto`` picks the pool on CPU with several workers."""
+    backend = cfg.backend
+    if backend == "auto":
+        on_gpu = pick_device(cfg.device).type == "cuda"
+        backend = "local" if on_gpu or cfg.workers == 1 else "pool"
+    if backend == "local":
+        return SequentialEvaluator()
+    if backend == "pool":
+        return PoolEvaluator(cfg.workers, cfg.torch_threads)
+    raise ConfigError(f"evaluation.backend = {backend!r} is not available in this build; "
+                      "choose one of: auto, local, pool")
+
+
+__all__ = ["EvalRecord", "EvalRequest", "Evaluator", "PoolEvaluator", "SequentialEvaluator",
+           "make_evaluator", "run_request"]

@@ -1,0 +1,64 @@
+"""The records that cross a process boundary during evaluation (plain JSON-able data)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("ok", "failed", "duplicate")
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    """Everything a worker needs to train and evaluate one genome.
+
+    ``inherit`` is ``None`` (train from scratch) or ``{"parents": [weights paths], "map": [...]}``
+    where ``map`` is the child's JSON inheritance map from the variation event. ``weights_out``
+    is where the worker saves the trained state dict (so children can inherit it later).
+    """
+
+    uid: str
+    genome: dict[str, Any]
+    seed: int
+    task: str
+    task_options: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 2
+    max_steps: int = 0
+    time_limit_s: float = 0.0
+    device: str = "auto"
+    inherit: dict[str, Any] | None = None
+    trainable: list[str] | None = None
+    weights_out: str | None = None
+    sample_score: bool = False
+    torch_threads: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvalRecord:
+    """The outcome of one evaluation: per-output metrics, complexity, cost, status and error."""
+
+    uid: str
+    status: str
+    val: dict[str, dict[str, float]] = field(default_factory=dict)
+    test: dict[str, dict[str, float]] = field(default_factory=dict)
+    complexity: dict[str, int] = field(default_factory=dict)
+    wall_time_s: float = 0.0
+    device: str = ""
+    error: str = ""
+    steps: int = 0
+    trained_networks: list[str] = field(default_factory=list)
+    duplicate_of: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "duplicate")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalRecord:
+        return cls(**data)

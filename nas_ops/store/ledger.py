@@ -1,0 +1,150 @@
+"""The run ledger: one SQLite file (WAL) written by the coordinator only.
+
+Every insert is idempotent (keyed by uid / natural keys), so a resumed run that replays its
+history writes nothing twice. A lock file held with ``flock`` keeps a second writer out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from nas_ops.errors import RunLockedError
+from nas_ops.evaluation.records import EvalRecord
+
+LEDGER_NAME = "ledger.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS individuals (
+    uid TEXT PRIMARY KEY, generation INTEGER NOT NULL, slot INTEGER NOT NULL,
+    genome TEXT NOT NULL, hash TEXT NOT NULL, parents TEXT NOT NULL, operator TEXT,
+    seed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS variations (
+    generation INTEGER NOT NULL, slot INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    operator TEXT NOT NULL, status TEXT NOT NULL, child TEXT, event TEXT NOT NULL,
+    PRIMARY KEY (generation, slot, attempt));
+CREATE TABLE IF NOT EXISTS evaluations (
+    uid TEXT PRIMARY KEY, status TEXT NOT NULL, val TEXT NOT NULL, test TEXT NOT NULL,
+    complexity TEXT NOT NULL, objectives TEXT NOT NULL, wall_time_s REAL NOT NULL,
+    device TEXT NOT NULL, error TEXT NOT NULL, steps INTEGER NOT NULL,
+    trained_networks TEXT NOT NULL, duplicate_of TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS population (
+    generation INTEGER NOT NULL, position INTEGER NOT NULL, uid TEXT NOT NULL,
+    PRIMARY KEY (generation, position));
+CREATE TABLE IF NOT EXISTS checkpoints (
+    generation INTEGER PRIMARY KEY, evals_done INTEGER NOT NULL, rng TEXT NOT NULL,
+    policy_state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS diagnoses (
+    uid TEXT NOT NULL, network TEXT NOT NULL, output TEXT NOT NULL, metric TEXT NOT NULL,
+    value REAL NOT NULL, PRIMARY KEY (uid, network, output, metric));
+"""
+
+
+class Ledger:
+    """Writer (``mode="w"``) or reader (``mode="r"``) of ``RUN_DIR/ledger.sqlite``."""
+
+    def __init__(self, run_dir: str | Path, mode: str = "r") -> None:
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / LEDGER_NAME
+        self._lock_fd: int | None = None
+        if mode == "w":
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self._lock()
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+        else:
+            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.db.row_factory = sqlite3.Row
+
+    def _lock(self) -> None:
+        fd = os.open(self.run_dir / "ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunLockedError(f"run directory {str(self.run_dir)!r} is open for writing by "
+                                 "another process; wait for it to finish or stop it") from None
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        self.db.close()
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writes
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", (key, json.dumps(value)))
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def add_individual(self, uid: str, generation: int, slot: int, genome_json: str, hash_: str,
+                       parents: list[str], operator: str | None, seed: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO individuals VALUES (?,?,?,?,?,?,?,?)",
+                        (uid, generation, slot, genome_json, hash_, json.dumps(parents), operator,
+                         seed))
+
+    def add_variation(self, generation: int, slot: int, attempt: int, event: dict[str, Any],
+                      child: str | None) -> None:
+        self.db.execute("INSERT OR IGNORE INTO variations VALUES (?,?,?,?,?,?,?)",
+                        (generation, slot, attempt, event["operator"], event["status"], child,
+                         json.dumps(event, sort_keys=True)))
+
+    def add_evaluation(self, record: EvalRecord, objectives: list[float]) -> None:
+        seq = self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        self.db.execute(
+            "INSERT OR IGNORE INTO evaluations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record.uid, record.status, json.dumps(record.val, sort_keys=True),
+             json.dumps(record.test, sort_keys=True), json.dumps(record.complexity, sort_keys=True),
+             json.dumps(objectives), record.wall_time_s, record.device, record.error,
+             record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq))
+
+    def set_population(self, generation: int, uids: list[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO population VALUES (?,?,?)",
+                            [(generation, i, u) for i, u in enumerate(uids)])
+
+    def add_checkpoint(self, generation: int, evals_done: int, rng: dict[str, Any],
+                       policy_state: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?)",
+                        (generation, evals_done, json.dumps(rng), json.dumps(policy_state)))
+
+    def add_diagnoses(self, uid: str, rows: list[tuple[str, str, str, float]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
+                            [(uid, *row) for row in rows])
+
+    # ------------------------------------------------------------------- reads
+    def evaluation(self, uid: str) -> EvalRecord | None:
+        row = self.db.execute("SELECT * FROM evaluations WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else row_to_record(row)
+
+    def individual_genome(self, uid: str) -> str | None:
+        row = self.db.execute("SELECT genome FROM individuals WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def count_evaluations(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+
+
+def row_to_record(row: sqlite3.Row) -> EvalRecord:
+    return EvalRecord(uid=row["uid"], status=row["status"], val=json.loads(row["val"]),
+                      test=json.loads(row["test"]), complexity=json.loads(row["complexity"]),
+                      wall_time_s=row["wall_time_s"], device=row["device"], error=row["error"],
+                      steps=row["steps"], trained_networks=json.loads(row["trained_networks"]),
+                      duplicate_of=row["duplicate_of"])
