@@ -43,13 +43,13 @@ class Breeder:
                 op = self.policy.choose(parents[0].genome, self.mutation_ops, rng)
             result = apply_operator(op, [p.genome for p in parents],
                                     int(rng.integers(2 ** 62)), space=self.space, safe=self.safe,
-                                    uids=[uid])
+                                    uids=[uid, f"{uid}-b"][: len(parents)])
             event = result.event.to_dict()
             if not result.ok or not result.children:
                 self.record(generation, slot, attempt, event, None)
                 continue
             self.record(generation, slot, attempt, event, uid)
-            child = result.children[0]
+            child = result.children[0]  # a crossover's second child is recorded, not kept
             inherit = result.event.inheritance[0] if result.event.inheritance else None
             return Candidate(
                 uid=uid, generation=generation, slot=slot, genome=child,

@@ -94,3 +94,26 @@ def load_run(run_dir: str | Path) -> Run:
     finally:
         ledger.close()
     return Run(path, meta, individuals, variations, pops, checkpoints, diagnoses)  # type: ignore[arg-type]
+
+
+def run_contents(run_dir: str | Path) -> dict[str, Any]:
+    """A run's recorded contents without timings, order of completion or device: two runs of the
+    same config and seed on CPU have equal contents whatever the number of workers."""
+    run = load_run(run_dir)
+    individuals = {i.uid: {"genome": i.genome.to_json(), "hash": i.hash,  # type: ignore[attr-defined]
+                           "parents": list(i.parents), "operator": i.operator, "seed": i.seed,
+                           "objectives": list(i.objectives),
+                           "evaluation": None if i.evaluation is None else {
+                               "status": i.evaluation.status, "val": i.evaluation.val,
+                               "test": i.evaluation.test, "complexity": i.evaluation.complexity,
+                               "steps": i.evaluation.steps, "error": i.evaluation.error,
+                               "trained": i.evaluation.trained_networks,
+                               "duplicate_of": i.evaluation.duplicate_of}}
+                   for i in run.individuals}
+    variations = [(v.generation, v.slot, v.attempt, v.operator, v.status, v.child,
+                   json.dumps(v.event, sort_keys=True)) for v in run.variations]
+    checkpoints = [(c["generation"], c["evals_done"], c["rng"], c["policy_state"])
+                   for c in run.checkpoints]
+    return {"config": run.meta.get("config"), "individuals": individuals,
+            "variations": variations, "populations": run.populations, "checkpoints": checkpoints,
+            "status": run.meta.get("status")}

