@@ -22,6 +22,7 @@ from nas_ops.phenotype import build_model, inherit_weights
 from nas_ops.rng import generator as _generator
 from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space, rules_for
 from nas_ops.tasks import Task, list_tasks, load_task, register_task
+from nas_ops.store import load_run
 from nas_ops.training import Budget, TrainResult, evaluate, train
 
 __version__ = "0.1.0"
@@ -35,6 +36,16 @@ def sample_genome(space: str | SearchSpace = "multinet", task: str | Task = "mni
     return sp.sample(tk, _generator(seed, "sample"))
 
 
+def run_search(config: str | Any, out: str, *, seed: int | None = None,
+               max_evals: int | None = None, progress: bool = True) -> Any:
+    """Run a search from a TOML path (or a :class:`nas_ops.config.RunConfig`) into ``out``."""
+    from nas_ops.config import RunConfig, load_config, with_overrides
+    from nas_ops.engine import run_search as _run
+
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    return _run(with_overrides(cfg, seed=seed, max_evals=max_evals), out, progress=progress)
+
+
 def validate(genome: Genome) -> Genome:
     """Check ``genome`` against the rules of its space; return it or raise :class:`GenomeError`."""
     return _validate_genome(genome, rules_for(genome.space))
@@ -44,6 +55,6 @@ __all__ = [
     "Budget", "ConfigError", "EvaluationError", "Genome", "GenomeError", "NasOpsError",
     "SearchSpace", "Task", "TaskError", "TrainResult", "UnknownNameError", "build_model",
     "complexity", "evaluate", "get_space", "inherit_weights", "list_spaces", "list_tasks",
-    "load_task", "register_space", "register_task", "sample_genome", "structural_hash", "train",
+    "load_run", "load_task", "register_space", "run_search", "register_task", "sample_genome", "structural_hash", "train",
     "validate",
 ]
