@@ -68,6 +68,7 @@ class EvaluationConfig:
     reuse_duplicates: bool = True
     torch_threads: int = 1
     sample_score: bool = False
+    diagnose: bool = False  # store network x output diagnosis of every evaluated model
     address: str = "local"  # ray
     cpus_per_task: float = 1.0  # ray
     gpus_per_task: float = 0.0  # ray
@@ -83,6 +84,18 @@ class BudgetConfig:
 
 
 @dataclass(frozen=True)
+class StudyConfig:
+    """Operator-effect study: ``base_models`` sampled and trained, then ``variations``
+    independent single variations of each (``per_operator``: that many of every operator;
+    ``drawn``: that many in all, operators drawn uniformly as in a search)."""
+
+    base_models: int = 4
+    variations: int = 2
+    mode: str = "per_operator"
+    operators: list[str] = field(default_factory=list)  # empty = every arity-1 operator
+
+
+@dataclass(frozen=True)
 class RunConfig:
     task: TaskConfig = TaskConfig()
     space: SpaceConfig = SpaceConfig()
@@ -90,6 +103,7 @@ class RunConfig:
     policy: PolicyConfig = PolicyConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     budget: BudgetConfig = BudgetConfig()
+    study: StudyConfig = StudyConfig()
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,10 +121,12 @@ _CHOICES = {
     ("policy", "name"): POLICIES,
     ("evaluation", "backend"): BACKENDS,
     ("evaluation", "retrain"): RETRAIN,
+    ("study", "mode"): ("per_operator", "drawn"),
 }
 _POSITIVE = {("search", "population"), ("search", "offspring"), ("search", "generations"),
              ("budget", "epochs"), ("evaluation", "workers"), ("evaluation", "torch_threads"),
-             ("search", "tournament"), ("search", "max_attempts"), ("search", "async_lag")}
+             ("search", "tournament"), ("search", "max_attempts"), ("search", "async_lag"),
+             ("study", "base_models"), ("study", "variations")}
 
 
 def _coerce(where: str, value: Any, tp: Any) -> Any:
@@ -174,7 +190,8 @@ def _section(name: str, cls: type, raw: Any) -> Any:
 
 
 _SECTIONS = {"task": TaskConfig, "space": SpaceConfig, "search": SearchConfig,
-             "policy": PolicyConfig, "evaluation": EvaluationConfig, "budget": BudgetConfig}
+             "policy": PolicyConfig, "evaluation": EvaluationConfig, "budget": BudgetConfig,
+             "study": StudyConfig}
 
 
 def config_from_dict(data: dict[str, Any]) -> RunConfig:

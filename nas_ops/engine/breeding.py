@@ -30,13 +30,16 @@ class Breeder:
     record: Callable[[int, int, int, dict[str, Any], str | None], None]
 
     def breed(self, generation: int, slot: int, uid: str, pick_parent: Callable[
-            [np.random.Generator], Candidate]) -> Candidate | None:
+            [np.random.Generator], Candidate], operator: str | None = None) -> Candidate | None:
+        """One child of ``uid``; ``operator`` forces the operator (a study's protocol)."""
         from nas_ops.variation import apply_operator, trainable_networks
 
         for attempt in range(self.max_attempts):
             rng = generator(self.seed, "breed", generation, slot, attempt)
             parents = [pick_parent(rng)]
-            if self.crossover_ops and rng.random() < self.crossover_rate:
+            if operator is not None:
+                op = operator
+            elif self.crossover_ops and rng.random() < self.crossover_rate:
                 op = self.crossover_ops[int(rng.integers(len(self.crossover_ops)))]
                 parents.append(pick_parent(rng))
             else:

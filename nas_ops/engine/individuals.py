@@ -28,6 +28,7 @@ class Candidate:
     record: EvalRecord | None = None
     objectives: list[float] = field(default_factory=list)
     hash: str = ""
+    diagnose: bool = False
 
     def __post_init__(self) -> None:
         if not self.hash:
@@ -53,4 +54,4 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalReque
         task_options=dict(config.task.options), epochs=b.epochs, max_steps=b.max_steps,
         time_limit_s=b.time_limit_s, device=ev.device, inherit=inherit, trainable=trainable,
         weights_out=str(weights_path(run_dir, cand.uid)), sample_score=ev.sample_score,
-        torch_threads=ev.torch_threads)
+        torch_threads=ev.torch_threads, diagnose=ev.diagnose or cand.diagnose)

@@ -340,6 +340,10 @@ def resume_search(run_dir: str | Path, progress: bool = True) -> SearchSummary:
     if "config" not in run.meta:
         raise ConfigError(f"{str(run_dir)!r} has no recorded config; start it with `search`")
     config = config_from_dict(_config_dict_to_toml_shape(run.meta["config"]))
+    if run.meta.get("kind") == "study":
+        from nas_ops.engine.study import Study
+
+        return Study(config, run_dir, progress=progress).run()
     return Search(config, run_dir, progress=progress).run()
 
 

@@ -31,6 +31,7 @@ class EvalRequest:
     weights_out: str | None = None
     sample_score: bool = False
     torch_threads: int = 1
+    diagnose: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +52,7 @@ class EvalRecord:
     steps: int = 0
     trained_networks: list[str] = field(default_factory=list)
     duplicate_of: str = ""
+    diagnosis: list[tuple[str, str, str, float]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -21,6 +21,7 @@ import torch
 from nas_ops.errors import EvaluationError, NasOpsError
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import Genome, complexity, from_dict
+from nas_ops.metrics.diagnosis import diagnose
 from nas_ops.phenotype import Phenotype, build_model
 from nas_ops.tasks import Task, load_task
 from nas_ops.training import Budget, pick_device, train
@@ -71,12 +72,14 @@ def run_request(req: EvalRequest) -> EvalRecord:
         trainable = set(req.trainable) if req.trainable is not None else None
         result = train(model, task, budget=budget, seed=req.seed, device=device,
                        trainable=trainable, sample_score=req.sample_score, keep_model=True)
-        if req.weights_out and result.model is not None:
+        assert result.model is not None
+        if req.weights_out:
             _save(result.model.state_dict(), req.weights_out)
+        rows = diagnose(result.model, task, seed=req.seed) if req.diagnose else []
         return EvalRecord(uid=req.uid, status="ok", val=result.val, test=result.test,
                           complexity=complexity(genome).as_dict(), wall_time_s=result.wall_time_s,
                           device=device, steps=result.steps,
-                          trained_networks=result.trained_networks)
+                          trained_networks=result.trained_networks, diagnosis=rows)
     except torch.cuda.OutOfMemoryError:
         return _failed(req, start, device, "CUDA out of memory")
     except (EvaluationError, NasOpsError, ValueError, RuntimeError) as exc:

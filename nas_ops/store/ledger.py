@@ -108,6 +108,18 @@ class Ledger:
                          json.dumps(event, sort_keys=True)))
 
     def add_evaluation(self, record: EvalRecord, objectives: list[float]) -> None:
+        """The evaluation and its diagnosis rows, in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._insert_evaluation(record, objectives)
+            self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
+                                [(record.uid, *row) for row in record.diagnosis])
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _insert_evaluation(self, record: EvalRecord, objectives: list[float]) -> None:
         seq = self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
         self.db.execute(
             "INSERT OR IGNORE INTO evaluations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",

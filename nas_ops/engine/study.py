@@ -1,0 +1,71 @@
+"""Study mode: the operator-characterization protocol of the original study.
+
+``base_models`` genomes are sampled and trained (and diagnosed); then each receives independent
+single variations. Each child inherits its parent's weights and retrains only the networks the
+variation touched (and those downstream), under the same budget. Everything lands in the same
+ledger schema as a search (``meta.kind = "study"``; base models are generation 0, children
+generation 1 with ``slot = base * per_base + k``), so reports and resume work unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+
+from nas_ops.engine.individuals import Candidate
+from nas_ops.engine.search import Search, SearchSummary
+from nas_ops.errors import ConfigError
+from nas_ops.rng import generator, torch_seed
+
+
+class Study(Search):
+    def _plan(self) -> list[str | None]:
+        """The operator of each variation slot of one base model (None = drawn by the policy)."""
+        st = self.config.study
+        ops = st.operators or self.breeder.mutation_ops
+        for op in ops:
+            if op not in self.breeder.mutation_ops:
+                raise ConfigError(f"study.operators: {op!r} is not a mutation (arity 1) operator "
+                                  f"of this run; valid: {', '.join(self.breeder.mutation_ops)}")
+        if st.mode == "drawn":
+            return [None] * st.variations
+        return [op for op in ops for _ in range(st.variations)]
+
+    def _bases(self) -> list[Candidate]:
+        bases = []
+        for i in range(self.config.study.base_models):
+            uid = f"b{i:03d}"
+            genome = self.space.sample(self.task, generator(self.config.seed, "base", i))
+            cand = Candidate(uid, 0, i, genome.with_lineage(uid, (), None),
+                             torch_seed(self.config.seed, "eval", uid))
+            cand.diagnose = True
+            bases.append(cand)
+        return bases
+
+    def run(self) -> SearchSummary:
+        start = time.perf_counter()
+        plan = self._plan()
+        self.progress.total = self.config.study.base_models * (1 + len(plan))
+        self._start()
+        self.ledger.set_meta("kind", "study")
+        try:
+            bases = self._bases()
+            self._evaluate(bases)
+            self._checkpoint(0, [b.uid for b in bases])
+            children: list[Candidate] = []
+            for b, base in enumerate(bases):
+                if base.record is None or not base.record.ok:
+                    continue  # a base model that failed to train has no effects to measure
+                for k, op in enumerate(plan):
+                    slot = b * len(plan) + k
+                    uid = f"v{b:03d}-{k:03d}"
+                    child = self.breeder.breed(1, slot, uid, lambda _rng, base=base: base, op)
+                    if child is not None:
+                        children.append(child)
+            self._evaluate(children)
+            self._checkpoint(1, [b.uid for b in bases])
+            self.ledger.set_meta("status", "finished")
+        finally:
+            self.progress.close()
+            self.evaluator.close()
+            self.ledger.close()
+        return self._summary([b.uid for b in bases], time.perf_counter() - start)
