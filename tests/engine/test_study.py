@@ -1,0 +1,61 @@
+"""A tiny real study: base models diagnosed, children retrained only where the variation acts."""
+
+import pytest
+
+from nas_ops import load_run
+from nas_ops.config import load_config
+from nas_ops.engine.study import Study
+
+STUDY = """
+seed = 2
+[task]
+name = "mnist1d"
+n_train = 200
+[study]
+base_models = 2
+variations = 2
+operators = ["change_units", "add_layer", "change_activation", "add_connection"]
+[evaluation]
+backend = "local"
+[budget]
+epochs = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("study")
+    (base / "study.toml").write_text(STUDY)
+    Study(load_config(base / "study.toml"), base / "run", progress=False).run()
+    return load_run(base / "run")
+
+
+def test_study_ledger_has_bases_children_and_diagnoses(study_run):
+    run = study_run
+    assert run.meta["kind"] == "study" and run.meta["status"] == "finished"
+    bases = [i for i in run.individuals if i.generation == 0]
+    children = [i for i in run.individuals if i.generation == 1]
+    assert len(bases) == 2
+    assert 1 <= len(children) <= 2 * 4 * 2
+    assert {c.parents[0] for c in children} <= {b.uid for b in bases}
+    diagnosed = {row[0] for row in run.diagnoses}
+    assert diagnosed == {b.uid for b in bases}
+
+
+def test_children_retrain_only_affected_networks_and_keep_other_outputs(study_run):
+    run = study_run
+    by_uid = run.by_uid()
+    events = {v.child: v.event for v in run.variations if v.child}
+    checked = 0
+    for child in (i for i in run.individuals if i.generation == 1):
+        ev, rec = events[child.uid], child.evaluation
+        parent = by_uid[child.parents[0]].evaluation
+        if rec.status != "ok" or ev["diff"].get("hyper_changed"):
+            continue
+        assert set(rec.trained_networks) <= set(child.genome.network_ids)
+        assert len(rec.trained_networks) < len(child.genome.network_ids) or ev["affected_outputs"]
+        for out in child.genome.output_ids:
+            if out not in ev["affected_outputs"]:
+                assert rec.val[out] == parent.val[out], (child.uid, child.operator, out)
+                checked += 1
+    assert checked > 0, "some variation must leave an output untouched"
