@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/nas-ops demo
+	$(VENV)/bin/nas-ops demo --config studies/quickstart.toml --out runs/demo
 
 test: setup
 	$(PY) -m pytest -q

@@ -1,33 +1,38 @@
-"""``nas-ops demo``: the main job on the embedded default."""
+"""``nas-ops demo``: the main job on the embedded default, a real search and its report."""
 
 from __future__ import annotations
 
 import argparse
+from importlib import resources
+from pathlib import Path
 
-from nas_ops.cli.genome_cmd import describe
-from nas_ops.cli.train_cmd import format_metrics
-from nas_ops.rng import generator
-from nas_ops.spaces import get_space
-from nas_ops.tasks import load_task
-from nas_ops.training import train
+from nas_ops.config import load_config
+
+
+def default_config() -> Path:
+    """The packaged quickstart config (a copy of studies/quickstart.toml)."""
+    return Path(str(resources.files("nas_ops") / "data" / "quickstart.toml"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="sample, train and evaluate a few multi-network genomes")
-    p.add_argument("--models", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("demo", help="run the quickstart search on mnist1d, then write its report")
+    p.add_argument("--config", default=None, help="default: the packaged quickstart.toml")
+    p.add_argument("--out", default="runs/demo", help="run directory (default runs/demo)")
+    p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    task = load_task("mnist1d", seed=args.seed)
-    space = get_space("multinet")
-    print(f"task mnist1d: {len(task.train)} train / {len(task.val)} val / {len(task.test)} test; "
-          f"outputs {', '.join(o.name for o in task.outputs)}")
-    for k in range(args.models):
-        genome = space.sample(task, generator(args.seed, "demo", k))
-        print(f"\n[{k + 1}/{args.models}] " + describe(genome))
-        result = train(genome, task, epochs=args.epochs, seed=args.seed, sample_score=True)
-        print(format_metrics(task, result), flush=True)
+    from nas_ops.engine import run_search
+    from nas_ops.report import build_report
+
+    path = Path(args.config) if args.config else default_config()
+    config = load_config(path)
+    print(f"nas-ops demo: {config.search.algorithm} search on {config.task.name} "
+          f"({config.max_evals} evaluations, {config.evaluation.workers} workers), "
+          f"config {path}")
+    summary = run_search(config, args.out, progress=not args.quiet)
+    print("\n".join(summary.lines()))
+    index = build_report(args.out, Path(args.out) / "report")
+    print(f"report: {index}")
     return 0
