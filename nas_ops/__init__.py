@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nas_ops.capacity import CapacityAllocation, capacity_allocation
 from nas_ops.errors import (
     ConfigError,
     EvaluationError,
@@ -52,9 +53,9 @@ def validate(genome: Genome) -> Genome:
 
 
 __all__ = [
-    "Budget", "ConfigError", "EvaluationError", "Genome", "GenomeError", "NasOpsError",
+    "Budget", "CapacityAllocation", "ConfigError", "EvaluationError", "Genome", "GenomeError", "NasOpsError",
     "SearchSpace", "Task", "TaskError", "TrainResult", "UnknownNameError", "build_model",
-    "complexity", "evaluate", "get_space", "inherit_weights", "list_spaces", "list_tasks",
+    "capacity_allocation", "complexity", "evaluate", "get_space", "inherit_weights", "list_spaces", "list_tasks",
     "load_run", "load_task", "register_space", "run_search", "register_task", "sample_genome", "structural_hash", "train",
     "validate",
 ]

@@ -89,6 +89,8 @@ class Search:
         self.members: dict[str, Candidate] = {}
         self.progress = Progress(config.max_evals, progress)
         self.done = self.trained = self.failures = 0
+        self.best: dict[str, float] = {}
+        self._ranks: dict[str, int] = {}
         self.generation = 0
 
     # --------------------------------------------------------------- recording
@@ -133,7 +135,9 @@ class Search:
         self.done += 1
         self.trained += int(fresh and record.status == "ok")
         self.failures += int(record.status == "failed")
-        self.progress.update(cand.generation, self._best_values(), fresh=fresh,
+        if record.ok:
+            self._update_best(cand.objectives)
+        self.progress.update(cand.generation, self.best, fresh=fresh,
                              failed=record.status == "failed")
 
     def _duplicate_record(self, cand: Candidate, original: str) -> EvalRecord:
@@ -177,17 +181,11 @@ class Search:
                 for record in self.evaluator.as_completed():
                     self._finish(cand, record, fresh=True)
 
-    def _best_values(self) -> dict[str, float]:
-        best: dict[str, float] = {}
-        for cand in self.members.values():
-            if cand.record is None or not cand.record.ok:
-                continue
-            for spec, value in zip(self.outputs, cand.objectives, strict=False):
-                old = best.get(spec.name)
-                better = old is None or (value > old if spec.higher_is_better else value < old)
-                if better:
-                    best[spec.name] = value
-        return best
+    def _update_best(self, values: Sequence[float]) -> None:
+        for spec, value in zip(self.outputs, values, strict=False):
+            old = self.best.get(spec.name)
+            if old is None or (value > old if spec.higher_is_better else value < old):
+                self.best[spec.name] = value
 
     # -------------------------------------------------------------- selection
     def _member(self, uid: str) -> Member:
@@ -199,17 +197,23 @@ class Search:
 
     def _select(self, pool: list[str], k: int) -> list[str]:
         if self.config.search.algorithm == "nsga2":
-            chosen = tools.selNSGA2([self._member(u) for u in pool], k)
+            chosen = tools.selNSGA2([self._member(u) for u in pool], k, nd="log")
             return [m.uid for m in chosen]
         return sorted(pool, key=lambda u: -self._scalar(u))[:k]  # stable: ties keep order
 
     def _tournament(self, pool: Sequence[str], rng: np.random.Generator, size: int) -> str:
         picks = [pool[int(i)] for i in rng.integers(len(pool), size=size)]
         if self.config.search.algorithm == "nsga2":
-            fronts = tools.sortNondominated([self._member(u) for u in picks], len(picks))
-            rank = {m.uid: r for r, front in enumerate(fronts) for m in front}
-            return min(picks, key=lambda u: rank[u])
+            ranks = self._pareto_ranks(pool)
+            return min(picks, key=lambda u: ranks[u])  # ties: the first drawn
         return max(picks, key=self._scalar)
+
+    def _pareto_ranks(self, pool: Sequence[str]) -> dict[str, int]:
+        """Non-domination rank of every member of ``pool`` (computed once per pool)."""
+        if set(self._ranks) != set(pool):
+            fronts = tools.sortLogNondominated([self._member(u) for u in pool], len(pool))
+            self._ranks = {m.uid: r for r, front in enumerate(fronts) for m in front}
+        return self._ranks
 
     def _credit(self, children: Sequence[Candidate]) -> None:
         for child in children:
@@ -322,7 +326,7 @@ class Search:
                 best[spec.name] = (uid, self.members[uid].objectives[k])
         front = []
         if ok:
-            first = tools.sortNondominated([self._member(u) for u in ok], len(ok), True)[0]
+            first = tools.sortLogNondominated([self._member(u) for u in ok], len(ok), True)
             front = sorted(m.uid for m in first)
         return SearchSummary(self.run_dir, self.done, self.trained, self.failures, best, front,
                              wall, population)
