@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -104,16 +105,54 @@ class Genome:
         return g
 
     @cached_property
+    def _topo(self) -> tuple[str, ...]:
+        """Kahn's algorithm, ties broken by declaration order; shorter than the node list when
+        the graph has a cycle (or an edge names a missing node)."""
+        rank = {nid: i for i, nid in enumerate(self._nodes)}
+        indeg = {nid: 0 for nid in self._nodes}
+        for src, dst in self.edges:
+            if src in rank and dst in rank:
+                indeg[dst] += 1
+        ready = [(rank[nid], nid) for nid in self._nodes if indeg[nid] == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, nid = heapq.heappop(ready)
+            order.append(nid)
+            for succ in self._succs.get(nid, []):
+                if succ in indeg:
+                    indeg[succ] -= 1
+                    if indeg[succ] == 0:
+                        heapq.heappush(ready, (rank[succ], succ))
+        return tuple(order)
+
+    @property
+    def is_acyclic(self) -> bool:
+        return len(self._topo) == len(self._nodes)
+
+    @property
     def topological_order(self) -> tuple[str, ...]:
         """Node ids in a deterministic topological order (ties broken by declaration order)."""
-        rank = {nid: i for i, nid in enumerate(self._nodes)}
-        return tuple(nx.lexicographical_topological_sort(self.graph, key=rank.__getitem__))
+        if not self.is_acyclic:
+            raise GenomeError("genome has a cycle: no topological order [rule: acyclic]")
+        return self._topo
+
+    @staticmethod
+    def _reach(start: str, step: dict[str, list[str]]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(step.get(start, []))
+        while stack:
+            nid = stack.pop()
+            if nid not in seen:
+                seen.add(nid)
+                stack.extend(step.get(nid, []))
+        return seen
 
     def descendants(self, node_id: str) -> set[str]:
-        return set(nx.descendants(self.graph, node_id))
+        return self._reach(node_id, self._succs)
 
     def ancestors(self, node_id: str) -> set[str]:
-        return set(nx.ancestors(self.graph, node_id))
+        return self._reach(node_id, self._preds)
 
     def reachable_outputs(self, node_ids: Iterable[str]) -> list[str]:
         """Outputs reachable from (or equal to) any of ``node_ids``, in declaration order."""

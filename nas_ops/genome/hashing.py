@@ -1,14 +1,13 @@
-"""Structural hash: isomorphic genomes (same attributes, any node ids) hash equal."""
+"""Structural hash: isomorphic genomes (same attributes, any network ids) hash equal."""
 
 from __future__ import annotations
 
 import hashlib
-import warnings
-
-import networkx as nx
 
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import InputNode, NetworkNode
+
+_ROUNDS = 4
 
 
 def _label(genome: Genome, node_id: str) -> str:
@@ -23,22 +22,32 @@ def _label(genome: Genome, node_id: str) -> str:
     return f"out|{node.id}|{node.kind}|{node.size}|{node.loss_weight!r}"
 
 
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def structural_hash(genome: Genome) -> str:
     """A 32-hex Weisfeiler-Lehman hash over node genes and edge slots, plus hyperparameters.
 
-    Edges carry the slot they occupy among their target's inputs, because concatenation order
-    changes the function a genome encodes.
+    Each round relabels a node with its label, the labels of its predecessors in slot order
+    (concatenation order changes the function a genome encodes) and the sorted labels of its
+    successors tagged with the slot the node occupies in each. The hash is over the multiset of
+    labels of every round.
     """
-    g = nx.DiGraph()
-    for nid in genome.node_ids:
-        g.add_node(nid, label=_label(genome, nid))
-    for nid in genome.node_ids:
-        for slot, src in enumerate(genome.predecessors(nid)):
-            g.add_edge(src, nid, slot=str(slot))
-    with warnings.catch_warnings():  # networkx notes its directed-hash change of v3.5 on each call
-        warnings.simplefilter("ignore", UserWarning)
-        wl = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", edge_attr="slot",
-                                             iterations=4, digest_size=16)
+    ids = genome.node_ids
+    labels = {nid: _digest(_label(genome, nid)) for nid in ids}
+    preds = {nid: genome.predecessors(nid) for nid in ids}
+    succ_slots: dict[str, list[tuple[str, int]]] = {nid: [] for nid in ids}
+    for nid in ids:
+        for slot, src in enumerate(preds[nid]):
+            succ_slots[src].append((nid, slot))
+    history = sorted(labels.values())
+    for _ in range(_ROUNDS):
+        labels = {nid: _digest("|".join([
+            labels[nid], ",".join(labels[p] for p in preds[nid]),
+            ",".join(sorted(f"{labels[s]}@{slot}" for s, slot in succ_slots[nid]))]))
+            for nid in ids}
+        history += sorted(labels.values())
     h = genome.hyper
-    extra = f"{wl}|{h.learning_rate!r}|{h.batch_size}|{h.optimizer}|{genome.space}"
-    return hashlib.blake2b(extra.encode(), digest_size=16).hexdigest()
+    return _digest(f"{'.'.join(history)}|{h.learning_rate!r}|{h.batch_size}|{h.optimizer}|"
+                   f"{genome.space}")

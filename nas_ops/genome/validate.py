@@ -128,7 +128,7 @@ def _check_edges(genome: Genome) -> None:
             raise _fail(dst, f"input receives an edge from {src!r}", "inputs have no predecessors")
         if isinstance(genome.node(src), OutputNode):
             raise _fail(src, f"output feeds {dst!r}", "outputs have no successors")
-    if not nx.is_directed_acyclic_graph(genome.graph):
+    if not genome.is_acyclic:
         cycle = nx.find_cycle(genome.graph)
         path = " -> ".join([cycle[0][0], *(e[1] for e in cycle)])
         raise _fail(cycle[0][0], f"cycle {path}", "acyclic")
