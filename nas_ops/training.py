@@ -16,8 +16,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from nas_ops.errors import EvaluationError
+from nas_ops.errors import EvaluationError, GenomeError
 from nas_ops.genome.genome import Genome
+from nas_ops.genome.nodes import OutputNode
 from nas_ops.genome.shapes import complexity
 from nas_ops.phenotype.model import Phenotype, build_model
 from nas_ops.rng import torch_seed
@@ -104,6 +105,7 @@ def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | N
     dev = pick_device(device)
     model = (genome_or_model if isinstance(genome_or_model, Phenotype)
              else build_model(genome_or_model, seed=seed))
+    check_fits(model.genome, task)
     model = model.to(dev)
     if init_state is not None:
         model.load_state_dict(init_state)
@@ -125,6 +127,29 @@ def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | N
     return result
 
 
+def check_fits(genome: Genome, task: Task) -> None:
+    """Raise :class:`GenomeError` (one line) unless every input of ``genome`` is an input of
+    ``task`` with the same type and shape, and every output of ``task`` is an output of
+    ``genome`` with the same kind and size."""
+    specs = {s.name: s for s in task.inputs}
+    for node in genome.inputs:
+        spec = specs.get(node.id)
+        if spec is None:
+            raise GenomeError(f"genome does not fit task {task.name!r}: the task has no input "
+                              f"{node.id!r}; its inputs are {', '.join(specs)}")
+        if (node.dtype, node.shape) != (spec.dtype, spec.shape):
+            raise GenomeError(f"genome does not fit task {task.name!r}: input {node.id!r} is "
+                              f"{spec.dtype} {list(spec.shape)} there, {node.dtype} "
+                              f"{list(node.shape)} in the genome")
+    for out in task.outputs:
+        onode = genome.node(out.name) if genome.has_node(out.name) else None
+        if not isinstance(onode, OutputNode) or (onode.kind, onode.size) != (out.kind, out.size):
+            have = (f"a {onode.kind} of size {onode.size}" if isinstance(onode, OutputNode)
+                    else "none")
+            raise GenomeError(f"genome does not fit task {task.name!r}: output {out.name!r} is a "
+                              f"{out.kind} of size {out.size} there, the genome has {have}")
+
+
 def _fit(model: Phenotype, task: Task, budget: Budget, seed: int, dev: torch.device,
          trainable: set[str] | None, start: float) -> tuple[int, float]:
     model.freeze_except(trainable)
@@ -142,7 +167,7 @@ def _fit(model: Phenotype, task: Task, budget: Budget, seed: int, dev: torch.dev
         for lo in range(0, len(data), hyper.batch_size):
             loss = total_loss(model, task, data.subset(order[lo: lo + hyper.batch_size]))
             if not torch.isfinite(loss):
-                raise EvaluationError(f"non-finite loss ({float(loss)}) at step {steps}")
+                raise EvaluationError(f"non-finite loss ({float(loss.detach())}) at step {steps}")
             opt.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(params, 10.0)
@@ -150,7 +175,8 @@ def _fit(model: Phenotype, task: Task, budget: Budget, seed: int, dev: torch.dev
             steps, last = steps + 1, float(loss.detach())
             if budget.max_steps is not None and steps >= budget.max_steps:
                 return steps, last
-            if budget.time_limit_s is not None and time.perf_counter() - start > budget.time_limit_s:
+            limit = budget.time_limit_s
+            if limit is not None and time.perf_counter() - start > limit:
                 raise EvaluationError(f"time limit of {budget.time_limit_s:g} s reached at step "
                                       f"{steps}")
     return steps, last

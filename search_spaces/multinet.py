@@ -130,7 +130,7 @@ class _Growth:
     def produce(self, out: object) -> None:
         rules = self.space.rules
         kinds = [k for k in rules.kinds_producing_for(out.kind)  # type: ignore[attr-defined]
-                 if self._feasible(k)]
+                 if self._feasible(k) and (k != "conv_decoder" or self._spatial_source(out))]
         if not kinds:
             raise GenomeError(f"space {self.space.name!r} has no network kind that can produce "
                               f"output {out.name!r} ({out.kind}) from this task's inputs")  # type: ignore[attr-defined]
@@ -143,6 +143,11 @@ class _Growth:
         net = self._new_net(kind, out.size, shape)  # type: ignore[attr-defined]
         self._attach(net)
         self.out_edges.append((net.id, out.name))  # type: ignore[attr-defined]
+
+    def _spatial_source(self, out: object) -> bool:
+        """Whether the input a conv_decoder would rebuild for ``out`` is a signal or an image."""
+        src = getattr(out, "source", None) or self.inputs[0].id
+        return any(i.id == src and i.dtype in ("signal", "image") for i in self.inputs)
 
     def _feasible(self, kind: str) -> bool:
         accepts = self.space.rules.accepts[kind]

@@ -60,17 +60,20 @@ class _Reader:
             raise GenomeError(f"genome field {where or '(top level)'} must be an object, "
                               f"got {type(data).__name__}")
         self.data, self.where = data, where
+        self.read: set[str] = set()
 
     def _path(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
 
     def get(self, key: str, types: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.read.add(key)
         if key not in self.data:
             if default is ...:
                 raise GenomeError(f"genome field {self._path(key)} is missing")
             return default
         value = self.data[key]
-        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        allowed = types if isinstance(types, tuple) else (types,)
+        if isinstance(value, bool) and bool not in allowed:
             raise GenomeError(f"genome field {self._path(key)} has the wrong type: bool")
         if not isinstance(value, types):
             raise GenomeError(f"genome field {self._path(key)} has the wrong type: "
@@ -81,10 +84,24 @@ class _Reader:
         value = self.get(key, list)
         return value
 
+    def done(self) -> None:
+        """Reject keys nobody read: a misspelt gene must not silently fall back to its default."""
+        if self.data.keys() <= self.read:
+            return
+        extra = min(str(k) for k in self.data.keys() - self.read)
+        raise GenomeError(f"genome field {self._path(extra)} is not a known field; known fields "
+                          f"here: {', '.join(sorted(self.read))}")
+
 
 def _ints(values: list[Any], where: str) -> tuple[int, ...]:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         raise GenomeError(f"genome field {where} must be a list of integers")
+    return tuple(values)
+
+
+def _strs(values: list[Any], where: str) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in values):
+        raise GenomeError(f"genome field {where} must be a list of strings")
     return tuple(values)
 
 
@@ -100,25 +117,30 @@ def from_dict(data: Any) -> Genome:
         r = _Reader(raw, f"inputs[{i}]")
         inputs.append(InputNode(r.get("id", str), r.get("dtype", str),
                                 _ints(r.get("shape", list), f"inputs[{i}].shape")))
+        r.done()
     networks = [_network_from(raw, f"networks[{i}]") for i, raw in enumerate(top.items("networks"))]
     outputs = []
     for i, raw in enumerate(top.items("outputs")):
         r = _Reader(raw, f"outputs[{i}]")
         outputs.append(OutputNode(r.get("id", str), r.get("kind", str), r.get("size", int),
                                   float(r.get("loss_weight", (int, float), 1.0))))
+        r.done()
     edges = []
     for i, raw in enumerate(top.items("edges")):
         if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw)):
             raise GenomeError(f"genome field edges[{i}] must be a [source, target] pair of ids")
         edges.append((raw[0], raw[1]))
-    return Genome(
+    genome = Genome(
         inputs=tuple(inputs), networks=tuple(networks), outputs=tuple(outputs), edges=tuple(edges),
         hyper=Hyper(float(hyper.get("learning_rate", (int, float), 1e-3)),
                     hyper.get("batch_size", int, 64), hyper.get("optimizer", str, "adam")),
         space=top.get("space", str, "multinet"), uid=top.get("uid", str, ""),
-        parents=tuple(top.get("parents", list, [])), operator=top.get("operator", (str, type(None)),
-                                                                      None),
+        parents=_strs(top.get("parents", list, []), "parents"),
+        operator=top.get("operator", (str, type(None)), None),
     )
+    hyper.done()
+    top.done()
+    return genome
 
 
 def _network_from(raw: Any, where: str) -> NetworkNode:
@@ -130,6 +152,9 @@ def _network_from(raw: Any, where: str) -> NetworkNode:
                             lr.get("init", str, "xavier_uniform"),
                             float(lr.get("dropout", (int, float), 0.0)),
                             lr.get("batchnorm", bool, False)))
-    return NetworkNode(r.get("id", str), r.get("kind", str), tuple(layers), r.get("out_size", int),
-                       r.get("latent", int, 0), _ints(r.get("out_shape", list, []),
-                                                       f"{where}.out_shape"))
+        lr.done()
+    net = NetworkNode(r.get("id", str), r.get("kind", str), tuple(layers), r.get("out_size", int),
+                      r.get("latent", int, 0), _ints(r.get("out_shape", list, []),
+                                                      f"{where}.out_shape"))
+    r.done()
+    return net

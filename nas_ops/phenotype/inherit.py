@@ -4,6 +4,12 @@ A child network inherits the tensors of a parent network (the same id unless a m
 otherwise). Tensors of equal shape are copied whole; tensors whose shape changed (a resized layer,
 a wider input) get the overlapping leading block copied and keep their fresh initialization
 elsewhere; tensors with no counterpart keep their fresh initialization.
+
+Tensors are matched by their path inside the network module, which is positional: when a layer
+gains or loses batch norm or dropout, the modules after it move, and a tensor is copied only if
+the module at the same path in the parent is of the same sort (same tensor names, e.g. a linear
+layer's ``weight``/``bias`` never lands in a batch norm). Layer-aware alignment after inserting
+or removing layers is :mod:`nas_ops.variation_inherit`'s job.
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ def inherit_weights(child: Phenotype, parent_state: dict[str, Tensor],
             keys = [k for k in child_state if k.startswith(prefix_c)]
             copied = full = 0
             for key in keys:
-                src = parent_state.get(prefix_p + key[len(prefix_c):])
+                pkey = prefix_p + key[len(prefix_c):]
+                src = parent_state.get(pkey)
                 dst = child_state[key]
-                if src is None or src.dim() != dst.dim():
+                if src is None or src.dim() != dst.dim() or \
+                        _tensor_names(child_state, key) != _tensor_names(parent_state, pkey):
                     continue
                 if src.shape == dst.shape:
                     dst.copy_(src)
@@ -45,3 +53,10 @@ def inherit_weights(child: Phenotype, parent_state: dict[str, Tensor],
             report[cid] = ("none" if copied == 0 else
                            "full" if full == len(keys) else "partial")
     return report
+
+
+def _tensor_names(state: dict[str, Tensor], key: str) -> frozenset[str]:
+    """Names of the tensors of the module owning ``key`` (its sort: linear, conv, batch norm)."""
+    module = key.rsplit(".", 1)[0] + "."
+    return frozenset(k[len(module):] for k in state
+                     if k.startswith(module) and "." not in k[len(module):])
