@@ -152,6 +152,16 @@ def check_fits(genome: Genome, task: Task) -> None:
 
 def _fit(model: Phenotype, task: Task, budget: Budget, seed: int, dev: torch.device,
          trainable: set[str] | None, start: float) -> tuple[int, float]:
+    flags = [p.requires_grad for p in model.parameters()]
+    try:
+        return _fit_frozen(model, task, budget, seed, dev, trainable, start)
+    finally:  # the caller's model keeps its own requires_grad flags
+        for p, flag in zip(model.parameters(), flags, strict=True):
+            p.requires_grad_(flag)
+
+
+def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: torch.device,
+                trainable: set[str] | None, start: float) -> tuple[int, float]:
     model.freeze_except(trainable)
     params = [p for p in model.parameters() if p.requires_grad]
     hyper = model.genome.hyper

@@ -7,22 +7,31 @@ import sys
 import tempfile
 from pathlib import Path
 
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.genome import Genome, from_json, validate
 from nas_ops.spaces import rules_for
 
 
 def read_genome(path: str) -> Genome:
     """A validated genome from a JSON file, or from stdin when ``path`` is ``-``."""
-    if path == "-":
-        text = sys.stdin.read()
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"genome file {path!r} does not exist")
-        text = p.read_text()
-    genome = from_json(text)
-    return validate(genome, rules_for(genome.space))
+    where = "stdin" if path == "-" else repr(path)
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            p = Path(path)
+            if p.is_dir():
+                raise ConfigError(f"genome file {path!r} is a directory, not a JSON file")
+            if not p.is_file():
+                raise ConfigError(f"genome file {path!r} does not exist")
+            text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"genome file {where} is not UTF-8 text") from None
+    try:
+        genome = from_json(text)
+        return validate(genome, rules_for(genome.space))
+    except GenomeError as exc:
+        raise GenomeError(f"{where}: {exc}") from None
 
 
 def write_atomic(path: Path, text: str) -> None:
