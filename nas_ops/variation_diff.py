@@ -1,0 +1,173 @@
+"""What a variation changed: diff, touched nodes, affected outputs, protected nodes.
+
+Plain graph walks over the genome's cached adjacency (no networkx): these run once per variation
+and sit in the hot path of a search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from nas_ops.genome.genome import Genome
+from nas_ops.genome.hashing import _label, structural_hash
+from nas_ops.genome.nodes import NetworkNode, OutputNode
+from nas_ops.genome.shapes import complexity
+
+DIFF_KEYS = ("nodes_added", "nodes_removed", "nodes_changed", "edges_added", "edges_removed",
+             "hyper_changed")
+
+
+def _walk(genome: Genome, start: Iterable[str], forward: bool) -> set[str]:
+    step = genome.successors if forward else genome.predecessors
+    seen: set[str] = set()
+    stack = [s for s in start if genome.has_node(s)]
+    while stack:
+        nid = stack.pop()
+        if nid in seen:
+            continue
+        seen.add(nid)
+        stack.extend(step(nid))
+    return seen
+
+
+def downstream(genome: Genome, start: Iterable[str]) -> set[str]:
+    """``start`` (those present) and every node reachable from them."""
+    return _walk(genome, start, forward=True)
+
+
+def upstream(genome: Genome, start: Iterable[str]) -> set[str]:
+    """``start`` (those present) and every node that reaches them."""
+    return _walk(genome, start, forward=False)
+
+
+def protected_nodes(genome: Genome, safe: Iterable[str]) -> set[str]:
+    """Nodes that reach one of the ``safe`` outputs, the outputs included."""
+    return upstream(genome, [s for s in safe if s in genome.output_ids])
+
+
+def reachable_outputs(genome: Genome, nodes: Iterable[str]) -> list[str]:
+    reach = downstream(genome, nodes)
+    return [o for o in genome.output_ids if o in reach]
+
+
+def _edge_name(edge: tuple[str, str]) -> str:
+    return f"{edge[0]}->{edge[1]}"
+
+
+def genome_diff(parent: Genome, child: Genome) -> dict[str, list[str]]:
+    """Node, edge and hyperparameter differences from ``parent`` to ``child``."""
+    pids, cids = set(parent.node_ids), set(child.node_ids)
+    changed, hyper = [], []
+    for nid in child.node_ids:
+        if nid not in pids:
+            continue
+        old, new = parent.node(nid), child.node(nid)
+        if old == new:
+            continue
+        if (isinstance(old, OutputNode) and isinstance(new, OutputNode)
+                and dataclasses.replace(old, loss_weight=new.loss_weight) == new):
+            hyper.append(f"loss_weight.{nid}")
+        else:
+            changed.append(nid)
+    for f in dataclasses.fields(parent.hyper):
+        if getattr(parent.hyper, f.name) != getattr(child.hyper, f.name):
+            hyper.append(f.name)
+    pedges, cedges = set(parent.edges), set(child.edges)
+    return {
+        "nodes_added": [n for n in child.node_ids if n not in pids],
+        "nodes_removed": [n for n in parent.node_ids if n not in cids],
+        "nodes_changed": changed,
+        "edges_added": [_edge_name(e) for e in child.edges if e not in pedges],
+        "edges_removed": [_edge_name(e) for e in parent.edges if e not in cedges],
+        "hyper_changed": hyper,
+    }
+
+
+def touched_nodes(parent: Genome, child: Genome, diff: dict[str, list[str]],
+                  rewired: Iterable[str] = ()) -> list[str]:
+    """Nodes added, removed or changed, nodes whose input changed (edges added/removed or
+    reordered), and ``rewired`` (networks whose weights the inheritance map does not copy as is).
+    """
+    touched = set(diff["nodes_added"]) | set(diff["nodes_removed"]) | set(diff["nodes_changed"])
+    for key in ("edges_added", "edges_removed"):
+        touched |= {e.split("->", 1)[1] for e in diff[key]}
+    for nid in child.node_ids:
+        if parent.has_node(nid) and parent.predecessors(nid) != child.predecessors(nid):
+            touched.add(nid)
+    touched |= set(rewired)
+    order = {n: i for i, n in enumerate([*parent.node_ids, *child.node_ids])}
+    return sorted(touched, key=order.__getitem__)
+
+
+def affected_outputs(parent: Genome, child: Genome, touched: Iterable[str],
+                     diff: dict[str, list[str]]) -> list[str]:
+    """Outputs reachable from touched nodes in the child, or in the parent (removed nodes);
+    every output when a hyperparameter changed."""
+    if diff["hyper_changed"]:
+        return list(child.output_ids)
+    touched = list(touched)
+    reach = set(reachable_outputs(child, touched)) | set(reachable_outputs(parent, touched))
+    return [o for o in child.output_ids if o in reach]
+
+
+def _memo(genome: Genome, key: str, compute: Callable[[Genome], Any]) -> Any:
+    """``compute(genome)`` memoized on the (immutable) genome instance."""
+    cache = genome.__dict__
+    if key not in cache:
+        cache[key] = compute(genome)
+    return cache[key]
+
+
+def cached_hash(genome: Genome) -> str:
+    return str(_memo(genome, "_variation_shash", structural_hash))
+
+
+def cached_complexity(genome: Genome) -> dict[str, int]:
+    return dict(_memo(genome, "_variation_complexity", lambda g: complexity(g).as_dict()))
+
+
+def _labels(genome: Genome) -> tuple[Any, ...]:
+    """What isomorphic genomes share and a cheap test can compare: sorted node labels, edge
+    count, hyperparameters."""
+    return (tuple(sorted(_label(genome, n) for n in genome.node_ids)), len(genome.edges),
+            genome.hyper, genome.space)
+
+
+def is_neutral(parent: Genome, child: Genome) -> bool:
+    """Whether the child is structurally the parent (equal structural hashes); the hash is only
+    computed when the cheap label comparison cannot tell them apart."""
+    if _memo(parent, "_variation_labels", _labels) != _memo(child, "_variation_labels", _labels):
+        return False
+    return cached_hash(parent) == cached_hash(child)
+
+
+def describe_child(parent: Genome, child: Genome, rewired: Iterable[str] = ()) -> dict[str, Any]:
+    """The per-child record: diff, touched, affected outputs, neutrality, complexity after."""
+    diff = genome_diff(parent, child)
+    touched = touched_nodes(parent, child, diff, rewired)
+    affected = affected_outputs(parent, child, touched, diff)
+    neutral = (not any(diff.values()) and not touched) or is_neutral(parent, child)
+    return {"diff": diff, "touched": touched, "affected_outputs": affected, "neutral": neutral,
+            "complexity_before": cached_complexity(parent),
+            "complexity_after": cached_complexity(child)}
+
+
+def merge_details(details: list[dict[str, Any]], output_ids: list[str]) -> dict[str, Any]:
+    """Union of per-child records (diff lists and touched nodes keep first-seen order)."""
+    diff: dict[str, list[str]] = {k: [] for k in DIFF_KEYS}
+    touched: list[str] = []
+    affected: set[str] = set()
+    for d in details:
+        for k in DIFF_KEYS:
+            diff[k] += [x for x in d["diff"][k] if x not in diff[k]]
+        touched += [t for t in d["touched"] if t not in touched]
+        affected |= set(d["affected_outputs"])
+    return {"diff": diff, "touched": touched,
+            "affected_outputs": [o for o in output_ids if o in affected],
+            "neutral": bool(details) and all(d["neutral"] for d in details)}
+
+
+def network_ids(genome: Genome, nodes: Iterable[str]) -> set[str]:
+    return {n for n in nodes if genome.has_node(n) and isinstance(genome.node(n), NetworkNode)}
