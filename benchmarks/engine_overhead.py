@@ -4,7 +4,8 @@ A null evaluator answers every request at once (metrics derived from the genome'
 what is timed is selection (DEAP NSGA-II), parent tournaments, the operator policy, variation
 (apply + validate + diff + lineage), duplicate detection and the SQLite ledger writes. The same
 population size is run through DEAP's own ``eaMuPlusLambda`` on a trivial OneMax problem in the
-same process, as the reference of a bare evolutionary loop. Usage: python benchmarks/engine_overhead.py
+same process, as the reference of a bare evolutionary loop.
+Usage: python benchmarks/engine_overhead.py
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from deap import algorithms, base, tools
 # would shadow the operators package)
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 from benchmarks._meta import write  # noqa: E402
-
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
 from nas_ops.evaluation.records import EvalRecord, EvalRequest  # noqa: E402

@@ -22,8 +22,8 @@ from nas_ops.genome import validate as _validate_genome
 from nas_ops.phenotype import build_model, inherit_weights
 from nas_ops.rng import generator as _generator
 from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space, rules_for
-from nas_ops.tasks import Task, list_tasks, load_task, register_task
 from nas_ops.store import load_run
+from nas_ops.tasks import Task, list_tasks, load_task, register_task
 from nas_ops.training import Budget, TrainResult, evaluate, train
 
 __version__ = "0.1.0"
@@ -53,9 +53,9 @@ def validate(genome: Genome) -> Genome:
 
 
 __all__ = [
-    "Budget", "CapacityAllocation", "ConfigError", "EvaluationError", "Genome", "GenomeError", "NasOpsError",
-    "SearchSpace", "Task", "TaskError", "TrainResult", "UnknownNameError", "build_model",
-    "capacity_allocation", "complexity", "evaluate", "get_space", "inherit_weights", "list_spaces", "list_tasks",
-    "load_run", "load_task", "register_space", "run_search", "register_task", "sample_genome", "structural_hash", "train",
-    "validate",
+    "Budget", "build_model", "capacity_allocation", "CapacityAllocation", "complexity",
+    "ConfigError", "evaluate", "EvaluationError", "Genome", "GenomeError", "get_space",
+    "inherit_weights", "list_spaces", "list_tasks", "load_run", "load_task", "NasOpsError",
+    "register_space", "register_task", "run_search", "sample_genome", "SearchSpace",
+    "structural_hash", "Task", "TaskError", "train", "TrainResult", "UnknownNameError", "validate",
 ]

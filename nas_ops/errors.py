@@ -51,7 +51,7 @@ class MissingDependencyError(NasOpsError, ImportError):
     """An optional dependency (ray, mlxtend, ...) is not installed."""
 
 
-def unknown(kind: str, name: object, valid: "list[str] | tuple[str, ...]") -> UnknownNameError:
+def unknown(kind: str, name: object, valid: list[str] | tuple[str, ...]) -> UnknownNameError:
     """Build the standard 'unknown X' error listing the valid choices."""
     choices = ", ".join(sorted(valid)) or "(none registered)"
     return UnknownNameError(f"unknown {kind} {name!r}; valid choices: {choices}")

@@ -30,7 +30,8 @@ class Registry(Generic[T]):
 
     def register(self, name: str, obj: T, **meta: Any) -> T:
         if not name or not isinstance(name, str):
-            raise RegistryCollisionError(f"{self.kind} name must be a non-empty string, got {name!r}")
+            raise RegistryCollisionError(f"{self.kind} name must be a non-empty string, "
+                                         f"got {name!r}")
         if name in self._entries:
             raise RegistryCollisionError(f"{self.kind} {name!r} is already registered")
         self._entries[name] = obj

@@ -322,7 +322,8 @@ class Search:
         for k, spec in enumerate(self.outputs):
             if ok:
                 sign = 1 if spec.higher_is_better else -1
-                uid = max(ok, key=lambda u, k=k, sign=sign: sign * self.members[u].objectives[k])
+                values = {u: sign * self.members[u].objectives[k] for u in ok}
+                uid = max(ok, key=values.__getitem__)
                 best[spec.name] = (uid, self.members[uid].objectives[k])
         front = []
         if ok:

@@ -55,10 +55,13 @@ class Study(Search):
             for b, base in enumerate(bases):
                 if base.record is None or not base.record.ok:
                     continue  # a base model that failed to train has no effects to measure
+                def parent(_rng: object, base: Candidate = base) -> Candidate:
+                    return base
+
                 for k, op in enumerate(plan):
                     slot = b * len(plan) + k
                     uid = f"v{b:03d}-{k:03d}"
-                    child = self.breeder.breed(1, slot, uid, lambda _rng, base=base: base, op)
+                    child = self.breeder.breed(1, slot, uid, parent, op)
                     if child is not None:
                         children.append(child)
             self._evaluate(children)

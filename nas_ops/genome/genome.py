@@ -39,7 +39,8 @@ class Genome:
     @cached_property
     def _nodes(self) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
-        for node in (*self.inputs, *self.networks, *self.outputs):
+        every: list[Node] = [*self.inputs, *self.networks, *self.outputs]
+        for node in every:
             if node.id in nodes:
                 raise GenomeError(f"node {node.id!r}: id used twice [rule: unique ids]")
             nodes[node.id] = node

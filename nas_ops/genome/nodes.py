@@ -1,4 +1,4 @@
-"""Node records of a genome: inputs, sub-networks (with their layer genomes), outputs, hyperparameters.
+"""Node records of a genome: inputs, sub-networks (with layer genomes), outputs, hyperparameters.
 
 All records are frozen dataclasses holding only JSON-able values, so a genome can cross a process
 boundary as plain data. The vocabularies below (network kinds, activations, ...) are the ones the

@@ -96,10 +96,10 @@ def _check_network(net: NetworkNode, rules: Rules) -> None:
         raise _fail(net.id, f"decoder latent {net.latent} outside 1..{rules.max_latent}", "bounds")
     if net.kind != "decoder" and net.latent != 0:
         raise _fail(net.id, f"only decoders have a latent (got {net.latent})", "bounds")
-    if net.kind == "conv_decoder":
-        if len(net.out_shape) not in (2, 3) or math.prod(net.out_shape) != net.out_size:
-            raise _fail(net.id, f"conv_decoder out_shape {list(net.out_shape)} must be (C, L) or "
-                        f"(C, H, W) with product out_size {net.out_size}", "sizes")
+    if net.kind == "conv_decoder" and (len(net.out_shape) not in (2, 3)
+                                       or math.prod(net.out_shape) != net.out_size):
+        raise _fail(net.id, f"conv_decoder out_shape {list(net.out_shape)} must be (C, L) or "
+                    f"(C, H, W) with product out_size {net.out_size}", "sizes")
 
 
 def _check_output(out: OutputNode) -> None:
@@ -169,8 +169,8 @@ def _check_types_and_sizes(genome: Genome, rules: Rules) -> None:
         if net.kind == "conv_encoder":
             shapes = {genome.node(s).shape[1:] for s in preds}  # type: ignore[union-attr]
             if len(shapes) > 1:
-                raise _fail(net.id, f"conv_encoder inputs differ in spatial shape: {sorted(shapes)}",
-                            "sizes")
+                raise _fail(net.id, f"conv_encoder inputs differ in spatial shape: "
+                            f"{sorted(shapes)}", "sizes")
     for out in genome.outputs:
         for src in genome.predecessors(out.id):
             dtype = produced(genome, src, rules)

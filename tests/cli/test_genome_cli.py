@@ -131,4 +131,5 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
-        "nas-ops: error: stdin: genome invalid: node 'enc': cycle enc -> hist -> enc [rule: acyclic]"]
+        "nas-ops: error: stdin: genome invalid: node 'enc': cycle enc -> hist -> enc "
+        "[rule: acyclic]"]

@@ -1,0 +1,90 @@
+"""Operator-effect analysis of a run: effects, statistics, conditioned statistics, guidelines.
+
+Compute only: every result is a plain dataclass or a list of them; :mod:`nas_ops.report`
+renders them. ``analyze_run(RUN_DIR)`` is the entry point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nas_ops.analysis.conditions import CONDITIONS, condition_stats, coverage
+from nas_ops.analysis.effects import (
+    EffectRow,
+    OperatorRates,
+    OutputInfo,
+    effect_rows,
+    operator_rates,
+    run_outputs,
+)
+from nas_ops.analysis.guidelines import (
+    ALPHA,
+    MIN_SUPPORT,
+    Guidelines,
+    Rule,
+    derive_guidelines,
+)
+from nas_ops.analysis.statistics import (
+    N_BOOTSTRAP,
+    CellStats,
+    KruskalResult,
+    PairwiseResult,
+    holm,
+    kruskal_tests,
+    operator_stats,
+    pairwise_tests,
+)
+from nas_ops.store.run import Run, load_run
+
+__all__ = [
+    "ALPHA", "CONDITIONS", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "CellStats", "EffectRow",
+    "Guidelines", "KruskalResult", "OperatorRates", "OutputInfo", "PairwiseResult", "Rule",
+    "analyze_run", "condition_stats", "coverage", "derive_guidelines", "effect_rows", "holm",
+    "kruskal_tests", "operator_rates", "operator_stats", "pairwise_tests", "run_outputs",
+]
+
+
+@dataclass
+class Analysis:
+    """Every table of the operator-effect analysis of one run."""
+
+    run: Run
+    outputs: list[OutputInfo]
+    effects: list[EffectRow]
+    rates: list[OperatorRates]
+    stats: list[CellStats]
+    conditioned: list[CellStats]
+    coverage: dict[str, dict[str, int]]
+    kruskal: list[KruskalResult]
+    pairwise: list[PairwiseResult]
+    guidelines: Guidelines
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return str(self.run.meta.get("kind", "search"))
+
+    def valid_effects(self) -> list[EffectRow]:
+        return [r for r in self.effects if not math.isnan(r.effect)]
+
+
+def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = ALPHA,
+                min_support: int = MIN_SUPPORT, split: str = "val") -> Analysis:
+    """Analyse a run (or its directory). ``seed`` seeds the bootstrap; ``alpha`` and
+    ``min_support`` govern the guidelines; ``split`` is the metrics split (val or test)."""
+    run = run_or_dir if isinstance(run_or_dir, Run) else load_run(run_or_dir)
+    outputs = run_outputs(run)
+    rows = effect_rows(run, outputs, split)
+    stats = operator_stats(rows, seed)
+    conditioned = condition_stats(rows, seed)
+    source = {"run_dir": str(run.run_dir), "kind": run.meta.get("kind", "search"),
+              "seed": run.meta.get("seed"), "versions": run.meta.get("versions", {}),
+              "split": split, "n_effect_rows": len(rows)}
+    guidelines = derive_guidelines([*stats, *conditioned], alpha, min_support, source)
+    settings = {"seed": seed, "alpha": alpha, "min_support": min_support, "split": split,
+                "n_bootstrap": N_BOOTSTRAP}
+    return Analysis(run, outputs, rows, operator_rates(run), stats, conditioned, coverage(rows),
+                    kruskal_tests(rows), pairwise_tests(rows), guidelines, settings)

@@ -1,0 +1,230 @@
+"""Statistics of operator effects (scipy), per operator x output.
+
+Per cell (an operator's effects on one output; rows with a nan effect are left out):
+
+- ``median`` and its bootstrap 95% CI: percentile bootstrap with ``N_BOOTSTRAP`` (2000)
+  resamples of the effects, drawn from ``numpy.random.default_rng(seed)`` (seed 0 by default).
+- ``p_improve``: the fraction of effects > 0.
+- ``cliffs_delta`` against no change: Cliff's delta of the effect sample X versus a sample of
+  zeros, (#{x > 0} - #{x < 0}) / n = P(X > 0) - P(X < 0); in [-1, 1].
+- ``p_value``: one-sample Wilcoxon signed-rank test of the effects against 0, two-sided,
+  ``scipy.stats.wilcoxon`` defaults (``zero_method="wilcox"``: exact zeros are dropped before
+  ranking; exact distribution for small samples). nan when fewer than 1 effect is non-zero.
+- ``mean_d_*``: mean complexity change; ``mean_cost_s``: mean wall time of the children.
+
+Across operators, per output: Kruskal-Wallis H test over the operators with at least 2 effects,
+and pairwise two-sided Mann-Whitney U tests whose p-values are Holm-adjusted within the output.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from nas_ops.analysis.effects import EffectRow
+
+N_BOOTSTRAP = 2000
+CI_LEVEL = 0.95
+
+
+@dataclass
+class CellStats:
+    """Statistics of one group of effects (an operator on an output, maybe under a condition)."""
+
+    operator: str
+    output: str
+    n: int
+    median: float
+    ci_low: float
+    ci_high: float
+    p_improve: float
+    cliffs_delta: float
+    p_value: float
+    mean_effect: float
+    mean_d_parameters: float
+    median_d_parameters: float
+    mean_d_networks: float
+    mean_d_connections: float
+    mean_d_layers: float
+    mean_cost_s: float
+    condition: str = "all"
+    level: str = "all"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class KruskalResult:
+    output: str
+    operators: list[str]
+    h: float
+    p_value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PairwiseResult:
+    output: str
+    a: str
+    b: str
+    n_a: int
+    n_b: int
+    u: float
+    p_value: float
+    p_adjusted: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (same order as given; nan stays nan, not counted).
+
+    With m valid p-values sorted ascending p(1) <= ... <= p(m):
+    adj(i) = max over j <= i of min(1, (m - j + 1) * p(j)).
+    """
+    valid = [(p, i) for i, p in enumerate(p_values) if not math.isnan(p)]
+    valid.sort()
+    m = len(valid)
+    adjusted = [math.nan] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(valid):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+def cliffs_delta_vs_zero(x: np.ndarray) -> float:
+    if x.size == 0:
+        return math.nan
+    return (int(np.count_nonzero(x > 0)) - int(np.count_nonzero(x < 0))) / x.size
+
+
+def bootstrap_median_ci(x: np.ndarray, rng: np.random.Generator,
+                        n_boot: int = N_BOOTSTRAP, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Percentile bootstrap CI of the median."""
+    if x.size == 0:
+        return math.nan, math.nan
+    if x.size == 1:
+        return float(x[0]), float(x[0])
+    medians = np.median(x[rng.integers(0, x.size, size=(n_boot, x.size))], axis=1)
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(medians, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def wilcoxon_p(x: np.ndarray) -> float:
+    """Two-sided one-sample Wilcoxon signed-rank p-value vs 0 (zeros dropped); nan if untestable."""
+    from scipy import stats
+
+    if np.count_nonzero(x) < 1:
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return float(stats.wilcoxon(x).pvalue)
+        except ValueError:
+            return math.nan
+
+
+def _mean(values: Iterable[float]) -> float:
+    arr = np.asarray([v for v in values if not math.isnan(v)], dtype=float)
+    return float(arr.mean()) if arr.size else math.nan
+
+
+def _median_of(values: Iterable[float]) -> float:
+    arr = np.asarray([v for v in values if not math.isnan(v)], dtype=float)
+    return float(np.median(arr)) if arr.size else math.nan
+
+
+def cell_stats(rows: Sequence[EffectRow], operator: str, output: str,
+               rng: np.random.Generator, condition: str = "all",
+               level: str = "all") -> CellStats:
+    """Statistics of the effects in ``rows`` (already filtered to one cell)."""
+    valid = [r for r in rows if not math.isnan(r.effect)]
+    x = np.asarray([r.effect for r in valid], dtype=float)
+    lo, hi = bootstrap_median_ci(x, rng)
+    return CellStats(
+        operator=operator, output=output, n=int(x.size),
+        median=float(np.median(x)) if x.size else math.nan, ci_low=lo, ci_high=hi,
+        p_improve=float(np.mean(x > 0)) if x.size else math.nan,
+        cliffs_delta=cliffs_delta_vs_zero(x), p_value=wilcoxon_p(x),
+        mean_effect=float(x.mean()) if x.size else math.nan,
+        mean_d_parameters=_mean(r.d_parameters for r in valid),
+        median_d_parameters=_median_of(r.d_parameters for r in valid),
+        mean_d_networks=_mean(r.d_networks for r in valid),
+        mean_d_connections=_mean(r.d_connections for r in valid),
+        mean_d_layers=_mean(r.d_layers for r in valid),
+        mean_cost_s=_mean(r.cost_s for r in valid), condition=condition, level=level)
+
+
+def group(rows: Iterable[EffectRow]) -> dict[tuple[str, str], list[EffectRow]]:
+    """Rows by (operator, output), in sorted key order."""
+    cells: dict[tuple[str, str], list[EffectRow]] = {}
+    for r in rows:
+        cells.setdefault((r.operator, r.output), []).append(r)
+    return dict(sorted(cells.items()))
+
+
+def operator_stats(rows: Sequence[EffectRow], seed: int = 0) -> list[CellStats]:
+    """One :class:`CellStats` per operator x output (bootstrap seeded with ``seed``)."""
+    rng = np.random.default_rng(seed)
+    return [cell_stats(cell, op, out, rng) for (op, out), cell in group(rows).items()]
+
+
+def _effects_by_operator(rows: Sequence[EffectRow], output: str) -> dict[str, np.ndarray]:
+    by_op: dict[str, list[float]] = {}
+    for r in rows:
+        if r.output == output and not math.isnan(r.effect):
+            by_op.setdefault(r.operator, []).append(r.effect)
+    return {op: np.asarray(v, dtype=float) for op, v in sorted(by_op.items()) if len(v) >= 2}
+
+
+def kruskal_tests(rows: Sequence[EffectRow]) -> list[KruskalResult]:
+    """Kruskal-Wallis across operators (those with >= 2 effects), one test per output."""
+    from scipy import stats
+
+    results = []
+    for output in sorted({r.output for r in rows}):
+        groups = _effects_by_operator(rows, output)
+        h = p = math.nan
+        if len(groups) >= 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    res = stats.kruskal(*groups.values())
+                    h, p = float(res.statistic), float(res.pvalue)
+                except ValueError:  # every value identical
+                    pass
+        results.append(KruskalResult(output, list(groups), h, p))
+    return results
+
+
+def pairwise_tests(rows: Sequence[EffectRow]) -> list[PairwiseResult]:
+    """Two-sided Mann-Whitney U for each operator pair, Holm-adjusted within each output."""
+    from scipy import stats
+
+    results: list[PairwiseResult] = []
+    for output in sorted({r.output for r in rows}):
+        groups = _effects_by_operator(rows, output)
+        block = []
+        for a, b in itertools.combinations(groups, 2):
+            xa, xb = groups[a], groups[b]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
+            u, p = float(res.statistic), float(res.pvalue)
+            block.append(PairwiseResult(output, a, b, int(xa.size), int(xb.size), u, p, math.nan))
+        for res_, adj in zip(block, holm([r.p_value for r in block]), strict=True):
+            res_.p_adjusted = adj
+        results.extend(block)
+    return results

@@ -1,0 +1,21 @@
+"""``nas-ops report RUN_DIR --out REPORT_DIR``: the operator-effect report of a search or study."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write the operator-effect report of a run "
+                       "(HTML, Markdown, figures, tables, guidelines)")
+    p.add_argument("run_dir", help="run directory of a search or study (holds ledger.sqlite)")
+    p.add_argument("--out", required=True, help="report directory (created or replaced)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.set_defaults(func=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from nas_ops.report import build_report
+
+    print(build_report(args.run_dir, args.out, seed=args.seed))
+    return 0

@@ -1,0 +1,90 @@
+"""Operator-effect reports: compute the :class:`~nas_ops.analysis.Analysis`, then render it.
+
+``build_report(RUN_DIR, OUT_DIR)`` writes::
+
+    OUT_DIR/index.html        self-contained (figures embedded as data URIs)
+    OUT_DIR/report.md         the same sections, linking figures/*.png
+    OUT_DIR/figures/*.png     effects per output, effect vs complexity, usage, Pareto, lineage
+    OUT_DIR/tables/*.csv|json effects, stats, conditioned, rates, kruskal, pairwise, rules
+    OUT_DIR/guidelines.json   versioned rules with their evidence; guidelines.txt as text
+
+Everything is written into a temporary sibling directory first and renamed into place, so a
+failure never leaves half a report. An existing OUT_DIR is replaced only if it holds a report
+(a ``.nas-ops-report`` marker) or is empty.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from nas_ops.analysis import Analysis, analyze_run
+from nas_ops.errors import ConfigError
+from nas_ops.report import figures as F
+from nas_ops.report.document import to_html, to_markdown
+from nas_ops.report.sections import SECTION_IDS, FigureResult, all_sections
+from nas_ops.report.tables import write_tables
+
+MARKER = ".nas-ops-report"
+
+__all__ = ["MARKER", "SECTION_IDS", "build_report", "render_report"]
+
+
+def _figures(a: Analysis, root: Path) -> dict[str, FigureResult]:
+    fig_dir = root / "figures"
+    fig_dir.mkdir()
+    results: dict[str, Path | str] = {}
+    for out in a.outputs:
+        results[f"effects_{out.name}"] = F.effect_distribution(a, out, fig_dir)
+    results["effect_vs_complexity"] = F.effect_vs_complexity(a, fig_dir)
+    results["operator_usage"] = F.operator_usage(a, fig_dir)
+    results["pareto"] = F.pareto_fronts(a, fig_dir)
+    results["lineage"] = F.lineage(a, fig_dir)
+    return {k: v.relative_to(root) if isinstance(v, Path) else v for k, v in results.items()}
+
+
+def render_report(a: Analysis, root: Path) -> Path:
+    """Write every file of the report of ``a`` into the (existing, empty) directory ``root``."""
+    figs = _figures(a, root)
+    write_tables(a, root / "tables")
+    (root / "guidelines.json").write_text(a.guidelines.to_json() + "\n")
+    (root / "guidelines.txt").write_text(a.guidelines.text())
+    sections = list(all_sections(a, figs))
+    title = f"nas-ops operator-effect report: {a.run.run_dir.name} ({a.kind})"
+    (root / "report.md").write_text(to_markdown(title, sections))
+    (root / "index.html").write_text(to_html(title, sections, root))
+    (root / MARKER).write_text("nas-ops report\n")
+    return root / "index.html"
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"report directory {str(out)!r} is a file")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ConfigError(f"report directory {str(out)!r} is not empty and holds no nas-ops "
+                          "report; choose a new or empty directory")
+
+
+def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0) -> Path:
+    """Analyse the run in ``run_dir`` and write its report into ``out_dir``; returns the path
+    of ``index.html``. Raises :class:`ConfigError` for a directory that holds no run."""
+    out = Path(out_dir).resolve()
+    _check_target(out)
+    analysis = analyze_run(run_dir, seed=seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        render_report(analysis, tmp)
+        old = None
+        if out.exists():
+            old = out.parent / f"{tmp.name}.old"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "index.html"

@@ -1,0 +1,155 @@
+"""A report as plain blocks (paragraphs, tables, figures, code), rendered to Markdown and HTML.
+
+The HTML is self-contained: figures are embedded as base64 PNG data URIs, the style sheet and
+the one script are inline, and nothing refers to another host. The script sets
+``data-figures="rendered-N"`` on ``<body>`` once every one of the N images has decoded
+(``naturalWidth > 0``), or ``"broken"`` otherwise, and ``data-errors="yes"`` on ``<html>`` on any
+script or resource error, so a headless browser can check rendering.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Paragraph:
+    text: str
+
+
+@dataclass
+class Code:
+    text: str
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[Any]]
+    caption: str = ""
+
+
+@dataclass
+class Figure:
+    path: Path  # the PNG file, relative paths are taken from the report directory
+    caption: str
+
+
+Block = Paragraph | Code | Table | Figure
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, *blocks: Block) -> Section:
+        self.blocks.extend(blocks)
+        return self
+
+
+def fmt(value: Any) -> str:
+    """A table cell: floats with 4 significant digits, nan/None as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        return f"{value:.4g}"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- Markdown
+def _md_table(t: Table) -> str:
+    esc = [[fmt(v).replace("|", "\\|") for v in row] for row in t.rows]
+    lines = ["| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in esc]
+    if t.caption:
+        lines = [f"*{t.caption}*", "", *lines]
+    return "\n".join(lines)
+
+
+def _md_block(b: Block) -> str:
+    if isinstance(b, Paragraph):
+        return b.text
+    if isinstance(b, Code):
+        return "```\n" + b.text.rstrip("\n") + "\n```"
+    if isinstance(b, Table):
+        return _md_table(b)
+    return f"![{b.caption}]({b.path.as_posix()})\n\n*{b.caption}*"
+
+
+def to_markdown(title: str, sections: list[Section]) -> str:
+    parts = [f"# {title}", "", "Contents: " + ", ".join(
+        f"[{s.title}](#{s.id})" for s in sections), ""]
+    for s in sections:
+        parts += [f'<a id="{s.id}"></a>', "", f"## {s.title}", ""]
+        for b in s.blocks:
+            parts += [_md_block(b), ""]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------- HTML
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
+figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555}nav a{margin-right:.8em}
+"""
+
+_SCRIPT = """
+window.addEventListener('error', function () {
+  document.documentElement.setAttribute('data-errors', 'yes');
+}, true);
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.every(function (i) { return i.complete && i.naturalWidth > 0; });
+  document.body.setAttribute('data-figures', ok ? 'rendered-' + imgs.length : 'broken');
+});
+"""
+
+
+def _html_table(t: Table) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(fmt(v))}</td>" for v in row) + "</tr>"
+                   for row in t.rows)
+    cap = f"<caption>{html.escape(t.caption)}</caption>" if t.caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_block(b: Block, root: Path) -> str:
+    if isinstance(b, Paragraph):
+        return f"<p>{html.escape(b.text)}</p>"
+    if isinstance(b, Code):
+        return f"<pre>{html.escape(b.text)}</pre>"
+    if isinstance(b, Table):
+        return _html_table(b)
+    data = base64.b64encode((root / b.path).read_bytes()).decode("ascii")
+    cap = html.escape(b.caption)
+    return (f'<figure><img alt="{cap}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{cap}</figcaption></figure>")
+
+
+def to_html(title: str, sections: list[Section], root: Path) -> str:
+    """The whole report as one HTML page; figure paths are read from ``root``."""
+    nav = "".join(f'<a href="#{s.id}">{html.escape(s.title)}</a>' for s in sections)
+    body = [f"<h1>{html.escape(title)}</h1>", f"<nav>{nav}</nav>"]
+    for s in sections:
+        body.append(f'<section id="{s.id}"><h2>{html.escape(s.title)}</h2>')
+        body += [_html_block(b, root) for b in s.blocks]
+        body.append("</section>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
+            f"<script>{_SCRIPT}</script></head>\n<body>\n" + "\n".join(body)
+            + "\n</body></html>\n")

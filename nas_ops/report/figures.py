@@ -1,0 +1,214 @@
+"""Report figures (matplotlib, Agg backend, imported lazily). Each function writes one PNG into
+``fig_dir`` and returns its path, or returns a string saying why the figure was skipped."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nas_ops.analysis import Analysis, OutputInfo
+from nas_ops.report.lineage import lineage_graph
+
+DPI = 80
+
+
+def _plt() -> Any:
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
+        raise ImportError("report figures need matplotlib: pip install matplotlib") from exc
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    plt = _plt()
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def effect_distribution(a: Analysis, out: OutputInfo, fig_dir: Path) -> Path | str:
+    """Box plot plus jittered points of the effects of each operator on ``out``."""
+    by_op: dict[str, list[float]] = {}
+    for r in a.valid_effects():
+        if r.output == out.name:
+            by_op.setdefault(r.operator, []).append(r.effect)
+    if not by_op:
+        return f"insufficient data: no effect measured on {out.name}"
+    plt = _plt()
+    ops = sorted(by_op)
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * len(ops)))
+    ax.boxplot([by_op[o] for o in ops], showfliers=False, **_horizontal())
+    rng = np.random.default_rng(0)
+    for k, op in enumerate(ops, start=1):
+        ys = k + rng.uniform(-0.15, 0.15, len(by_op[op]))
+        ax.scatter(by_op[op], ys, s=8, alpha=0.6, color="tab:blue")
+    ax.set_yticks(range(1, len(ops) + 1), [f"{o} (n={len(by_op[o])})" for o in ops])
+    ax.axvline(0.0, color="grey", lw=0.8, ls="--")
+    sign = "" if out.higher_is_better else "-"
+    ax.set_xlabel(f"effect on {out.name}: {sign}Δ{out.metric} (positive = better)")
+    return _save(fig, fig_dir / f"effects_{_safe(out.name)}.png")
+
+
+def _horizontal() -> dict[str, Any]:
+    import matplotlib
+
+    major, minor = (int(p) for p in matplotlib.__version__.split(".")[:2])
+    return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def effect_vs_complexity(a: Analysis, fig_dir: Path) -> Path | str:
+    """Scatter of each effect against the parameter change, one panel per output."""
+    rows = [r for r in a.valid_effects() if not math.isnan(r.d_parameters)]
+    if not rows:
+        return "insufficient data: no effect measured"
+    plt = _plt()
+    outs = [o for o in a.outputs if any(r.output == o.name for r in rows)]
+    families = sorted({r.family for r in rows})
+    colors = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
+    fig, axes = plt.subplots(1, len(outs), figsize=(4.2 * len(outs), 3.6), squeeze=False)
+    for ax, out in zip(axes[0], outs, strict=True):
+        for fam in families:
+            sel = [r for r in rows if r.output == out.name and r.family == fam]
+            ax.scatter([r.d_parameters for r in sel], [r.effect for r in sel], s=10,
+                       alpha=0.7, color=colors[fam], label=fam)
+        ax.set_xscale("symlog", linthresh=100)
+        ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+        ax.set_title(out.name)
+        ax.set_xlabel("Δ parameters")
+        ax.set_ylabel("effect (positive = better)")
+    axes[0][0].legend(fontsize=7)
+    return _save(fig, fig_dir / "effect_vs_complexity.png")
+
+
+def operator_usage(a: Analysis, fig_dir: Path) -> Path | str:
+    """Stacked bars per generation: attempts by operator, and attempts by status."""
+    variations = a.run.variations
+    if not variations:
+        return "insufficient data: the run recorded no variation"
+    plt = _plt()
+    gens = sorted({v.generation for v in variations})
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=(3, 2))
+    _stacked(ax1, gens, Counter((v.generation, v.operator) for v in variations),
+             sorted({v.operator for v in variations}), plt)
+    ax1.set_title("operator usage (attempts)")
+    _stacked(ax2, gens, Counter((v.generation, v.status) for v in variations),
+             ["ok", "not_applicable", "failed"], plt)
+    ax2.set_title("outcome of attempts")
+    for ax in (ax1, ax2):
+        ax.set_xlabel("generation")
+        ax.set_xticks(gens)
+    return _save(fig, fig_dir / "operator_usage.png")
+
+
+def _stacked(ax: Any, gens: list[int], counts: Counter, keys: list[str], plt: Any) -> None:
+    bottom = np.zeros(len(gens))
+    for i, key in enumerate(keys):
+        heights = np.array([counts.get((g, key), 0) for g in gens], dtype=float)
+        if heights.sum() == 0:
+            continue
+        ax.bar(gens, heights, bottom=bottom, label=key, color=plt.cm.tab20(i % 20))
+        bottom += heights
+    ax.legend(fontsize=6, ncol=1 + len(keys) // 12, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def pareto_fronts(a: Analysis, fig_dir: Path) -> Path | str:
+    """Non-dominated set of each generation's population: first output vs parameters."""
+    if not a.outputs or not a.run.populations:
+        return "insufficient data: no population recorded"
+    out = a.outputs[0]
+    by_uid = a.run.by_uid()
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    cmap = plt.cm.viridis
+    gens = sorted(a.run.populations)
+    drawn = 0
+    for g in gens:
+        pts = _points(a.run.populations[g], by_uid, out)
+        front = _front(pts, out.higher_is_better)
+        if not front:
+            continue
+        color = cmap(g / max(gens[-1], 1))
+        ax.scatter(*zip(*pts, strict=True), s=8, color=color, alpha=0.3)
+        ax.step(*zip(*front, strict=True), where="post", color=color, marker="o", ms=3,
+                label=f"gen {g}")
+        drawn += 1
+    if not drawn:
+        plt.close(fig)
+        return "insufficient data: no evaluated population"
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters")
+    ax.set_ylabel(f"{out.name} {out.metric} (val)")
+    ax.legend(fontsize=7)
+    return _save(fig, fig_dir / "pareto.png")
+
+
+def _points(uids: list[str], by_uid: dict[str, Any], out: OutputInfo) -> list[tuple[float, float]]:
+    from nas_ops.analysis.effects import metric_value
+
+    pts = []
+    for uid in uids:
+        ind = by_uid.get(uid)
+        value = metric_value(ind, out)
+        if ind is None or math.isnan(value):
+            continue
+        pts.append((float(ind.evaluation.complexity.get("parameters", math.nan)), value))
+    return [p for p in pts if not math.isnan(p[0]) and p[0] > 0]
+
+
+def _front(pts: list[tuple[float, float]], higher_better: bool = True) -> list[tuple[float, float]]:
+    """Points not dominated (fewer parameters, better metric), sorted by parameters."""
+    front: list[tuple[float, float]] = []
+    best = -math.inf
+    sign = 1.0 if higher_better else -1.0
+    for p, v in sorted(set(pts), key=lambda t: (t[0], -sign * t[1])):
+        if sign * v > best:
+            front.append((p, v))
+            best = sign * v
+    return front
+
+
+def lineage(a: Analysis, fig_dir: Path) -> Path | str:
+    """The ancestors of the best individual of each output, laid out by generation."""
+    graph, best = lineage_graph(a)
+    if graph.number_of_edges() == 0:
+        return "insufficient data: the best models have no recorded ancestors"
+    import networkx as nx
+
+    plt = _plt()
+    pos = _layered_layout(graph)
+    width = 1.5 + 1.3 * (1 + max(x for x, _ in pos.values()))
+    fig, ax = plt.subplots(figsize=(min(max(width, 6.5), 16), 1.8 + 0.45 * _max_layer(pos)))
+    colors = ["tab:orange" if n in best.values() else "lightsteelblue" for n in graph.nodes]
+    nx.draw_networkx(graph, pos, ax=ax, node_color=colors, node_size=420, font_size=6,
+                     arrows=True, arrowsize=8)
+    labels = {e: graph.edges[e].get("operator", "") for e in graph.edges}
+    nx.draw_networkx_edge_labels(graph, pos, edge_labels=labels, ax=ax, font_size=5)
+    ax.set_title("lineage of the best model per output (orange)\n" + ", ".join(
+        f"{o}: {u}" for o, u in best.items()), fontsize=8)
+    ax.set_axis_off()
+    return _save(fig, fig_dir / "lineage.png")
+
+
+def _layered_layout(graph: Any) -> dict[str, tuple[float, float]]:
+    layers: dict[int, list[str]] = {}
+    for node, data in sorted(graph.nodes(data=True)):
+        layers.setdefault(int(data.get("generation", 0)), []).append(node)
+    return {node: (float(g), float(-k)) for g, nodes in layers.items()
+            for k, node in enumerate(nodes)}
+
+
+def _max_layer(pos: dict[str, tuple[float, float]]) -> int:
+    return 1 + int(max(-y for _, y in pos.values()))

@@ -1,0 +1,177 @@
+"""The sections of an operator-effect report, built from an :class:`Analysis` and its figures."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from nas_ops.analysis import Analysis, CellStats
+from nas_ops.report.document import Code, Figure, Paragraph, Section, Table
+from nas_ops.report.lineage import best_per_output, lineage_chains
+
+FigureResult = Path | str  # a PNG path relative to the report, or why it was skipped
+SECTION_IDS = ("summary", "rates", "effects", "conditioned", "tests", "guidelines", "figures",
+               "lineage")
+SHOWN_MIN_N = 3  # conditioned cells with fewer effects are in tables/conditioned.csv only
+
+
+def _figure(result: FigureResult, caption: str) -> Figure | Paragraph:
+    if isinstance(result, Path):
+        return Figure(result, caption)
+    return Paragraph(f"{caption}: {result}.")
+
+
+def summary(a: Analysis) -> Section:
+    run, meta = a.run, a.run.meta
+    statuses = Counter(i.evaluation.status for i in run.evaluated() if i.evaluation)
+    s = Section("summary", "Run summary")
+    s.add(Paragraph(f"Run {run.run_dir} ({a.kind}), status {meta.get('status', 'unknown')}, "
+                    f"seed {meta.get('seed')}: {len(run.individuals)} individuals, "
+                    f"{sum(statuses.values())} evaluations (ok {statuses.get('ok', 0)}, "
+                    f"duplicate {statuses.get('duplicate', 0)}, failed "
+                    f"{statuses.get('failed', 0)}), {len(run.variations)} variation attempts, "
+                    f"{len(a.valid_effects())} measured (variation, output) effects."))
+    s.add(Paragraph(f"Analysis: effects on the {a.settings['split']} split, bootstrap "
+                    f"{a.settings['n_bootstrap']} resamples (seed {a.settings['seed']}), "
+                    f"alpha {a.settings['alpha']}, min support {a.settings['min_support']}."))
+    s.add(Table(["component", "version"], [[k, v] for k, v in meta.get("versions", {}).items()],
+                "versions"))
+    best = best_per_output(a)
+    metric = {o.name: o.metric for o in a.outputs}
+    s.add(Table(["output", "metric", "best uid", "value (val)"],
+                [[o, metric[o], uid, v] for o, (uid, v) in best.items()], "best per output")
+          if best else Paragraph("Best per output: insufficient data (no successful evaluation)."))
+    failures = [i for i in run.evaluated() if i.evaluation and i.evaluation.status == "failed"]
+    if failures:
+        s.add(Table(["uid", "operator", "error"], [
+            [i.uid, i.operator, (i.evaluation.error if i.evaluation else "")[:160]]
+            for i in failures[:20]], f"failed evaluations ({len(failures)}, first 20)"))
+    s.add(Code("\n".join(f"{k} = {json.dumps(v, sort_keys=True)}"
+                          for k, v in sorted(a.run.config.items())) or "(no config recorded)"))
+    return s
+
+
+def rates(a: Analysis) -> Section:
+    s = Section("rates", "Operator rates")
+    if not a.rates:
+        return s.add(Paragraph("Insufficient data: the run recorded no variation attempt."))
+    s.add(Paragraph("Per operator, over every attempt: success = a child was produced; neutral = "
+                    "the child has its parent's structural hash; not applicable / failed = the "
+                    "variation's status; eval failed = the child's training failed."))
+    return s.add(Table(
+        ["operator", "family", "attempts", "success", "not appl.", "neutral", "failed",
+         "eval failed", "mean cost (s)"],
+        [[r.operator, r.family, r.attempts, r.success_rate, r.not_applicable_rate,
+          r.neutral_rate, r.failure_rate, r.eval_failed, r.mean_cost_s] for r in a.rates]))
+
+
+_STAT_COLS = ["operator", "n", "median", "CI low", "CI high", "P(improve)", "Cliff's δ",
+              "Wilcoxon p", "mean Δparams", "mean cost (s)"]
+
+
+def _stat_row(c: CellStats) -> list[object]:
+    return [c.operator, c.n, c.median, c.ci_low, c.ci_high, c.p_improve, c.cliffs_delta,
+            c.p_value, c.mean_d_parameters, c.mean_cost_s]
+
+
+def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
+    s = Section("effects", "Effects per output")
+    s.add(Paragraph("Effect = child - parent on the output's primary validation metric, signed so "
+                    "that positive = better (error metrics negated). Median with a bootstrap "
+                    "95% CI; Cliff's δ against no change = P(effect>0) - P(effect<0); two-sided "
+                    "one-sample Wilcoxon signed-rank p against 0 (exact zeros dropped). "
+                    "All rows: tables/effects.csv, tables/stats.csv."))
+    for out in a.outputs:
+        cells = [c for c in a.stats if c.output == out.name]
+        s.add(Paragraph(f"{out.name} ({out.kind}, {out.metric}, "
+                        f"{'higher' if out.higher_is_better else 'lower'} is better)"))
+        if not any(c.n for c in cells):
+            s.add(Paragraph(f"Insufficient data: no effect measured on {out.name}."))
+            continue
+        s.add(Table(_STAT_COLS, [_stat_row(c) for c in cells if c.n]))
+        s.add(_figure(figs[f"effects_{out.name}"], f"effects of each operator on {out.name}"))
+    if not a.outputs:
+        s.add(Paragraph("Insufficient data: the run has no individual."))
+    return s
+
+
+def conditioned(a: Analysis) -> Section:
+    s = Section("conditioned", "Conditioned effects")
+    s.add(Paragraph("Effects split by the parent's diagnosis: relevance (low/high, median split "
+                    "of the edited network's relevance for the output), worst output (the "
+                    "output with the parent's lowest percentile in the run), size (median split "
+                    "of parent parameters), distance (near = the edited network feeds the "
+                    "output), affected (the output is reachable from the edit)."))
+    s.add(Table(["condition", *sorted({k for v in a.coverage.values() for k in v})], [
+        [name, *[counts.get(k, "") for k in sorted({k for v in a.coverage.values()
+                                                      for k in v})]]
+        for name, counts in a.coverage.items()], "rows per condition level"))
+    if not any(metric == "relevance" for *_, metric, _ in a.run.diagnoses):
+        s.add(Paragraph("Relevance: insufficient data (no diagnosis of the parents in this run; "
+                        "a study diagnoses its base models, a search with "
+                        "evaluation.diagnose = true diagnoses every model)."))
+    shown = [c for c in a.conditioned if c.n >= SHOWN_MIN_N]
+    if not shown:
+        return s.add(Paragraph(f"Insufficient data: no condition cell has n >= {SHOWN_MIN_N} "
+                               "(all cells: tables/conditioned.csv)."))
+    return s.add(Table(["condition", "level", "output", *_STAT_COLS], [
+        [c.condition, c.level, c.output, *_stat_row(c)] for c in shown],
+        f"cells with n >= {SHOWN_MIN_N} (all cells: tables/conditioned.csv)"))
+
+
+def tests(a: Analysis) -> Section:
+    s = Section("tests", "Statistical tests")
+    s.add(Table(["output", "operators compared", "H", "p"],
+                [[k.output, len(k.operators), k.h, k.p_value] for k in a.kruskal],
+                "Kruskal-Wallis across operators with >= 2 effects")
+          if a.kruskal else Paragraph("Kruskal-Wallis: insufficient data."))
+    alpha = a.settings["alpha"]
+    sig = [p for p in a.pairwise if p.p_adjusted < alpha]
+    s.add(Paragraph(f"Pairwise two-sided Mann-Whitney U tests: {len(a.pairwise)} pairs, "
+                    f"{len(sig)} significant at alpha {alpha} after Holm correction within each "
+                    "output (all pairs: tables/pairwise.csv)."))
+    if sig:
+        s.add(Table(["output", "a", "b", "n a", "n b", "U", "p", "Holm p"],
+                    [[p.output, p.a, p.b, p.n_a, p.n_b, p.u, p.p_value, p.p_adjusted]
+                     for p in sig]))
+    return s
+
+
+def guidelines(a: Analysis) -> Section:
+    g = a.guidelines
+    s = Section("guidelines", "Guidelines")
+    s.add(Paragraph(g.verdict))
+    if g.rules:
+        s.add(Table(["condition", "level", "operator", "output", "direction", "median", "CI low",
+                     "CI high", "p", "Holm p", "n", "Δparams (median)"],
+                    [[r.condition, r.level, r.operator, r.output, r.direction,
+                      r.expected_effect, r.ci[0], r.ci[1], r.p_value, r.p_adjusted, r.support,
+                      r.complexity_cost] for r in g.rules]))
+    s.add(Paragraph(f"{len(g.insufficient)} cell(s) with insufficient evidence, "
+                    f"{len(g.not_significant)} tested but not significant; machine-readable: "
+                    "guidelines.json, text: guidelines.txt."))
+    return s
+
+
+def figures(figs: dict[str, FigureResult]) -> Section:
+    s = Section("figures", "Figures")
+    s.add(_figure(figs["effect_vs_complexity"], "effect against parameter change"))
+    s.add(_figure(figs["operator_usage"], "operator usage and outcome per generation"))
+    s.add(_figure(figs["pareto"], "Pareto front (first output vs parameters) per generation"))
+    return s
+
+
+def lineage(a: Analysis, figs: dict[str, FigureResult]) -> Section:
+    s = Section("lineage", "Lineage of the best models")
+    chains = lineage_chains(a)
+    if not chains:
+        return s.add(Paragraph("Insufficient data: no successfully evaluated model."))
+    s.add(Table(["output", "best", "value", "first-parent chain"], chains))
+    return s.add(_figure(figs["lineage"], "ancestors of the best model per output"))
+
+
+def all_sections(a: Analysis, figs: dict[str, FigureResult]) -> Sequence[Section]:
+    return [summary(a), rates(a), effects(a, figs), conditioned(a), tests(a), guidelines(a),
+            figures(figs), lineage(a, figs)]

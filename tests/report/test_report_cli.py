@@ -1,0 +1,25 @@
+"""``nas-ops report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nas_ops.cli import main
+from tests.analysis.synthetic import write_planted_run
+
+
+def test_cli_prints_the_index_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = write_planted_run(tmp_path / "run", n_parents=2, per_parent=1)
+    assert main(["report", str(run), "--out", str(tmp_path / "rep")]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str((tmp_path / "rep" / "index.html").resolve())
+    assert Path(printed).is_file()
+
+
+def test_cli_bad_run_dir_is_one_line_exit_2(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a run directory" in err and "Traceback" not in err
