@@ -94,9 +94,10 @@ INTRO = (
 )
 
 
-def markdown(cfg: StudyConfig, records: list[ModelRecord], figs: list[tuple[str, str]]) -> str:
-    rows = _table(records)
-    lines = ["# Capacity allocation study", "", f"Config: `{cfg.source}`", "", INTRO, "",
+def markdown_page(title: str, source: str, intro: str, rows: list[list[str]],
+                  figs: list[tuple[str, str]]) -> str:
+    """A Markdown page: title, source, intro, one table (first row = header), figures."""
+    lines = [f"# {title}", "", f"Source: `{source}`", "", intro, "",
              "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
     lines.append("")
@@ -105,9 +106,18 @@ def markdown(cfg: StudyConfig, records: list[ModelRecord], figs: list[tuple[str,
     return "\n".join(lines)
 
 
+def markdown(cfg: StudyConfig, records: list[ModelRecord], figs: list[tuple[str, str]]) -> str:
+    return markdown_page("Capacity allocation study", cfg.source, INTRO, _table(records), figs)
+
+
 def html_page(cfg: StudyConfig, records: list[ModelRecord], figs: list[tuple[str, str]],
               out: Path) -> str:
-    rows = _table(records)
+    return html_doc("Capacity allocation study", cfg.source, INTRO, _table(records), figs, out)
+
+
+def html_doc(title: str, source: str, intro: str, rows: list[list[str]],
+             figs: list[tuple[str, str]], out: Path) -> str:
+    """A self-contained HTML page (figures from ``out`` embedded as base64)."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
                    for r in rows[1:])
@@ -116,9 +126,9 @@ def html_page(cfg: StudyConfig, records: list[ModelRecord], figs: list[tuple[str
         f"{base64.b64encode((out / n).read_bytes()).decode()}'/>" for n, c in figs)
     style = ("body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:"
              "collapse}td,th{border:1px solid #bbb;padding:2px 6px;font-size:12px}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Capacity study</title>"
-            f"<style>{style}</style></head><body><h1>Capacity allocation study</h1>"
-            f"<p>Config: <code>{html.escape(cfg.source)}</code></p><p>{html.escape(INTRO)}</p>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title><style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
+            f"<p>Source: <code>{html.escape(source)}</code></p><p>{html.escape(intro)}</p>"
             f"<table><tr>{head}</tr>{body}</table>{imgs}</body></html>")
 
 

@@ -14,6 +14,10 @@ For a trained phenotype and each (network, output) pair:
   each output (0 outside the output's subgraph).
 - ``param_share``: the network's parameters over the parameters of the output's subgraph.
 - ``affected``: 1 when the output is reachable from the network, else 0.
+- ``capacity_per_param``: the capacity (rank of d vec(W)/d theta, see nas_ops.capacity) of the
+  network's own local linear map at two validation inputs, over its parameter count: the share
+  of its parameters that are independent degrees of freedom. Reported for every output the
+  network reaches; left out for networks too large to analyse in 1 GiB.
 """
 
 from __future__ import annotations
@@ -73,13 +77,21 @@ def _saliency(model: Phenotype, task: Task, split: Split) -> dict[str, dict[str,
     return scores
 
 
-def diagnose(model: Phenotype, task: Task, *, seed: int = 0, max_samples: int = 512) -> list[Row]:
+def diagnose(model: Phenotype, task: Task, *, seed: int = 0, max_samples: int = 512,
+             capacity: bool = True) -> list[Row]:
     """Every diagnosis metric for every (network, output) pair of a trained model."""
     genome = model.genome
     split = task.val.subset(slice(0, max_samples)).to(next(model.parameters()).device)
     base = _errors(model, task, split)
     saliency = _saliency(model, task, split)
     rows: list[Row] = []
+    if capacity:
+        from nas_ops.capacity.phenotypes import network_capacity
+
+        caps = network_capacity(model, {i.name: split[i.name][:2] for i in task.inputs})
+        rows += [(nid, o, "capacity_per_param", cap / params if params else 0.0)
+                 for nid, (cap, params) in caps.items()
+                 for o in genome.reachable_outputs([nid])]
     for net_id in genome.network_ids:
         reach = set(genome.reachable_outputs([net_id]))
         noised = _errors(_perturbed(model, net_id, "noise", seed), task, split)

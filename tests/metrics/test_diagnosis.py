@@ -51,3 +51,17 @@ def test_the_network_producing_an_output_matters_to_it(trained):
 def test_diagnosis_is_reproducible_from_its_seed(trained):
     task, _, model = trained
     assert diagnose(model, task, seed=4) == diagnose(model, task, seed=4)
+
+
+def test_capacity_per_parameter_is_a_share_and_exactly_one_for_a_linear_network(trained):
+    task, genome, model = trained
+    table = _table(diagnose(model, task, seed=1))
+    shares = {n: v for (n, _o, m), v in table.items() if m == "capacity_per_param"}
+    assert shares and all(0.0 < v <= 1.0 + 1e-9 for v in shares.values())
+    dense = next(n for n in genome.networks if n.kind in ("mlp", "discrete"))
+    linear = genome.replace_network(dense.with_layers(()))
+    lin_model = train(linear, task, epochs=1, keep_model=True).model
+    rows = _table(diagnose(lin_model, task, seed=1))
+    out = linear.reachable_outputs([dense.id])[0]
+    # y = W x + b: every weight and bias is an independent degree of freedom
+    assert rows[(dense.id, out, "capacity_per_param")] == pytest.approx(1.0)
