@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Protocol
 
 from nas_ops.config import EvaluationConfig
@@ -35,8 +36,13 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
         return SequentialEvaluator()
     if backend == "pool":
         return PoolEvaluator(cfg.workers, cfg.torch_threads)
+    if backend == "ray":
+        from nas_ops.evaluation.ray_backend import RayEvaluator  # lazily: ray is optional
+
+        return RayEvaluator.from_config(cfg)
+    available = ["auto", "local", "pool"] + (["ray"] if find_spec("ray") is not None else [])
     raise ConfigError(f"evaluation.backend = {backend!r} is not available in this build; "
-                      "choose one of: auto, local, pool")
+                      f"choose one of: {', '.join(available)}")
 
 
 __all__ = ["EvalRecord", "EvalRequest", "Evaluator", "PoolEvaluator", "SequentialEvaluator",
