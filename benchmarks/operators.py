@@ -24,26 +24,18 @@ from typing import Any
 # run as a script, this file's folder comes first on sys.path and its name would shadow the
 # built-in ``operators`` package that the registry imports
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import networkx  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from benchmarks._meta import cpu_name  # noqa: E402
 from nas_ops.genome import Genome  # noqa: E402
 from nas_ops.spaces import get_space  # noqa: E402
 from nas_ops.variation import OPERATORS, VariationContext, get_operator  # noqa: E402
 
 TARGET = 2000.0  # variations per second per core
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def typical_genomes(n: int, seed: int = 0) -> list[Genome]:
@@ -74,7 +66,7 @@ def bench_operator(name: str, genomes: list[Genome], seconds: float) -> dict[str
 
 
 def environment() -> dict[str, Any]:
-    return {"device": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
+    return {"device": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
             "torch": torch.__version__, "numpy": np.__version__, "networkx": networkx.__version__,
             "date": dt.date.today().isoformat(), "load_average": os.getloadavg()}
 
