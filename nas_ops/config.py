@@ -93,6 +93,7 @@ class StudyConfig:
     variations: int = 2
     mode: str = "per_operator"
     operators: list[str] = field(default_factory=list)  # empty = every arity-1 operator
+    controls: int = 0  # per base model: retrain-only children (no edit), the effect baseline
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Candidate:
     objectives: list[float] = field(default_factory=list)
     hash: str = ""
     diagnose: bool = False
+    force_train: bool = False  # never reuse a duplicate's result (study controls)
 
     def __post_init__(self) -> None:
         if not self.hash:

@@ -153,7 +153,8 @@ class Search:
             self._finish(cand, stored, fresh=False)
             return True
         original = self.by_hash.get(cand.hash)
-        if original is not None and self.config.evaluation.reuse_duplicates:
+        reuse = self.config.evaluation.reuse_duplicates and not cand.force_train
+        if original is not None and reuse:
             self._finish(cand, self._duplicate_record(cand, original), fresh=True)
             return True
         return False
@@ -167,7 +168,8 @@ class Search:
             self._add_candidate(cand)
             if self._resolve_now(cand):
                 continue
-            if cand.hash in batch_hashes and self.config.evaluation.reuse_duplicates:
+            reuse = self.config.evaluation.reuse_duplicates and not cand.force_train
+            if cand.hash in batch_hashes and reuse:
                 later.append(cand)
                 continue
             batch_hashes.add(cand.hash)

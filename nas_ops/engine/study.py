@@ -2,7 +2,10 @@
 
 ``base_models`` genomes are sampled and trained (and diagnosed); then each receives independent
 single variations. Each child inherits its parent's weights and retrains only the networks the
-variation touched (and those downstream), under the same budget. Everything lands in the same
+variation touched (and those downstream), under the same budget. ``controls`` retrain-only
+children per base model (the parent's own genome and weights, every network trained again with
+another seed, recorded as operator ``retrain_control``) measure what the extra training alone
+does, the baseline an operator's effect should be compared with. Everything lands in the same
 ledger schema as a search (``meta.kind = "study"``; base models are generation 0, children
 generation 1 with ``slot = base * per_base + k``), so reports and resume work unchanged.
 """
@@ -14,10 +17,41 @@ import time
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search, SearchSummary
 from nas_ops.errors import ConfigError
+from nas_ops.genome import complexity
 from nas_ops.rng import generator, torch_seed
+
+CONTROL = "retrain_control"
 
 
 class Study(Search):
+    def _control(self, base: Candidate, slot: int, uid: str) -> Candidate:
+        """A retrain-only child: no edit, every network trained again from the parent's weights
+        with the child's own seed; recorded like a variation of operator ``retrain_control``."""
+        from nas_ops.variation_inherit import inheritance_map
+
+        genome = base.genome.with_lineage(uid, (base.uid,), CONTROL)
+        imap = {k: v.to_dict() for k, v in
+                inheritance_map([base.genome], base.genome, 0).items()}
+        cx = complexity(base.genome).as_dict()
+        nothing: dict[str, object] = {"nodes_added": [], "nodes_removed": [], "nodes_changed": [],
+                                      "edges_added": [], "edges_removed": [],
+                                      "hyper_changed": []}
+        outputs = list(base.genome.output_ids)
+        event = {"operator": CONTROL, "version": 1, "parents": [base.uid], "children": [uid],
+                 "decisions": [{"name": "control", "value": uid}], "diff": nothing,
+                 "touched": [], "affected_outputs": outputs, "complexity_before": cx,
+                 "complexity_after": [cx], "status": "ok", "reason": "", "neutral": True,
+                 "per_child": [{"diff": nothing, "touched": [], "affected_outputs": outputs,
+                                "neutral": True, "complexity_before": cx,
+                                "complexity_after": cx}],
+                 "inheritance": [imap]}
+        self._record_variation(1, slot, 0, event, uid)
+        cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", uid),
+                         parents=(base.uid,), operator=CONTROL, inherit_map=imap,
+                         parent_genomes=(base.genome,), trainable=list(base.genome.network_ids))
+        cand.force_train = True
+        return cand
+
     def _plan(self) -> list[str | None]:
         """The operator of each variation slot of one base model (None = drawn by the policy)."""
         st = self.config.study
@@ -44,7 +78,8 @@ class Study(Search):
     def run(self) -> SearchSummary:
         start = time.perf_counter()
         plan = self._plan()
-        self.progress.total = self.config.study.base_models * (1 + len(plan))
+        stride = len(plan) + self.config.study.controls
+        self.progress.total = self.config.study.base_models * (1 + stride)
         self._start()
         self.ledger.set_meta("kind", "study")
         try:
@@ -59,11 +94,12 @@ class Study(Search):
                     return base
 
                 for k, op in enumerate(plan):
-                    slot = b * len(plan) + k
                     uid = f"v{b:03d}-{k:03d}"
-                    child = self.breeder.breed(1, slot, uid, parent, op)
+                    child = self.breeder.breed(1, b * stride + k, uid, parent, op)
                     if child is not None:
                         children.append(child)
+                children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
+                             for k in range(self.config.study.controls)]
             self._evaluate(children)
             self._checkpoint(1, [b.uid for b in bases])
             self.ledger.set_meta("status", "finished")

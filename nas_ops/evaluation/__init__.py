@@ -27,11 +27,17 @@ class Evaluator(Protocol):
 
 
 def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
-    """The evaluator a config asks for; ``auto`` picks the pool on CPU with several workers."""
+    """The evaluator a config asks for. ``auto``: batched on a GPU; on CPU the pool with several
+    workers, else local (both run_request, so the ledger does not depend on the worker count;
+    batched measured no faster than the pool on CPU: docs/evaluation.md)."""
     backend = cfg.backend
     if backend == "auto":
         on_gpu = pick_device(cfg.device).type == "cuda"
-        backend = "local" if on_gpu or cfg.workers == 1 else "pool"
+        backend = "batched" if on_gpu else "local" if cfg.workers == 1 else "pool"
+    if backend == "batched":
+        from nas_ops.evaluation.batched import BatchedEvaluator
+
+        return BatchedEvaluator(cfg.workers, cfg.torch_threads, cfg.device)
     if backend == "local":
         return SequentialEvaluator()
     if backend == "pool":
@@ -40,7 +46,8 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
         from nas_ops.evaluation.ray_backend import RayEvaluator  # lazily: ray is optional
 
         return RayEvaluator.from_config(cfg)
-    available = ["auto", "local", "pool"] + (["ray"] if find_spec("ray") is not None else [])
+    available = ["auto", "batched", "local", "pool"]
+    available += ["ray"] if find_spec("ray") is not None else []
     raise ConfigError(f"evaluation.backend = {backend!r} is not available in this build; "
                       f"choose one of: {', '.join(available)}")
 

@@ -15,6 +15,7 @@ n_train = 200
 base_models = 2
 variations = 2
 operators = ["change_units", "add_layer", "change_activation", "add_connection"]
+controls = 2
 [evaluation]
 backend = "local"
 [budget]
@@ -34,7 +35,8 @@ def test_study_ledger_has_bases_children_and_diagnoses(study_run):
     run = study_run
     assert run.meta["kind"] == "study" and run.meta["status"] == "finished"
     bases = [i for i in run.individuals if i.generation == 0]
-    children = [i for i in run.individuals if i.generation == 1]
+    children = [i for i in run.individuals
+                if i.generation == 1 and i.operator != "retrain_control"]
     assert len(bases) == 2
     assert 1 <= len(children) <= 2 * 4 * 2
     assert {c.parents[0] for c in children} <= {b.uid for b in bases}
@@ -59,3 +61,18 @@ def test_children_retrain_only_affected_networks_and_keep_other_outputs(study_ru
                 assert rec.val[out] == parent.val[out], (child.uid, child.operator, out)
                 checked += 1
     assert checked > 0, "some variation must leave an output untouched"
+
+
+def test_controls_retrain_the_parent_genome_with_its_own_seed(study_run):
+    run = study_run
+    by_uid = run.by_uid()
+    controls = [i for i in run.individuals if i.operator == "retrain_control"]
+    assert len(controls) == 2 * 2
+    for c in controls:
+        parent = by_uid[c.parents[0]]
+        assert c.hash == parent.hash  # no edit...
+        assert c.evaluation.status == "ok"  # ...yet trained, not reused as a duplicate
+        assert set(c.evaluation.trained_networks) == set(parent.genome.network_ids)
+        assert c.evaluation.val != parent.evaluation.val
+    made = [v for v in run.variations if v.operator == "retrain_control"]
+    assert {v.child for v in made} == {c.uid for c in controls}
