@@ -1,0 +1,149 @@
+"""Training loop of a stacked group: :func:`nas_ops.training._fit` for many models at once.
+
+Per model, exactly as sequential training: its own shuffle order (generator seeded with
+``torch_seed(seed, "shuffle")``), its own dropout / decoder-noise stream (``torch_seed(seed,
+"train")``), its own learning rate and loss weights, gradient clipping to norm 10 over its own
+trainable parameters, frozen networks masked out (no gradient, eval mode). Adam, SGD (momentum
+0.9) and RMSprop are element-wise, so one update over stacked tensors with a per-model learning
+rate is each model's own update; the formulas below are torch's single-tensor implementations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from nas_ops.evaluation.batched_layers import ModelRng, Slot
+from nas_ops.evaluation.batched_model import StackedModel
+from nas_ops.rng import torch_seed
+from nas_ops.tasks.base import Task
+
+CLIP_NORM = 10.0
+
+
+@dataclass
+class GroupFit:
+    """Outcome of training a group: optimizer steps, and per-model failures (index -> reason)."""
+
+    steps: int = 0
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def _per_model(t: Tensor, dim: int) -> Tensor:
+    """Reshape a per-model vector ``(M,)`` to broadcast against a stacked ``dim``-d tensor."""
+    return t.view(-1, *([1] * (dim - 1)))
+
+
+class StackedOptimizer:
+    """Adam / SGD (momentum 0.9) / RMSprop with torch's defaults over stacked tensors."""
+
+    def __init__(self, name: str, params: list[Slot], lrs: list[float],
+                 device: torch.device) -> None:
+        self.name, self.params = name, params
+        self.lr = torch.tensor(lrs, dtype=torch.float64)
+        self.device = device
+        self.state: list[list[Tensor]] = [[] for _ in params]
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        k = self.steps
+        with torch.no_grad():
+            if self.name == "adam":
+                # step_size = lr / bias_correction1 in double, as torch computes it in Python
+                size = (self.lr / (1 - 0.9 ** k)).float().to(self.device)
+                bc2_sqrt = (1 - 0.999 ** k) ** 0.5
+            else:
+                size = self.lr.float().to(self.device)
+            for slot, state in zip(self.params, self.state, strict=True):
+                p, g = slot.data, slot.data.grad
+                assert g is not None
+                neg = _per_model(-size, p.dim())
+                if self.name == "adam":
+                    if not state:
+                        state += [torch.zeros_like(p), torch.zeros_like(p)]
+                    m, v = state
+                    m.lerp_(g, 1 - 0.9)
+                    v.mul_(0.999).addcmul_(g, g, value=1 - 0.999)
+                    denom = (v.sqrt() / bc2_sqrt).add_(1e-8)
+                    p.add_(neg * m / denom)
+                elif self.name == "sgd":
+                    if not state:
+                        state.append(g.clone())
+                    else:
+                        state[0].mul_(0.9).add_(g)
+                    p.add_(neg * state[0])
+                else:  # rmsprop: alpha 0.99, eps 1e-8
+                    if not state:
+                        state.append(torch.zeros_like(p))
+                    sq = state[0]
+                    sq.mul_(0.99).addcmul_(g, g, value=1 - 0.99)
+                    p.add_(neg * g / sq.sqrt().add_(1e-8))
+
+
+def _mask_and_clip(model: StackedModel, trainable: dict[str, Tensor]) -> None:
+    """Zero the gradients of frozen networks per model, then clip each model's total norm."""
+    sq = torch.zeros(len(model.models), device=model.device)
+    for slot in model.params:
+        g = slot.data.grad
+        assert g is not None
+        g.mul_(_per_model(trainable[slot.net], g.dim()))
+        sq += g.pow(2).flatten(1).sum(1)
+    coef = (CLIP_NORM / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+    for slot in model.params:
+        g = slot.data.grad
+        assert g is not None
+        g.mul_(_per_model(coef, g.dim()))
+
+
+def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[float],
+              optimizer: str, batch_size: int, epochs: int, max_steps: int | None,
+              train: dict[str, list[bool]]) -> GroupFit:
+    """Train every model of ``model`` as :func:`nas_ops.training._fit` would, side by side."""
+    dev = model.device
+    data = {k: v.to(dev) for k, v in task.train.tensors.items()}
+    n = len(next(iter(data.values())))
+    shuffles = [torch.Generator().manual_seed(torch_seed(s, "shuffle")) for s in seeds]
+    rngs = [ModelRng(torch_seed(s, "train"), dev) for s in seeds]
+    masks = {nid: torch.tensor(flags, dtype=torch.float32, device=dev)
+             for nid, flags in train.items()}
+    opt = StackedOptimizer(optimizer, model.params, lrs, dev)
+    out = GroupFit()
+    alive = torch.ones(len(seeds), dtype=torch.bool, device=dev)
+    for _ in range(epochs):
+        orders = torch.stack([torch.randperm(n, generator=g) for g in shuffles]).to(dev)
+        for lo in range(0, n, batch_size):
+            idx = orders[:, lo: lo + batch_size]
+            batch = {k: v[idx] for k, v in data.items()}
+            losses = model.losses(task, batch, train, rngs)
+            finite = torch.isfinite(losses.detach())
+            if not bool((finite | ~alive).all()):
+                for m in torch.nonzero(alive & ~finite).flatten().tolist():
+                    out.failed[m] = (f"EvaluationError: non-finite loss "
+                                     f"({float(losses[m].detach())}) at step {out.steps}")
+                alive &= finite
+                if not bool(alive.any()):
+                    return out
+            for slot in model.params:
+                slot.data.grad = None
+            torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
+            _mask_and_clip(model, masks)
+            opt.step()
+            out.steps += 1
+            if max_steps is not None and out.steps >= max_steps:
+                return out
+    return out
+
+
+def estimate_bytes(model_params: int, activations_per_sample: int, batch_size: int) -> int:
+    """Rough float32 footprint of one model in a group: parameters with gradient and optimizer
+    state (x5), activations kept for the backward pass with their gradients and post-op copies
+    (x6), the gathered batch."""
+    return 4 * (5 * model_params + 6 * activations_per_sample * batch_size)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return math.ceil(a / b)
