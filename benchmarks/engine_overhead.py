@@ -25,7 +25,6 @@ from benchmarks._meta import write  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
 from nas_ops.evaluation.records import EvalRecord, EvalRequest  # noqa: E402
-from nas_ops.genome import complexity, from_dict  # noqa: E402
 
 POP = 1000
 
@@ -46,12 +45,12 @@ class NullEvaluator:
     def as_completed(self):  # type: ignore[no-untyped-def]
         while self.queue:
             req = self.queue.pop(0)
-            genome = from_dict(req.genome)
             h = (req.seed % 1000) / 1000
+            size = sum(len(n["layers"]) + 1 for n in req.genome["networks"])  # a cheap stand-in
             yield EvalRecord(uid=req.uid, status="ok",
                              val={"class": {"accuracy": h}, "histogram": {"mse": 1 - h},
                                   "reconstruction": {"recon_mse": h * h}},
-                             complexity=complexity(genome).as_dict())
+                             complexity={"parameters": size})
 
     def close(self) -> None:
         self.queue.clear()

@@ -8,7 +8,8 @@ from typing import Any
 
 from nas_ops.config import RunConfig
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
-from nas_ops.genome import Genome, structural_hash, to_dict
+from nas_ops.genome import Genome, to_dict
+from nas_ops.variation_diff import cached_hash
 
 
 @dataclass
@@ -32,8 +33,8 @@ class Candidate:
     force_train: bool = False  # never reuse a duplicate's result (study controls)
 
     def __post_init__(self) -> None:
-        if not self.hash:
-            self.hash = structural_hash(self.genome)
+        if not self.hash:  # memoized on the genome: the variation usually computed it already
+            self.hash = cached_hash(self.genome)
 
 
 def weights_path(run_dir: Path, uid: str) -> Path:

@@ -91,6 +91,7 @@ class Search:
         self.done = self.trained = self.failures = 0
         self.best: dict[str, float] = {}
         self._ranks: dict[str, int] = {}
+        self._ranks_of: Sequence[str] | None = None  # the pool the ranks were computed for
         self.generation = 0
 
     # --------------------------------------------------------------- recording
@@ -212,7 +213,8 @@ class Search:
 
     def _pareto_ranks(self, pool: Sequence[str]) -> dict[str, int]:
         """Non-domination rank of every member of ``pool`` (computed once per pool)."""
-        if set(self._ranks) != set(pool):
+        if self._ranks_of is not pool:
+            self._ranks_of = pool
             fronts = tools.sortLogNondominated([self._member(u) for u in pool], len(pool))
             self._ranks = {m.uid: r for r, front in enumerate(fronts) for m in front}
         return self._ranks
