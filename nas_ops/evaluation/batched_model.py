@@ -56,6 +56,22 @@ class _Stack:
         b = self.slot([m.bias for m in lins], [[r] for r in rows], shape[:1])
         return w, b
 
+    def conv_layer(self, convs: list[list[Any]], mods: list[Any], nets: list, body: str,
+                   li: int, cols: list[Tensor], cin: int, k: list[Tensor]
+                   ) -> tuple[Slot, Slot, PostOps, list[Tensor], int]:
+        """Slots of hidden conv layer ``li`` of every model (weights, bias, post ops), with the
+        layer's per-model rows and padded width."""
+        per = [n.layers[li] for n in nets]
+        width = max(la.units for la in per)
+        rows = [torch.arange(la.units) for la in per]
+        w = self.slot([c[li].weight for c in convs],
+                      [[r, c, *k] for r, c in zip(rows, cols, strict=True)],
+                      (width, cin, *(len(i) for i in k)))
+        b = self.slot([c[li].bias for c in convs], [[r] for r in rows], (width,))
+        bns = [_bns_per_layer(getattr(m, body), list(n.layers))[li]
+               for m, n in zip(mods, nets, strict=True)]
+        return w, b, self.post_ops(per, bns, width), rows, width
+
     def post_ops(self, layers: list, bns: list[Any], width: int) -> PostOps:
         slots = None
         if any(la.batchnorm for la in layers):
@@ -147,17 +163,9 @@ class ConvEncoderStack(_Stack):
         self.layers: list[tuple[Slot, Slot, PostOps, bool]] = []
         cols, cin = [torch.arange(channels)] * len(nets), channels
         for li in range(len(nets[0].layers)):
-            per = [n.layers[li] for n in nets]
-            width = max(la.units for la in per)
-            rows = [torch.arange(la.units) for la in per]
-            w = self.slot([c[li].weight for c in convs], [[r, c, *k] for r, c in zip(rows, cols,
-                                                                                  strict=True)],
-                          (width, cin, *(len(i) for i in k)))
-            b = self.slot([c[li].bias for c in convs], [[r] for r in rows], (width,))
-            bns = [_bns_per_layer(m.features, list(n.layers))[li]
-                   for m, n in zip(mods, nets, strict=True)]
-            pool = pooled(spatial) != spatial
-            self.layers.append((w, b, self.post_ops(per, bns, width), pool))
+            w, b, post, rows, width = self.conv_layer(convs, mods, nets, "features", li, cols,
+                                                      cin, k)
+            self.layers.append((w, b, post, pooled(spatial) != spatial))
             cols, cin, spatial = rows, width, pooled(spatial)
         area = math.prod(spatial)
         head_cols = [torch.arange(la.units * area) for la in (n.layers[-1] for n in nets)]
@@ -198,16 +206,8 @@ class ConvDecoderStack(_Stack):
         self.layers: list[tuple[Slot, Slot, PostOps]] = []
         cols, cin = [torch.arange(n.layers[0].units) for n in nets], c0
         for li in range(len(nets[0].layers)):
-            per = [n.layers[li] for n in nets]
-            width = max(la.units for la in per)
-            rows = [torch.arange(la.units) for la in per]
-            w = self.slot([c[li].weight for c in convs], [[r, c, *k] for r, c in zip(rows, cols,
-                                                                                  strict=True)],
-                          (width, cin, *(len(i) for i in k)))
-            b = self.slot([c[li].bias for c in convs], [[r] for r in rows], (width,))
-            bns = [_bns_per_layer(m.body, list(n.layers))[li]
-                   for m, n in zip(mods, nets, strict=True)]
-            self.layers.append((w, b, self.post_ops(per, bns, width)))
+            w, b, post, rows, width = self.conv_layer(convs, mods, nets, "body", li, cols, cin, k)
+            self.layers.append((w, b, post))
             cols, cin = rows, width
         outs = [torch.arange(out_c)] * len(nets)
         self.final_w = self.slot([m.final.weight for m in mods],
