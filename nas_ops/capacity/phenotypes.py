@@ -89,14 +89,19 @@ def _network_inputs(model: Phenotype, inputs: dict[str, Tensor]) -> dict[str, Te
     return captured
 
 
-def network_capacity(model: Phenotype, inputs: dict[str, Tensor],
-                     max_memory_gib: float = 1.0) -> dict[str, tuple[float, int]]:
-    """``{network: (capacity, parameters)}`` of each network's own local linear map; networks
-    whose analysis would not fit in ``max_memory_gib`` are left out."""
+def network_capacity(model: Phenotype, inputs: dict[str, Tensor], max_memory_gib: float = 1.0,
+                     max_pairs: int | None = None) -> dict[str, tuple[float, int]]:
+    """``{network: (capacity, parameters)}`` of each network's own local linear map. Networks
+    whose analysis would not fit in ``max_memory_gib``, or (when given) that have more than
+    ``max_pairs`` (output, input + constant) pairs, each a row of the Jacobian and a
+    second-order backward pass, are left out."""
     model.eval()
     feeds = _network_inputs(model, inputs)
     found: dict[str, tuple[float, int]] = {}
     for nid, net in model.networks.items():
+        pairs = model.genome.network(nid).out_size * (feeds[nid][0].numel() + 1)
+        if max_pairs is not None and pairs > max_pairs:
+            continue
         try:
             res = capacity_allocation(_NetworkOf(net), feeds[nid], max_memory_gib=max_memory_gib)
         except CapacityError:

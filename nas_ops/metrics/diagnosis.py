@@ -17,7 +17,8 @@ For a trained phenotype and each (network, output) pair:
 - ``capacity_per_param``: the capacity (rank of d vec(W)/d theta, see nas_ops.capacity) of the
   network's own local linear map at two validation inputs, over its parameter count: the share
   of its parameters that are independent degrees of freedom. Reported for every output the
-  network reaches; left out for networks too large to analyse in 1 GiB.
+  network reaches; left out for networks with more than ``CAPACITY_MAX_PAIRS`` (output, input)
+  pairs, whose analysis takes minutes on a CPU.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from nas_ops.tasks.losses import output_loss
 from nas_ops.training import evaluate
 
 Row = tuple[str, str, str, float]  # (network, output, metric, value)
+CAPACITY_MAX_PAIRS = 2048  # (output, input) pairs: rows of the Jacobian
 
 
 def _error(spec: OutputSpec, metrics: dict[str, float]) -> float:
@@ -88,7 +90,8 @@ def diagnose(model: Phenotype, task: Task, *, seed: int = 0, max_samples: int = 
     if capacity:
         from nas_ops.capacity.phenotypes import network_capacity
 
-        caps = network_capacity(model, {i.name: split[i.name][:2] for i in task.inputs})
+        caps = network_capacity(model, {i.name: split[i.name][:2] for i in task.inputs},
+                                max_pairs=CAPACITY_MAX_PAIRS)
         rows += [(nid, o, "capacity_per_param", cap / params if params else 0.0)
                  for nid, (cap, params) in caps.items()
                  for o in genome.reachable_outputs([nid])]
