@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nas_ops.analysis.baseline import CONTROL, ControlComparison, compare_with_control
 from nas_ops.analysis.conditions import CONDITIONS, condition_stats, coverage
 from nas_ops.analysis.effects import (
     EffectRow,
@@ -40,7 +41,8 @@ from nas_ops.analysis.statistics import (
 from nas_ops.store.run import Run, load_run
 
 __all__ = [
-    "ALPHA", "CONDITIONS", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "CellStats", "EffectRow",
+    "ALPHA", "CONDITIONS", "CONTROL", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "CellStats",
+    "ControlComparison", "EffectRow", "compare_with_control",
     "Guidelines", "KruskalResult", "OperatorRates", "OutputInfo", "PairwiseResult", "Rule",
     "analyze_run", "condition_stats", "coverage", "derive_guidelines", "effect_rows", "holm",
     "kruskal_tests", "operator_rates", "operator_stats", "pairwise_tests", "run_outputs",
@@ -84,6 +86,7 @@ def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = A
               "seed": run.meta.get("seed"), "versions": run.meta.get("versions", {}),
               "split": split, "n_effect_rows": len(rows)}
     guidelines = derive_guidelines([*stats, *conditioned], alpha, min_support, source)
+    guidelines.versus_control = compare_with_control(rows, min_support, seed)
     settings = {"seed": seed, "alpha": alpha, "min_support": min_support, "split": split,
                 "n_bootstrap": N_BOOTSTRAP}
     return Analysis(run, outputs, rows, operator_rates(run), stats, conditioned, coverage(rows),

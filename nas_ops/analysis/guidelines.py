@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from nas_ops.analysis.baseline import CONTROL, ControlComparison
 from nas_ops.analysis.statistics import CellStats, holm
 
 GUIDELINES_VERSION = 1
@@ -67,6 +68,12 @@ class Guidelines:
     not_significant: list[dict[str, Any]] = field(default_factory=list)
     insufficient: list[dict[str, Any]] = field(default_factory=list)
     source: dict[str, Any] = field(default_factory=dict)
+    versus_control: list[ControlComparison] = field(default_factory=list)
+
+    @property
+    def control_rules(self) -> list[ControlComparison]:
+        """Operators significantly better or worse than retraining alone (Holm, alpha)."""
+        return [c for c in self.versus_control if c.p_adjusted < self.alpha]
 
     @property
     def verdict(self) -> str:
@@ -92,6 +99,14 @@ class Guidelines:
                        "ci": "percentile bootstrap 95% CI of the median"},
             "verdict": self.verdict, "n_cells": self.n_cells, "n_tested": self.n_tested,
             "rules": [r.to_dict() for r in self.rules],
+            "versus_control": {
+                "control": CONTROL,
+                "method": "two-sided Mann-Whitney U of the operator's effects vs the "
+                          "retrain-only control's on the same output, Holm over all pairs; "
+                          "difference of medians with a percentile bootstrap 95% CI",
+                "tested": len(self.versus_control),
+                "rules": [c.to_dict() for c in self.control_rules],
+                "all": [c.to_dict() for c in self.versus_control]},
             "not_significant": self.not_significant, "insufficient": self.insufficient,
         }
 
@@ -101,6 +116,14 @@ class Guidelines:
     def text(self) -> str:
         lines = ["Operator guidelines", "", self.verdict, ""]
         lines += [f"- {r.text()}" for r in self.rules]
+        if self.versus_control:
+            lines += ["", f"Against retraining alone ({CONTROL}): {len(self.control_rules)} of "
+                      f"{len(self.versus_control)} tested operator x output pair(s) differ "
+                      f"significantly (alpha = {self.alpha}, Holm)."]
+            lines += [f"- {c.text()}" for c in self.control_rules]
+        else:
+            lines += ["", f"No control arm with n >= {self.min_support} ({CONTROL}): effects "
+                      "include the extra training a child receives; see docs/search.md."]
         if self.insufficient:
             lines += ["", f"Insufficient evidence (n < {self.min_support}): "
                       f"{len(self.insufficient)} cell(s)."]

@@ -149,6 +149,14 @@ def guidelines(a: Analysis) -> Section:
                     [[r.condition, r.level, r.operator, r.output, r.direction,
                       r.expected_effect, r.ci[0], r.ci[1], r.p_value, r.p_adjusted, r.support,
                       r.complexity_cost] for r in g.rules]))
+    if g.versus_control:
+        s.add(Paragraph(f"Against retraining alone (the study's control arm): "
+                        f"{len(g.control_rules)} of {len(g.versus_control)} operator x output "
+                        "pairs differ significantly (Mann-Whitney, Holm)."))
+        s.add(Table(["operator", "output", "median - control median", "CI low", "CI high", "p",
+                     "Holm p", "n", "n control"],
+                    [[c.operator, c.output, c.median_difference, c.ci[0], c.ci[1], c.p_value,
+                      c.p_adjusted, c.n, c.n_control] for c in g.versus_control]))
     s.add(Paragraph(f"{len(g.insufficient)} cell(s) with insufficient evidence, "
                     f"{len(g.not_significant)} tested but not significant; machine-readable: "
                     "guidelines.json, text: guidelines.txt."))
