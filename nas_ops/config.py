@@ -17,7 +17,7 @@ from typing import Any
 from nas_ops.errors import ConfigError
 
 ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
-POLICIES = ("uniform", "weights", "adaptive", "guided")
+POLICIES = ("uniform", "weights", "adaptive")
 BACKENDS = ("auto", "local", "pool", "batched", "ray")
 RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
@@ -55,7 +55,6 @@ class PolicyConfig:
     operators: list[str] = field(default_factory=list)  # empty = every registered operator
     weights: dict[str, float] = field(default_factory=dict)
     exploration: float = 0.5  # adaptive: UCB exploration constant
-    guidelines: str = ""  # guided: path to guidelines.json
 
 
 @dataclass(frozen=True)
