@@ -1,4 +1,5 @@
-"""A one-line progress display for long searches (stderr; redrawn on a terminal)."""
+"""A one-line progress display for long searches (stderr): redrawn in place on a terminal;
+elsewhere (logs, CI) one line at most every ``log_every_s`` seconds, plus the last one."""
 
 from __future__ import annotations
 
@@ -8,20 +9,26 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, enabled: bool = True, stream: TextIO | None = None) -> None:
+    def __init__(self, total: int, enabled: bool = True, stream: TextIO | None = None,
+                 log_every_s: float = 5.0) -> None:
         self.total, self.enabled = total, enabled
         self.stream = stream or sys.stderr
         self.start = time.perf_counter()
         self.done = self.new = self.failures = 0
         self.tty = self.stream.isatty()
+        self.log_every_s = log_every_s
+        self._last_line = -float("inf")
 
     def update(self, generation: int, best: dict[str, float], *, fresh: bool, failed: bool) -> None:
         self.done += 1
         self.new += int(fresh)
         self.failures += int(failed)
-        if not self.enabled:
+        now = time.perf_counter()
+        quiet = not self.tty and now - self._last_line < self.log_every_s and self.done < self.total
+        if not self.enabled or quiet:
             return
-        elapsed = time.perf_counter() - self.start
+        self._last_line = now
+        elapsed = now - self.start
         rate = elapsed / self.new if self.new else 0.0
         eta = rate * max(self.total - self.done, 0)
         bests = " ".join(f"{k}={v:.4g}" for k, v in best.items())
