@@ -147,6 +147,9 @@ class Search:
         return EvalRecord(uid=cand.uid, status="duplicate", val=rec.val, test=rec.test,
                           complexity=rec.complexity, device=rec.device, duplicate_of=original)
 
+    def _may_reuse(self, cand: Candidate) -> bool:
+        return self.config.evaluation.reuse_duplicates and not cand.force_train
+
     def _resolve_now(self, cand: Candidate) -> bool:
         """Settle ``cand`` without training when the ledger or a duplicate already has it."""
         stored = self.ledger.evaluation(cand.uid)
@@ -154,8 +157,7 @@ class Search:
             self._finish(cand, stored, fresh=False)
             return True
         original = self.by_hash.get(cand.hash)
-        reuse = self.config.evaluation.reuse_duplicates and not cand.force_train
-        if original is not None and reuse:
+        if original is not None and self._may_reuse(cand):
             self._finish(cand, self._duplicate_record(cand, original), fresh=True)
             return True
         return False
@@ -169,8 +171,7 @@ class Search:
             self._add_candidate(cand)
             if self._resolve_now(cand):
                 continue
-            reuse = self.config.evaluation.reuse_duplicates and not cand.force_train
-            if cand.hash in batch_hashes and reuse:
+            if cand.hash in batch_hashes and self._may_reuse(cand):
                 later.append(cand)
                 continue
             batch_hashes.add(cand.hash)

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import time
 
+from nas_ops.analysis.baseline import CONTROL
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search, SearchSummary
 from nas_ops.errors import ConfigError
 from nas_ops.genome import complexity
 from nas_ops.rng import generator, torch_seed
-
-CONTROL = "retrain_control"
 
 
 class Study(Search):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from nas_ops.capacity import capacity_allocation
+from nas_ops.capacity.architectures import Residual
 
 
 def conv_stack(n_layers: int, k: int, padding: str = "valid", seed: int = 0) -> nn.Module:
@@ -49,15 +50,6 @@ def test_linear_bottleneck(n: int, h: int, m: int, seed: int) -> None:
     assert res.ranks == (hh * (m + n - hh),)
     assert res.per_pair is not None
     assert res.per_pair.min() >= -1e-12 and res.per_pair.max() <= 1 + 1e-9
-
-
-class Residual(nn.Module):
-    def __init__(self, inner: nn.Module) -> None:
-        super().__init__()
-        self.inner = inner
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.inner(x)
 
 
 def test_fixed_maps_add_no_capacity() -> None:
