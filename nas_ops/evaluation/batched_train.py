@@ -10,7 +10,7 @@ rate is each model's own update; the formulas below are torch's single-tensor im
 
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -22,6 +22,7 @@ from nas_ops.rng import torch_seed
 from nas_ops.tasks.base import Task
 
 CLIP_NORM = 10.0
+ALIVE_CHECK_EVERY = 64
 
 
 @dataclass
@@ -101,9 +102,17 @@ def _mask_and_clip(model: StackedModel, trainable: dict[str, Tensor]) -> None:
 
 def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[float],
               optimizer: str, batch_size: int, epochs: int, max_steps: int | None,
-              train: dict[str, list[bool]]) -> GroupFit:
-    """Train every model of ``model`` as :func:`nas_ops.training._fit` would, side by side."""
+              train: dict[str, list[bool]], time_limit_s: float | None = None) -> GroupFit:
+    """Train every model of ``model`` as :func:`nas_ops.training._fit` would, side by side.
+
+    A model whose loss turns non-finite stops learning at that step (its loss is masked out and
+    the others go on); this is tracked on the device, so no step waits for the GPU. With
+    ``time_limit_s`` (per model, as in sequential training) the group stops once its wall time
+    exceeds the limit times the number of models, and every model still training fails with the
+    sequential message.
+    """
     dev = model.device
+    start = time.perf_counter()
     data = {k: v.to(dev) for k, v in task.train.tensors.items()}
     n = len(next(iter(data.values())))
     shuffles = [torch.Generator().manual_seed(torch_seed(s, "shuffle")) for s in seeds]
@@ -113,20 +122,19 @@ def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[fl
     opt = StackedOptimizer(optimizer, model.params, lrs, dev)
     out = GroupFit()
     alive = torch.ones(len(seeds), dtype=torch.bool, device=dev)
+    fail_step = torch.full((len(seeds),), -1, dtype=torch.long, device=dev)
+    fail_loss = torch.zeros(len(seeds), device=dev)
+    deadline = None if not time_limit_s else start + time_limit_s * len(seeds)
     for _ in range(epochs):
         orders = torch.stack([torch.randperm(n, generator=g) for g in shuffles]).to(dev)
         for lo in range(0, n, batch_size):
             idx = orders[:, lo: lo + batch_size]
             batch = {k: v[idx] for k, v in data.items()}
             losses = model.losses(task, batch, train, rngs)
-            finite = torch.isfinite(losses.detach())
-            if not bool((finite | ~alive).all()):
-                for m in torch.nonzero(alive & ~finite).flatten().tolist():
-                    out.failed[m] = (f"EvaluationError: non-finite loss "
-                                     f"({float(losses[m].detach())}) at step {out.steps}")
-                alive &= finite
-                if not bool(alive.any()):
-                    return out
+            newly = alive & ~torch.isfinite(losses.detach())
+            fail_step = torch.where(newly, out.steps, fail_step)
+            fail_loss = torch.where(newly, losses.detach(), fail_loss)
+            alive = alive & ~newly
             for slot in model.params:
                 slot.data.grad = None
             torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
@@ -134,16 +142,20 @@ def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[fl
             opt.step()
             out.steps += 1
             if max_steps is not None and out.steps >= max_steps:
-                return out
+                return _failures(out, fail_step, fail_loss)
+            if deadline is not None and time.perf_counter() > deadline:
+                for m in torch.nonzero(alive).flatten().tolist():
+                    out.failed[m] = (f"EvaluationError: time limit of {time_limit_s:g} s reached "
+                                     f"at step {out.steps}")
+                return _failures(out, fail_step, fail_loss)
+            if out.steps % ALIVE_CHECK_EVERY == 0 and not bool(alive.any()):
+                return _failures(out, fail_step, fail_loss)  # all failed (a sync per 64 steps)
+    return _failures(out, fail_step, fail_loss)
+
+
+def _failures(out: GroupFit, fail_step: Tensor, fail_loss: Tensor) -> GroupFit:
+    """Record the models whose loss turned non-finite, with the sequential error text."""
+    for m, (step, loss) in enumerate(zip(fail_step.tolist(), fail_loss.tolist(), strict=True)):
+        if step >= 0:
+            out.failed[m] = f"EvaluationError: non-finite loss ({loss}) at step {step}"
     return out
-
-
-def estimate_bytes(model_params: int, activations_per_sample: int, batch_size: int) -> int:
-    """Rough float32 footprint of one model in a group: parameters with gradient and optimizer
-    state (x5), activations kept for the backward pass with their gradients and post-op copies
-    (x6), the gathered batch."""
-    return 4 * (5 * model_params + 6 * activations_per_sample * batch_size)
-
-
-def ceil_div(a: int, b: int) -> int:
-    return math.ceil(a / b)

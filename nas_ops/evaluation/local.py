@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import torch
 
@@ -41,6 +42,69 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+class UnitPool:
+    """A pool of spawned worker processes (``threads`` torch threads each) running units:
+    ``fn(requests, *args)`` for a list of requests. :meth:`as_completed` yields ``(requests,
+    result)`` as units finish; ``result`` is ``None`` when the worker running the unit died, and
+    the pool is rebuilt for the other units.
+    """
+
+    def __init__(self, workers: int, threads: int = 1) -> None:
+        self.workers, self._threads = workers, threads
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[Future[Any], tuple[Callable[..., Any], list[EvalRequest],
+                                               tuple[Any, ...]]] = {}
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                             initializer=_init_worker, initargs=(self._threads,))
+        return self._pool
+
+    def submit(self, fn: Callable[..., Any], reqs: list[EvalRequest], *args: Any) -> None:
+        self._futures[self._executor().submit(fn, reqs, *args)] = (fn, reqs, args)
+
+    def pending(self) -> int:
+        """Requests submitted and not yet yielded."""
+        return sum(len(unit[1]) for unit in self._futures.values())
+
+    def as_completed(self) -> Iterator[tuple[list[EvalRequest], Any]]:
+        while self._futures:
+            done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
+            for fut in done:
+                _, reqs, _ = self._futures.pop(fut)
+                try:
+                    yield reqs, fut.result()
+                except BrokenProcessPool:
+                    self._restart()
+                    yield reqs, None
+
+    def _restart(self) -> None:
+        """The pool broke: resubmit the other units to a fresh pool."""
+        others = list(self._futures.values())
+        self._futures.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+        for fn, reqs, args in others:
+            self.submit(fn, reqs, *args)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+        self._futures.clear()
+
+
+def died(req: EvalRequest) -> EvalRecord:
+    """The record of a request whose worker process died."""
+    return EvalRecord(uid=req.uid, status="failed", error="worker process died")
+
+
+def _run_one(reqs: list[EvalRequest]) -> EvalRecord:
+    return run_request(reqs[0])
+
+
 class PoolEvaluator:
     """A pool of worker processes (spawned, one torch thread each by default).
 
@@ -52,45 +116,17 @@ class PoolEvaluator:
 
     def __init__(self, workers: int, threads: int = 1) -> None:
         self.workers = workers
-        self._threads = threads
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict[Future[EvalRecord], EvalRequest] = {}
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self._threads,))
-        return self._pool
+        self._units = UnitPool(workers, threads)
 
     def submit(self, request: EvalRequest) -> None:
-        self._futures[self._executor().submit(run_request, request)] = request
+        self._units.submit(_run_one, [request])
 
     def pending(self) -> int:
-        return len(self._futures)
+        return self._units.pending()
 
     def as_completed(self) -> Iterator[EvalRecord]:
-        while self._futures:
-            done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
-            for fut in done:
-                req = self._futures.pop(fut)
-                try:
-                    yield fut.result()
-                except BrokenProcessPool:
-                    yield self._recover(req)
-
-    def _recover(self, req: EvalRequest) -> EvalRecord:
-        """The pool broke: resubmit the others to a fresh pool; this request failed."""
-        others = list(self._futures.values())
-        self._futures.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = None
-        for other in others:
-            self.submit(other)
-        return EvalRecord(uid=req.uid, status="failed", error="worker process died")
+        for reqs, record in self._units.as_completed():
+            yield record if record is not None else died(reqs[0])
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = None
-        self._futures.clear()
+        self._units.close()

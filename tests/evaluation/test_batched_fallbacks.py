@@ -10,6 +10,8 @@ import torch
 
 import nas_ops
 import nas_ops.evaluation.batched as batched
+import nas_ops.evaluation.batched_group as batched_group
+import nas_ops.evaluation.batched_plan as batched_plan
 from nas_ops.config import EvaluationConfig, load_config
 from nas_ops.engine.search import Search
 from nas_ops.evaluation import make_evaluator
@@ -41,13 +43,13 @@ def test_ungroupable_requests_fall_back_with_identical_records(trio, mixed_popul
     misfit = nas_ops.sample_genome("multinet", digits, seed=1)  # does not fit mnist1d
     reqs = [
         make_request(mixed_population[0], 1, uid="alone"),
-        make_request(trio[0], 2, uid="limit", time_limit_s=60.0),
-        make_request(trio[1], 3, uid="limit2", time_limit_s=60.0),
+        make_request(trio[0], 2, uid="limit", time_limit_s=60.0),  # alone with its limit
+        make_request(trio[1], 3, uid="fast", max_steps=2),  # alone with its step budget
         make_request(trio[2], 4, uid="frozen", trainable=[]),
         make_request(misfit, 5, uid="misfit1"),
         make_request(misfit, 6, uid="misfit2"),
     ]
-    ev = BatchedEvaluator()
+    ev = BatchedEvaluator(fuse="always")
     bat = _run(ev, reqs)
     assert ev.stats["grouped"] == 0 and ev.stats["fallback"] == len(reqs)
     assert bat["misfit1"].status == "failed" and "does not fit" in bat["misfit1"].error
@@ -58,7 +60,7 @@ def test_ungroupable_requests_fall_back_with_identical_records(trio, mixed_popul
 def test_non_finite_loss_fails_only_that_model(trio):
     blown = trio[1].replace(hyper=dataclasses.replace(trio[1].hyper, learning_rate=1e12))
     reqs = [make_request(g, i) for i, g in enumerate([trio[0], blown, trio[2]])]
-    ev = BatchedEvaluator()
+    ev = BatchedEvaluator(fuse="always")
     bat = _run(ev, reqs)
     assert ev.stats["grouped"] == 3
     assert bat["m1"].status == "failed" and "non-finite loss" in bat["m1"].error
@@ -70,9 +72,9 @@ def test_group_error_falls_back(monkeypatch, trio):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(batched, "fit_group", broken)
+    monkeypatch.setattr(batched_group, "fit_group", broken)
     reqs = [make_request(g, i) for i, g in enumerate(trio)]
-    ev = BatchedEvaluator()
+    ev = BatchedEvaluator(fuse="always")
     bat = _run(ev, reqs)
     assert ev.stats["errors"] == ["RuntimeError: boom"] and ev.stats["fallback"] == 3
     for r in reqs:
@@ -80,16 +82,16 @@ def test_group_error_falls_back(monkeypatch, trio):
 
 
 def test_out_of_memory_splits_and_retries(monkeypatch, mixed_population):
-    real = batched.fit_group
+    real = batched_group.fit_group
 
     def small_only(model, *args, **kwargs):
         if len(model.models) > 2:
             raise torch.cuda.OutOfMemoryError("simulated")
         return real(model, *args, **kwargs)
 
-    monkeypatch.setattr(batched, "fit_group", small_only)
+    monkeypatch.setattr(batched_group, "fit_group", small_only)
     reqs = [make_request(g, i) for i, g in enumerate(mixed_population[:4])]
-    ev = BatchedEvaluator()
+    ev = BatchedEvaluator(fuse="always")
     bat = _run(ev, reqs)
     assert ev.stats["splits"] == 1 and ev.stats["groups"] == 2 and ev.stats["grouped"] == 4
     for r, g in zip(reqs, mixed_population, strict=False):
@@ -98,18 +100,18 @@ def test_out_of_memory_splits_and_retries(monkeypatch, mixed_population):
 
 def test_memory_budget_limits_group_size(mixed_population):
     reqs = [make_request(g, i) for i, g in enumerate(mixed_population[:4])]
-    ev = BatchedEvaluator(memory_budget=1)  # one model per group: all sequential
+    ev = BatchedEvaluator(fuse="always", memory_budget=1)  # one model per group: all sequential
     assert all(r.status == "ok" for r in _run(ev, reqs).values())
     assert ev.stats["grouped"] == 0 and ev.stats["fallback"] == 4
-    est = batched._estimate_group(reqs)
-    ev = BatchedEvaluator(memory_budget=2 * est)
+    est = batched_plan.estimate_group(reqs)
+    ev = BatchedEvaluator(fuse="always", memory_budget=2 * est)
     _run(ev, reqs)
     assert ev.stats["groups"] == 2 and ev.stats["grouped"] == 4
 
 
 def test_results_survive_an_abandoned_iterator(mixed_population):
     reqs = [make_request(g, i) for i, g in enumerate(mixed_population[:6])]
-    ev = BatchedEvaluator()
+    ev = BatchedEvaluator(fuse="always")
     for r in reqs:
         ev.submit(r)
     seen = []
@@ -118,17 +120,49 @@ def test_results_survive_an_abandoned_iterator(mixed_population):
     assert sorted(seen) == sorted(r.uid for r in reqs)
 
 
-def test_pool_runs_the_fallbacks_on_cpu(trio, mixed_population):
-    reqs = [make_request(mixed_population[0], 1, uid="a"), make_request(mixed_population[4], 2,
-                                                                         uid="b")]
-    ev = BatchedEvaluator(workers=2)
+def test_pool_workers_train_groups_and_give_the_same_records(trio, mixed_population):
+    reqs = [make_request(g, i) for i, g in enumerate(trio)]
+    reqs += [make_request(mixed_population[0], 7, uid="alone")]
+    one = _run(BatchedEvaluator(fuse="always"), reqs)
+    ev = BatchedEvaluator(workers=2, fuse="always")
     try:
-        bat = _run(ev, reqs)
+        two = _run(ev, reqs)
     finally:
         ev.close()
-    assert type(ev._fallback).__name__ == "PoolEvaluator"
-    for r in reqs:
-        _same_record(run_request(r), bat[r.uid])
+    assert ev.stats["grouped"] == 3 and ev.stats["groups"] == 1 and ev.stats["fallback"] == 1
+    for r in reqs:  # the ledger does not depend on the number of workers
+        _same_record(one[r.uid], two[r.uid])
+
+
+def test_time_limit_applies_to_a_group(trio):
+    reqs = [make_request(g, i, time_limit_s=60.0) for i, g in enumerate(trio)]
+    ev = BatchedEvaluator(fuse="always")
+    bat = _run(ev, reqs)
+    assert ev.stats["grouped"] == 3
+    for r in reqs:  # a limit that is not reached changes nothing
+        assert_same(run_request(r), bat[r.uid])
+    reqs = [dataclasses.replace(r, time_limit_s=1e-9) for r in reqs]
+    bat = _run(BatchedEvaluator(fuse="always"), reqs)
+    for r in reqs:  # the sequential outcome: stopped after the first step
+        assert bat[r.uid].status == "failed"
+        assert bat[r.uid].error == run_request(r).error == \
+            "EvaluationError: time limit of 1e-09 s reached at step 1"
+
+
+def test_cpu_cost_model_fuses_small_models_only(trio):
+    small = [make_request(g, i) for i, g in enumerate(trio)] * 3  # 9 mnist1d models
+    assert batched_plan.cpu_fusion_gain(small) > batched_plan.MIN_CPU_GAIN
+    wide = trio[0].replace(networks=tuple(
+        dataclasses.replace(n, layers=tuple(dataclasses.replace(la, units=la.units * 16)
+                                            for la in n.layers)) for n in trio[0].networks))
+    padded = small[:-1] + [make_request(wide, 9)]  # every model padded to one 16x wider
+    assert batched_plan.cpu_fusion_gain(padded) < 1.0
+    ev = BatchedEvaluator()  # fuse="auto": the cost model decides on CPU
+    _run(ev, padded)
+    assert ev.stats["grouped"] == 0 and ev.stats["unfused"] == 9 and ev.stats["fallback"] == 9
+    assert batched.worth_fusing(small) and not batched.worth_fusing(padded)
+    with pytest.raises(ValueError, match="fuse = 'never'; choose one of: auto, always"):
+        BatchedEvaluator(fuse="never")
 
 
 def test_make_evaluator_selects_batched():

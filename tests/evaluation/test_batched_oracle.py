@@ -14,7 +14,7 @@ from .conftest import adaptive_bn, assert_same, make_request, population
 
 def _both(reqs, **kw):
     seq = {r.uid: run_request(r) for r in reqs}
-    ev = BatchedEvaluator(**kw)
+    ev = BatchedEvaluator(**{"fuse": "always", **kw})
     for r in reqs:
         ev.submit(r)
     bat = {r.uid: r for r in ev.as_completed()}
@@ -75,11 +75,11 @@ def test_diagnosis_is_computed_on_the_trained_model(monkeypatch, mixed_populatio
         total = sum(float(p.detach().double().sum()) for p in model.parameters())
         return [("all", "all", f"seed{seed}", total)]
 
-    import nas_ops.evaluation.batched as batched
+    import nas_ops.evaluation.batched_group as batched_group
     import nas_ops.evaluation.worker as worker
 
     monkeypatch.setattr(worker, "diagnose", fake)
-    monkeypatch.setattr(batched, "diagnose", fake)
+    monkeypatch.setattr(batched_group, "diagnose", fake)
     pop = population([11], 3, optimizer="sgd")
     reqs = [make_request(g, i, diagnose=i != 1) for i, g in enumerate(pop)]
     seq, bat, ev = _both(reqs)
@@ -114,7 +114,7 @@ def test_saved_weights_match(tmp_path):
     for r in reqs:
         assert run_request(r).status == "ok"
     seq_states = [torch.load(r.weights_out, weights_only=True) for r in reqs]
-    ev = BatchedEvaluator()
+    ev = BatchedEvaluator(fuse="always")
     for r in reqs:
         ev.submit(r)
     list(ev.as_completed())
