@@ -28,8 +28,8 @@ class Evaluator(Protocol):
 
 def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     """The evaluator a config asks for. ``auto``: batched on a GPU; on CPU the pool with several
-    workers, else local (both run_request, so the ledger does not depend on the worker count;
-    batched measured no faster than the pool on CPU: docs/evaluation.md)."""
+    workers, else local (both run_request, whose records do not depend on which requests run
+    together, so a resumed run equals an uninterrupted one: docs/evaluation.md)."""
     backend = cfg.backend
     if backend == "auto":
         on_gpu = pick_device(cfg.device).type == "cuda"

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -42,54 +43,89 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+@dataclass
+class _Unit:
+    fn: Callable[..., Any]
+    reqs: list[EvalRequest]
+    args: tuple[Any, ...]
+    strikes: int = 0  # pool breaks this unit was in flight for
+    alone: ProcessPoolExecutor | None = None  # its own process, once it is a suspect
+
+
 class UnitPool:
     """A pool of spawned worker processes (``threads`` torch threads each) running units:
     ``fn(requests, *args)`` for a list of requests. :meth:`as_completed` yields ``(requests,
-    result)`` as units finish; ``result`` is ``None`` when the worker running the unit died, and
-    the pool is rebuilt for the other units.
+    result)`` as units finish.
+
+    When a worker dies the pool breaks and every unit in flight fails with it, though only one
+    killed it. Those units go to a fresh pool; a unit in flight at a second break is run in a
+    process of its own, where a death is its own: then ``result`` is ``None``. So a unit is never
+    blamed for another's death, and the others are not lost.
     """
 
     def __init__(self, workers: int, threads: int = 1) -> None:
         self.workers, self._threads = workers, threads
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict[Future[Any], tuple[Callable[..., Any], list[EvalRequest],
-                                               tuple[Any, ...]]] = {}
+        self._futures: dict[Future[Any], _Unit] = {}
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self._threads,))
-        return self._pool
+    def _spawn(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(self._threads,))
 
     def submit(self, fn: Callable[..., Any], reqs: list[EvalRequest], *args: Any) -> None:
-        self._futures[self._executor().submit(fn, reqs, *args)] = (fn, reqs, args)
+        self._submit(_Unit(fn, reqs, args))
+
+    def _submit(self, unit: _Unit) -> None:
+        if unit.strikes >= 2:
+            unit.alone = self._spawn(1)
+            executor = unit.alone
+        else:
+            if self._pool is None:
+                self._pool = self._spawn(self.workers)
+            executor = self._pool
+        self._futures[executor.submit(unit.fn, unit.reqs, *unit.args)] = unit
 
     def pending(self) -> int:
         """Requests submitted and not yet yielded."""
-        return sum(len(unit[1]) for unit in self._futures.values())
+        return sum(len(unit.reqs) for unit in self._futures.values())
 
     def as_completed(self) -> Iterator[tuple[list[EvalRequest], Any]]:
         while self._futures:
             done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
             for fut in done:
-                _, reqs, _ = self._futures.pop(fut)
+                unit = self._futures.pop(fut, None)
+                if unit is None:
+                    continue  # resubmitted after a break, below
+                if unit.alone is not None:
+                    unit.alone.shutdown(wait=False)
                 try:
-                    yield reqs, fut.result()
+                    result = fut.result()
                 except BrokenProcessPool:
-                    self._restart()
-                    yield reqs, None
+                    if unit.alone is not None:
+                        yield unit.reqs, None  # it died alone: its own death
+                        continue
+                    self._restart(unit)
+                    continue
+                yield unit.reqs, result
 
-    def _restart(self) -> None:
-        """The pool broke: resubmit the other units to a fresh pool."""
-        others = list(self._futures.values())
-        self._futures.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+    def _restart(self, broken: _Unit) -> None:
+        """The shared pool broke: its units in flight (all failed with it) go again."""
+        assert self._pool is not None
+        def lost(f: Future[Any], u: _Unit) -> bool:
+            return u.alone is None and (not f.done() or f.exception() is not None)
+
+        again = [broken] + [u for f, u in self._futures.items() if lost(f, u)]
+        self._futures = {f: u for f, u in self._futures.items() if not lost(f, u)}
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
-        for fn, reqs, args in others:
-            self.submit(fn, reqs, *args)
+        for unit in again:
+            unit.strikes += 1
+            self._submit(unit)
 
     def close(self) -> None:
+        for unit in self._futures.values():
+            if unit.alone is not None:
+                unit.alone.shutdown(wait=True, cancel_futures=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None

@@ -167,7 +167,7 @@ def test_cpu_cost_model_fuses_small_models_only(trio):
 
 def test_make_evaluator_selects_batched():
     assert make_evaluator(EvaluationConfig(backend="batched")).name == "batched"
-    # auto stays on run_request on CPU (the ledger must not depend on the worker count)
+    # auto stays on run_request on CPU (records must not depend on which requests run together)
     assert make_evaluator(EvaluationConfig(backend="auto", device="cpu")).name == "local"
 
 

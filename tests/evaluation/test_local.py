@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from nas_ops.evaluation.local import PoolEvaluator, UnitPool, died
 from nas_ops.evaluation.worker import run_request
 
@@ -16,6 +18,7 @@ def _die_on_x(reqs, exit_code):
     return [run_request(r) for r in reqs]
 
 
+@pytest.mark.slow
 def test_a_dead_worker_fails_only_its_unit_and_the_pool_recovers():
     genomes = population([5], 3, optimizer="sgd")
     units = [[make_request(genomes[0], 1, uid="a0"), make_request(genomes[1], 2, uid="a1")],
