@@ -109,15 +109,20 @@ def test_memory_budget_limits_group_size(mixed_population):
     assert ev.stats["groups"] == 2 and ev.stats["grouped"] == 4
 
 
-def test_results_survive_an_abandoned_iterator(mixed_population):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_survive_an_abandoned_iterator(mixed_population, workers):
     reqs = [make_request(g, i) for i, g in enumerate(mixed_population[:6])]
-    ev = BatchedEvaluator(fuse="always")
-    for r in reqs:
-        ev.submit(r)
-    seen = []
-    while ev.pending():
-        seen.append(next(iter(ev.as_completed())).uid)  # as the aging loop reads them
+    ev = BatchedEvaluator(workers=workers, fuse="always")
+    try:
+        for r in reqs:
+            ev.submit(r)
+        seen = []
+        while ev.pending():
+            seen.append(next(iter(ev.as_completed())).uid)  # as the aging loop reads them
+    finally:
+        ev.close()
     assert sorted(seen) == sorted(r.uid for r in reqs)
+    assert ev.stats["grouped"] + ev.stats["fallback"] == len(reqs)
 
 
 def test_pool_workers_train_groups_and_give_the_same_records(trio, mixed_population):
