@@ -2,8 +2,10 @@
 
 Training can be restricted to a set of networks (the rest frozen: no gradient, eval mode, so their
 weights and batch-norm statistics stay bit-identical) and can start from inherited weights.
-All randomness (shuffling, dropout, decoder noise) comes from ``seed``; the global torch RNG is
-forked and restored around the run, so nothing outside sees a change.
+All randomness comes from ``seed``: shuffling from its own generator, dropout masks and decoder
+noise from keyed streams (:mod:`nas_ops.phenotype.noise`: a function of the seed, the step and
+the position, so the batched evaluator reproduces them for many models at once); the global
+torch RNG is forked and restored around the run, so nothing outside sees a change.
 """
 
 from __future__ import annotations
@@ -171,10 +173,12 @@ def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: to
         return steps, last
     opt = _optimizer(hyper.optimizer, params, hyper.learning_rate)
     shuffle = torch.Generator().manual_seed(torch_seed(seed, "shuffle"))
+    model.noise.key = torch_seed(seed, "train")  # dropout masks and decoder noise, keyed
     for _ in range(budget.epochs):
         _train_mode(model, trainable)
         order = torch.randperm(len(data), generator=shuffle).to(dev)
         for lo in range(0, len(data), hyper.batch_size):
+            model.noise.step = steps
             loss = total_loss(model, task, data.subset(order[lo: lo + hyper.batch_size]))
             if not torch.isfinite(loss):
                 raise EvaluationError(f"non-finite loss ({float(loss.detach())}) at step {steps}")

@@ -1,4 +1,4 @@
-"""Primitives of the batched evaluator: per-model random streams, stacked tensors, post-ops.
+"""Primitives of the batched evaluator: keyed noise of a group, stacked tensors, post-ops.
 
 Stacked values carry a leading *model* axis. Dense values are ``(M, B, U)``; convolutional
 feature maps are ``(B, M, C, *S)`` so that ``view(B, M * C, *S)`` is the layout of a grouped
@@ -16,39 +16,21 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from nas_ops.phenotype.blocks import activation
+from nas_ops.phenotype.noise import base, dropout_scale
 
 
-class ModelRng:
-    """The random stream one model's sequential training would draw from.
+class GroupNoise:
+    """The keyed noise streams of a group (:mod:`nas_ops.phenotype.noise`): model m's key is
+    ``torch_seed(seed_m, "train")``, as in its sequential training, so one vectorized draw gives
+    every model the values it would draw alone."""
 
-    Sequential training seeds the global generator with ``seed`` and then draws, in forward
-    order, dropout masks (``bernoulli_(1 - p)`` on a tensor of the layer's shape) and decoder
-    noise (``randn`` of the latent's shape). Drawing the same shapes in the same order from a
-    private generator seeded alike reproduces them bit for bit.
-    """
+    def __init__(self, keys: list[int], device: torch.device) -> None:
+        self.keys = torch.tensor(keys, dtype=torch.int64, device=device)
+        self.step = 0
 
-    def __init__(self, seed: int, device: torch.device) -> None:
-        self.device = device
-        self.gen = torch.Generator(device=device).manual_seed(seed)
-
-    def dropout_scale(self, shape: tuple[int, ...], p: float) -> Tensor:
-        """The multiplier ``mask / (1 - p)`` that ``F.dropout`` applies (float32)."""
-        if self.device.type == "cpu":
-            return torch.empty(shape).bernoulli_(1 - p, generator=self.gen).div_(1 - p)
-        # CUDA dropout is the fused kernel, which draws from the default generator only: lend
-        # it this model's state for the call (mask positions do not depend on the values).
-        default = torch.cuda.default_generators[self.device.index or torch.cuda.current_device()]
-        saved = default.get_state()
-        default.set_state(self.gen.get_state())
-        try:
-            _, keep = torch.native_dropout(torch.ones(shape, device=self.device), p, True)
-            self.gen.set_state(default.get_state())
-        finally:
-            default.set_state(saved)
-        return keep.float() * (1.0 / (1 - p))
-
-    def randn(self, shape: tuple[int, ...]) -> Tensor:
-        return torch.randn(shape, generator=self.gen, device=self.device)
+    def streams(self, draw: int) -> Tensor:
+        """``(M,)`` streams of one draw site at the current step."""
+        return base(self.keys, self.step, draw)
 
 
 def ix(idx: Sequence[Tensor]) -> tuple[Tensor, ...]:
@@ -112,14 +94,14 @@ class PostOps:
     batch-norm tensors (weight, bias, running_mean, running_var) when any model has one.
     """
 
-    def __init__(self, layers: list, width: int, bn: list[Slot] | None) -> None:
-        self.layers, self.width, self.bn = layers, width, bn
+    def __init__(self, layers: list, width: int, bn: list[Slot] | None, draw: int) -> None:
+        self.layers, self.width, self.bn, self.draw = layers, width, bn, draw
         self.acts = {name: activation(name) for name in {la.activation for la in layers}}
         units = torch.tensor([la.units for la in layers])
         self.mask = (torch.arange(width)[None, :] < units[:, None]).float()  # (M, U)
         self.needs_mask = any(float(a(torch.zeros(1))) != 0.0 for a in self.acts.values())
 
-    def __call__(self, x: Tensor, dense: bool, train: list[bool], rngs: list[ModelRng]) -> Tensor:
+    def __call__(self, x: Tensor, dense: bool, train: list[bool], noise: GroupNoise) -> Tensor:
         """``x``: dense ``(M, B, U)`` or conv ``(B, M, U, *S)``; ``train[m]``: model m's mode."""
         md = 0 if dense else 1
         if self.bn is not None:
@@ -130,7 +112,7 @@ class PostOps:
         if self.needs_mask:  # e.g. sigmoid(0) = 0.5: padded units must stay exactly zero
             x = x * (mask[:, None, :] if dense else mask.view(1, *mask.shape,
                                                               *([1] * (x.dim() - 3))))
-        return self._dropout(x, dense, train, rngs)
+        return self._dropout(x, dense, train, noise)
 
     def _batchnorm(self, x: Tensor, dense: bool, train: list[bool]) -> Tensor:
         assert self.bn is not None
@@ -170,21 +152,28 @@ class PostOps:
 
         return fn
 
-    def _dropout(self, x: Tensor, dense: bool, train: list[bool],
-                 rngs: list[ModelRng]) -> Tensor:
-        drops = [m for m, la in enumerate(self.layers) if la.dropout > 0 and train[m]]
-        if not drops:
+    def _dropout(self, x: Tensor, dense: bool, train: list[bool], noise: GroupNoise) -> Tensor:
+        """Every dropping model's keyed mask in one draw; the others multiply by exactly 1."""
+        keep = [1 - la.dropout if la.dropout > 0 and t else 1.0
+                for la, t in zip(self.layers, train, strict=True)]
+        if all(k == 1.0 for k in keep):
             return x
-        scale = torch.ones_like(x, requires_grad=False)
-        for m in drops:
-            la = self.layers[m]
-            if dense:
-                scale[m, :, : la.units] = rngs[m].dropout_scale((x.shape[1], la.units),
-                                                                la.dropout)
-            else:
-                shape = (x.shape[0], la.units, *x.shape[3:])
-                scale[:, m, : la.units] = rngs[m].dropout_scale(shape, la.dropout)
-        return x * scale
+        dev = x.device
+        units = torch.tensor([la.units for la in self.layers], device=dev)
+        if dense:  # (M, B, U): model m's position b * units_m + u
+            idx = (torch.arange(x.shape[1], device=dev).view(1, -1, 1) * units.view(-1, 1, 1)
+                   + torch.arange(x.shape[2], device=dev).view(1, 1, -1))
+            shape: tuple[int, ...] = (-1, 1, 1)
+        else:  # (B, M, U, *S): ((b * units_m + c) * area + s)
+            extra = (1,) * (x.dim() - 3)
+            area = math.prod(x.shape[3:])
+            rows = (torch.arange(x.shape[0], device=dev).view(-1, 1, 1, *extra)
+                    * units.view(1, -1, 1, *extra)
+                    + torch.arange(x.shape[2], device=dev).view(1, 1, -1, *extra))
+            idx = rows * area + torch.arange(area, device=dev).view(1, 1, 1, *x.shape[3:])
+            shape = (1, -1, 1, *extra)
+        keep_t = torch.tensor(keep, dtype=torch.float32, device=dev).view(shape)
+        return x * dropout_scale(noise.streams(self.draw).view(shape), idx, keep_t)
 
 
 def linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:

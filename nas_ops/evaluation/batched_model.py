@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nas_ops.evaluation.batched_layers import (
-    ModelRng,
+    GroupNoise,
     PostOps,
     Slot,
     conv,
@@ -31,6 +31,7 @@ from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import InputNode
 from nas_ops.genome.shapes import decoder_seed_spatial, pooled
 from nas_ops.phenotype.model import Phenotype
+from nas_ops.phenotype.noise import draw_id, normal
 from nas_ops.tasks.base import Task
 from nas_ops.training import KL_BETA
 
@@ -70,16 +71,16 @@ class _Stack:
         b = self.slot([c[li].bias for c in convs], [[r] for r in rows], (width,))
         bns = [_bns_per_layer(getattr(m, body), list(n.layers))[li]
                for m, n in zip(mods, nets, strict=True)]
-        return w, b, self.post_ops(per, bns, width), rows, width
+        return w, b, self.post_ops(per, bns, width, li), rows, width
 
-    def post_ops(self, layers: list, bns: list[Any], width: int) -> PostOps:
+    def post_ops(self, layers: list, bns: list[Any], width: int, li: int) -> PostOps:
         slots = None
         if any(la.batchnorm for la in layers):
             idx = [[torch.arange(la.units)] for la in layers]
             slots = [self.slot([getattr(bn, name) if bn is not None else None for bn in bns], idx,
                                (width,), param=name in ("weight", "bias"))
                      for name in ("weight", "bias", "running_mean", "running_var")]
-        return PostOps(layers, width, slots)
+        return PostOps(layers, width, slots, draw_id(self.net_id, li))
 
 
 def _modules(module: Any, kind: type | tuple[type, ...]) -> list[Any]:
@@ -107,16 +108,16 @@ class DenseStack(_Stack):
             rows = [torch.arange(la.units) for la in per]
             w, b = self.linear_slots([ls[li] for ls in lins], rows, cols, (width, in_width))
             bns = [_bns_per_layer(m, list(n.layers))[li] for m, n in zip(mods, nets, strict=True)]
-            self.layers.append((w, b, self.post_ops(per, bns, width)))
+            self.layers.append((w, b, self.post_ops(per, bns, width, li)))
             cols, in_width = rows, width
         self.out_width = max(n.out_size for n in nets)
         self.out_rows = [torch.arange(n.out_size) for n in nets]
         self.final = self.linear_slots([ls[-1] for ls in lins], self.out_rows, cols,
                                        (self.out_width, in_width))
 
-    def __call__(self, x: Tensor, train: Train, rngs: list[ModelRng]) -> Tensor:
+    def __call__(self, x: Tensor, train: Train, noise: GroupNoise) -> Tensor:
         for w, b, post in self.layers:
-            x = post(linear(x, w.data, b.data), True, train, rngs)
+            x = post(linear(x, w.data, b.data), True, train, noise)
         return linear(x, self.final[0].data, self.final[1].data)
 
 
@@ -137,19 +138,24 @@ class DecoderStack(_Stack):
         self.slots += self.decode.slots
         self.out_width, self.out_rows = self.decode.out_width, self.decode.out_rows
         self.lmax = lmax
+        self.draw = draw_id(net_id, "z")
 
-    def __call__(self, x: Tensor, train: Train, rngs: list[ModelRng]) -> tuple[Tensor, Tensor]:
+    def __call__(self, x: Tensor, train: Train, noise: GroupNoise) -> tuple[Tensor, Tensor]:
         stats = linear(x, self.encode[0].data, self.encode[1].data)
         mean, logvar = stats[..., : self.lmax], stats[..., self.lmax :].clamp(-10.0, 10.0)
-        noise = torch.zeros_like(mean)
-        for m, lat in enumerate(self.latents):
-            if train[m]:
-                noise[m, :, :lat] = rngs[m].randn((x.shape[1], lat))
-        z = mean + torch.exp(0.5 * logvar) * noise  # eval-mode models: noise 0, z = mean
+        dev = x.device
+        lat = torch.tensor(self.latents, device=dev).view(-1, 1, 1)  # model m's b * lat_m + j
+        idx = (torch.arange(x.shape[1], device=dev).view(1, -1, 1) * lat
+               + torch.arange(self.lmax, device=dev).view(1, 1, -1))
+        eps = normal(noise.streams(self.draw).view(-1, 1, 1), idx)
+        on = (torch.tensor(train, device=dev).view(-1, 1, 1)
+              & (torch.arange(self.lmax, device=dev).view(1, 1, -1) < lat))
+        eps = torch.where(on, eps, torch.zeros((), device=dev))  # eval mode or padding: 0
+        z = mean + torch.exp(0.5 * logvar) * eps  # eval-mode models: z = mean
         terms = 1 + logvar - mean.pow(2) - logvar.exp()  # exactly 0 on padded latents
         count = torch.tensor(self.latents, device=x.device, dtype=x.dtype) * x.shape[1]
         kl = -0.5 * terms.sum(dim=(1, 2)) / count
-        return self.decode(z, train, rngs), kl
+        return self.decode(z, train, noise), kl
 
 
 class ConvEncoderStack(_Stack):
@@ -175,11 +181,11 @@ class ConvEncoderStack(_Stack):
                                       (self.out_width, cin * area))
         self.pool = F.max_pool1d if len(spatial) == 1 else F.max_pool2d
 
-    def __call__(self, x: Tensor, train: Train, rngs: list[ModelRng]) -> Tensor:
+    def __call__(self, x: Tensor, train: Train, noise: GroupNoise) -> Tensor:
         """``x``: ``(M, B, C, *S)`` (the model's input channels, unpadded)."""
         h = x.transpose(0, 1)
         for w, b, post, pool in self.layers:
-            h = post(conv(h, w.data, b.data), False, train, rngs)
+            h = post(conv(h, w.data, b.data), False, train, noise)
             if pool:
                 h = spatial_op(h, lambda t: self.pool(t, 2))
         flat = h.transpose(0, 1).flatten(2)  # (M, B, C_max * area): each model's prefix
@@ -217,12 +223,12 @@ class ConvDecoderStack(_Stack):
         self.out_width = max(n.out_size for n in nets)
         self.out_rows = [torch.arange(n.out_size) for n in nets]
 
-    def __call__(self, x: Tensor, train: Train, rngs: list[ModelRng]) -> Tensor:
+    def __call__(self, x: Tensor, train: Train, noise: GroupNoise) -> Tensor:
         proj = linear(x, self.project[0].data, self.project[1].data)  # (M, B, C0 * area)
         h = proj.transpose(0, 1).reshape(x.shape[1], x.shape[0], *self.seed_shape)
         for w, b, post in self.layers:
             h = spatial_op(h, lambda t: F.interpolate(t, scale_factor=2, mode="nearest"))
-            h = post(conv(h, w.data, b.data), False, train, rngs)
+            h = post(conv(h, w.data, b.data), False, train, noise)
         h = h[(..., *(slice(0, s) for s in self.out_spatial))]  # type: ignore[index]
         out = conv(h, self.final_w.data, self.final_b.data)  # (B, M, out_c, *S)
         return out.transpose(0, 1).flatten(2)
@@ -276,7 +282,7 @@ class StackedModel:
         return offset, [torch.cat(c) for c in cols]
 
     def forward(self, batch: dict[str, Tensor], train: dict[str, Train],
-                rngs: list[ModelRng]) -> tuple[dict[str, Tensor], Tensor]:
+                noise: GroupNoise) -> tuple[dict[str, Tensor], Tensor]:
         """``batch[input]``: ``(M, B, *shape)``; returns outputs ``(M, B, size)``, KL ``(M,)``."""
         g0 = self.models[0].genome
         raw = {i.id: batch[i.id] for i in g0.inputs}
@@ -291,10 +297,10 @@ class StackedModel:
                 x = torch.cat([values[p] for p in preds], dim=2) if len(preds) > 1 \
                     else values[preds[0]]
             if isinstance(net, DecoderStack):
-                values[nid], term = net(x, train[nid], rngs)
+                values[nid], term = net(x, train[nid], noise)
                 kl = kl + term
             else:
-                values[nid] = net(x, train[nid], rngs)  # type: ignore[operator]
+                values[nid] = net(x, train[nid], noise)  # type: ignore[operator]
         outputs = {}
         for out in g0.outputs:
             feeds = [values[p] for p in g0.predecessors(out.id)]
@@ -305,9 +311,9 @@ class StackedModel:
         return outputs, kl
 
     def losses(self, task: Task, batch: dict[str, Tensor], train: dict[str, Train],
-               rngs: list[ModelRng]) -> Tensor:
+               noise: GroupNoise) -> Tensor:
         """Each model's :func:`nas_ops.training.total_loss` on its own batch, ``(M,)``."""
-        outputs, kl = self.forward(batch, train, rngs)
+        outputs, kl = self.forward(batch, train, noise)
         loss = kl * KL_BETA
         for spec in task.outputs:
             weights = self.loss_weights[spec.name]

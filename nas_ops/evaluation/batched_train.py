@@ -1,11 +1,12 @@
 """Training loop of a stacked group: :func:`nas_ops.training._fit` for many models at once.
 
 Per model, exactly as sequential training: its own shuffle order (generator seeded with
-``torch_seed(seed, "shuffle")``), its own dropout / decoder-noise stream (``torch_seed(seed,
-"train")``), its own learning rate and loss weights, gradient clipping to norm 10 over its own
-trainable parameters, frozen networks masked out (no gradient, eval mode). Adam, SGD (momentum
-0.9) and RMSprop are element-wise, so one update over stacked tensors with a per-model learning
-rate is each model's own update; the formulas below are torch's single-tensor implementations.
+``torch_seed(seed, "shuffle")``), its own keyed dropout masks and decoder noise (key
+``torch_seed(seed, "train")``, drawn for all models at once), its own learning rate and loss
+weights, gradient clipping to norm 10 over its own trainable parameters, frozen networks masked
+out (no gradient, eval mode). Adam, SGD (momentum 0.9) and RMSprop are element-wise, so one
+update over stacked tensors with a per-model learning rate is each model's own update; the
+formulas below are torch's single-tensor implementations.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from nas_ops.evaluation.batched_layers import ModelRng, Slot
+from nas_ops.evaluation.batched_layers import GroupNoise, Slot
 from nas_ops.evaluation.batched_model import StackedModel
 from nas_ops.rng import torch_seed
 from nas_ops.tasks.base import Task
@@ -116,7 +117,7 @@ def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[fl
     data = {k: v.to(dev) for k, v in task.train.tensors.items()}
     n = len(next(iter(data.values())))
     shuffles = [torch.Generator().manual_seed(torch_seed(s, "shuffle")) for s in seeds]
-    rngs = [ModelRng(torch_seed(s, "train"), dev) for s in seeds]
+    noise = GroupNoise([torch_seed(s, "train") for s in seeds], dev)
     masks = {nid: torch.tensor(flags, dtype=torch.float32, device=dev)
              for nid, flags in train.items()}
     opt = StackedOptimizer(optimizer, model.params, lrs, dev)
@@ -130,7 +131,8 @@ def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[fl
         for lo in range(0, n, batch_size):
             idx = orders[:, lo: lo + batch_size]
             batch = {k: v[idx] for k, v in data.items()}
-            losses = model.losses(task, batch, train, rngs)
+            noise.step = out.steps
+            losses = model.losses(task, batch, train, noise)
             newly = alive & ~torch.isfinite(losses.detach())
             fail_step = torch.where(newly, out.steps, fail_step)
             fail_loss = torch.where(newly, losses.detach(), fail_loss)

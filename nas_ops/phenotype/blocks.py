@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from nas_ops.genome.nodes import Layer, NetworkNode
 from nas_ops.genome.shapes import KERNEL, decoder_seed_spatial, pooled
+from nas_ops.phenotype.noise import KeyedDropout, NoiseState, normal, positions
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU,
@@ -56,14 +57,14 @@ def _conv(dims: int, c_in: int, c_out: int, scheme: str) -> nn.Module:
     return conv
 
 
-def _post(layer: Layer, dims: int) -> list[nn.Module]:
-    """Batch norm, activation and dropout after a weight layer (dims 0 = dense)."""
+def _post(layer: Layer, dims: int, index: int) -> list[nn.Module]:
+    """Batch norm, activation and dropout after weight layer ``index`` (dims 0 = dense)."""
     mods: list[nn.Module] = []
     if layer.batchnorm:
         mods.append((nn.BatchNorm1d if dims <= 1 else nn.BatchNorm2d)(layer.units))
     mods.append(activation(layer.activation))
     if layer.dropout > 0:
-        mods.append(nn.Dropout(layer.dropout))
+        mods.append(KeyedDropout(layer.dropout, index))
     return mods
 
 
@@ -74,8 +75,8 @@ class DenseNet(nn.Module):
         super().__init__()
         mods: list[nn.Module] = []
         width = n_in
-        for lay in net.layers:
-            mods += [_linear(width, lay.units, lay.init), *_post(lay, 0)]
+        for i, lay in enumerate(net.layers):
+            mods += [_linear(width, lay.units, lay.init), *_post(lay, 0, i)]
             width = lay.units
         mods.append(_linear(width, net.out_size, "xavier_uniform"))
         self.body = nn.Sequential(*mods)
@@ -91,6 +92,8 @@ class DecoderNet(nn.Module):
     def __init__(self, net: NetworkNode, n_in: int) -> None:
         super().__init__()
         self.latent = net.latent
+        self.noise = NoiseState()
+        self.draw = 0  # set by the phenotype: draw_id(network id, "z")
         self.encode = _linear(n_in, 2 * net.latent, "xavier_uniform")
         self.decode = DenseNet(net, net.latent)
 
@@ -100,7 +103,9 @@ class DecoderNet(nn.Module):
         if sample:
             z = torch.randn_like(mean)
         elif self.training:
-            z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+            noise = normal(self.noise.stream(self.draw),
+                           positions(tuple(mean.shape), mean.device))
+            z = mean + torch.exp(0.5 * logvar) * noise
         else:
             z = mean
         kl = -0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).mean()
@@ -115,8 +120,8 @@ class ConvEncoderNet(nn.Module):
         super().__init__()
         dims = len(spatial)
         mods: list[nn.Module] = []
-        for lay in net.layers:
-            mods += [_conv(dims, channels, lay.units, lay.init), *_post(lay, dims)]
+        for i, lay in enumerate(net.layers):
+            mods += [_conv(dims, channels, lay.units, lay.init), *_post(lay, dims, i)]
             if pooled(spatial) != spatial:
                 mods.append((nn.MaxPool1d if dims == 1 else nn.MaxPool2d)(2))
             channels, spatial = lay.units, pooled(spatial)
@@ -141,9 +146,9 @@ class ConvDecoderNet(nn.Module):
         self.project = _linear(n_in, math.prod(self.seed_shape), "xavier_uniform")
         mods: list[nn.Module] = []
         channels = net.layers[0].units
-        for lay in net.layers:
+        for i, lay in enumerate(net.layers):
             mods += [nn.Upsample(scale_factor=2, mode="nearest"),
-                     _conv(dims, channels, lay.units, lay.init), *_post(lay, dims)]
+                     _conv(dims, channels, lay.units, lay.init), *_post(lay, dims, i)]
             channels = lay.units
         self.body = nn.Sequential(*mods)
         self.final = _conv(dims, channels, out_c, "xavier_uniform")

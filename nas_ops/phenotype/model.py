@@ -11,6 +11,7 @@ from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import InputNode, NetworkNode
 from nas_ops.genome.shapes import conv_in_geometry, in_size
 from nas_ops.phenotype.blocks import ConvDecoderNet, ConvEncoderNet, DecoderNet, DenseNet
+from nas_ops.phenotype.noise import KeyedDropout, NoiseState, draw_id
 from nas_ops.rng import torch_seed
 
 
@@ -50,6 +51,12 @@ class Phenotype(nn.Module):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(torch_seed(seed, "init", net.id))
                 self.networks[net.id] = _build_network(genome, net)
+        self.noise = NoiseState()  # shared by every keyed dropout and decoder of the model
+        for nid, module in self.networks.items():
+            for sub in module.modules():
+                if isinstance(sub, KeyedDropout | DecoderNet):
+                    sub.noise = self.noise
+                    sub.draw = draw_id(nid, sub.layer if isinstance(sub, KeyedDropout) else "z")
         self._order = [n for n in genome.topological_order if n in self.networks]
         self._flat = {n.id: n.kind != "conv_encoder" for n in genome.networks}
 
