@@ -96,6 +96,7 @@ class PostOps:
 
     def __init__(self, layers: list, width: int, bn: list[Slot] | None, draw: int) -> None:
         self.layers, self.width, self.bn, self.draw = layers, width, bn, draw
+        self._drop: dict[tuple, tuple[Tensor, Tensor, tuple[int, ...]] | None] = {}
         self.acts = {name: activation(name) for name in {la.activation for la in layers}}
         units = torch.tensor([la.units for la in layers])
         self.mask = (torch.arange(width)[None, :] < units[:, None]).float()  # (M, U)
@@ -154,10 +155,22 @@ class PostOps:
 
     def _dropout(self, x: Tensor, dense: bool, train: list[bool], noise: GroupNoise) -> Tensor:
         """Every dropping model's keyed mask in one draw; the others multiply by exactly 1."""
+        key = (tuple(train), tuple(x.shape), x.device)
+        if key not in self._drop:  # built once per mode and batch shape: no copy per step
+            self._drop[key] = self._drop_layout(x, dense, train)
+        layout = self._drop[key]
+        if layout is None:
+            return x
+        idx, keep, shape = layout
+        return x * dropout_scale(noise.streams(self.draw).view(shape), idx, keep)
+
+    def _drop_layout(self, x: Tensor, dense: bool, train: list[bool]
+                     ) -> tuple[Tensor, Tensor, tuple[int, ...]] | None:
+        """Each model's positions in ``x`` and keep probabilities (1 where it does not drop)."""
         keep = [1 - la.dropout if la.dropout > 0 and t else 1.0
                 for la, t in zip(self.layers, train, strict=True)]
         if all(k == 1.0 for k in keep):
-            return x
+            return None
         dev = x.device
         units = torch.tensor([la.units for la in self.layers], device=dev)
         if dense:  # (M, B, U): model m's position b * units_m + u
@@ -172,8 +185,7 @@ class PostOps:
                     + torch.arange(x.shape[2], device=dev).view(1, 1, -1, *extra))
             idx = rows * area + torch.arange(area, device=dev).view(1, 1, 1, *x.shape[3:])
             shape = (1, -1, 1, *extra)
-        keep_t = torch.tensor(keep, dtype=torch.float32, device=dev).view(shape)
-        return x * dropout_scale(noise.streams(self.draw).view(shape), idx, keep_t)
+        return idx, torch.tensor(keep, dtype=torch.float32, device=dev).view(shape), shape
 
 
 def linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:

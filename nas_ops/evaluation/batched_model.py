@@ -139,23 +139,30 @@ class DecoderStack(_Stack):
         self.out_width, self.out_rows = self.decode.out_width, self.decode.out_rows
         self.lmax = lmax
         self.draw = draw_id(net_id, "z")
+        self._noise: dict[tuple, tuple[Tensor, Tensor]] = {}
 
     def __call__(self, x: Tensor, train: Train, noise: GroupNoise) -> tuple[Tensor, Tensor]:
         stats = linear(x, self.encode[0].data, self.encode[1].data)
         mean, logvar = stats[..., : self.lmax], stats[..., self.lmax :].clamp(-10.0, 10.0)
-        dev = x.device
-        lat = torch.tensor(self.latents, device=dev).view(-1, 1, 1)  # model m's b * lat_m + j
-        idx = (torch.arange(x.shape[1], device=dev).view(1, -1, 1) * lat
-               + torch.arange(self.lmax, device=dev).view(1, 1, -1))
+        key = (tuple(train), x.shape[1], x.device)
+        if key not in self._noise:  # built once per mode and batch size: no copy per step
+            self._noise[key] = self._noise_layout(train, x.shape[1], x.device)
+        idx, on = self._noise[key]
         eps = normal(noise.streams(self.draw).view(-1, 1, 1), idx)
-        on = (torch.tensor(train, device=dev).view(-1, 1, 1)
-              & (torch.arange(self.lmax, device=dev).view(1, 1, -1) < lat))
-        eps = torch.where(on, eps, torch.zeros((), device=dev))  # eval mode or padding: 0
+        eps = torch.where(on, eps, torch.zeros((), device=x.device))  # eval mode, padding: 0
         z = mean + torch.exp(0.5 * logvar) * eps  # eval-mode models: z = mean
         terms = 1 + logvar - mean.pow(2) - logvar.exp()  # exactly 0 on padded latents
         count = torch.tensor(self.latents, device=x.device, dtype=x.dtype) * x.shape[1]
         kl = -0.5 * terms.sum(dim=(1, 2)) / count
         return self.decode(z, train, noise), kl
+
+    def _noise_layout(self, train: Train, batch: int, dev: torch.device) -> tuple[Tensor, Tensor]:
+        """Model m's noise positions ``b * lat_m + j``, and where noise applies (training models,
+        their own latents)."""
+        lat = torch.tensor(self.latents, device=dev).view(-1, 1, 1)
+        j = torch.arange(self.lmax, device=dev).view(1, 1, -1)
+        idx = torch.arange(batch, device=dev).view(1, -1, 1) * lat + j
+        return idx, torch.tensor(train, device=dev).view(-1, 1, 1) & (j < lat)
 
 
 class ConvEncoderStack(_Stack):
