@@ -65,12 +65,31 @@ def measure(task, reqs) -> tuple[float, float, int]:
     sequential = time.perf_counter() - start
     _, models, _ = _build(reqs)
     start = time.perf_counter()
-    fit = fit_group(StackedModel(models, CPU), task, seeds=[r.seed for r in reqs],
-                    lrs=[m.genome.hyper.learning_rate for m in models],
-                    optimizer=models[0].genome.hyper.optimizer,
-                    batch_size=models[0].genome.hyper.batch_size, epochs=1, max_steps=None,
-                    train={nid: [True] * len(models) for nid in models[0].networks})
+    fit = fit_stacked(StackedModel(models, CPU), models, task, reqs)
     return sequential, time.perf_counter() - start, fit.steps
+
+
+def fit_stacked(stacked: StackedModel, models: list, task, reqs, max_steps: int | None = None):
+    """One epoch of ``fit_group`` for ``models`` stacked as ``stacked``, every network trained."""
+    return fit_group(stacked, task, seeds=[r.seed for r in reqs],
+                     lrs=[m.genome.hyper.learning_rate for m in models],
+                     optimizer=models[0].genome.hyper.optimizer,
+                     batch_size=models[0].genome.hyper.batch_size, epochs=1,
+                     max_steps=max_steps,
+                     train={nid: [True] * len(models) for nid in models[0].networks})
+
+
+def groups(task_names, seeds, sizes):  # type: ignore[no-untyped-def]
+    """(task name, task, seed, genomes, requests) for each group measured: per task and seed the
+    first ``size`` same-topology variants, for every size."""
+    for task_name in task_names:
+        task = load_task(task_name, **OPTIONS)
+        for seed in seeds:
+            genomes = members(task, task_name, seed, max(sizes))
+            for size in sizes:
+                reqs = [_request(g, i, task_name, OPTIONS, 1, "cpu")
+                        for i, g in enumerate(genomes[:size])]
+                yield task_name, task, seed, genomes[:size], reqs
 
 
 def fit(rows: list[dict]) -> dict:
@@ -96,22 +115,17 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []
-    for task_name in ("mnist1d", "digits", "mnist5k"):
-        task = load_task(task_name, **OPTIONS)
-        for seed in args.seeds:
-            genomes = members(task, task_name, seed, max(args.sizes))
-            for m in args.sizes:
-                reqs = [_request(g, i, task_name, OPTIONS, 1, "cpu")
-                        for i, g in enumerate(genomes[:m])]
-                t_seq, t_fused, steps = measure(task, reqs)
-                cost = [complexity(g) for g in genomes[:m]]
-                row = {"task": task_name, "seed": seed, "models": len(reqs), "steps": steps,
-                       "batch": genomes[0].hyper.batch_size, "flops": [c.flops for c in cost],
-                       "layers": cost[0].layers, "sequential_s": round(t_seq, 4),
-                       "fused_s": round(t_fused, 4), "real_gain": round(t_seq / t_fused, 2),
-                       "predicted_gain": round(plan.cpu_fusion_gain(reqs), 2)}
-                rows.append(row)
-                print(row, flush=True)
+    for task_name, task, seed, genomes, reqs in groups(("mnist1d", "digits", "mnist5k"),
+                                                        args.seeds, args.sizes):
+        t_seq, t_fused, steps = measure(task, reqs)
+        cost = [complexity(g) for g in genomes]
+        row = {"task": task_name, "seed": seed, "models": len(reqs), "steps": steps,
+               "batch": genomes[0].hyper.batch_size, "flops": [c.flops for c in cost],
+               "layers": cost[0].layers, "sequential_s": round(t_seq, 4),
+               "fused_s": round(t_fused, 4), "real_gain": round(t_seq / t_fused, 2),
+               "predicted_gain": round(plan.cpu_fusion_gain(reqs), 2)}
+        rows.append(row)
+        print(row, flush=True)
     fused = [r for r in rows if r["predicted_gain"] >= plan.MIN_CPU_GAIN]
     path = write("cpu_fusion_cost", {
         "torch_threads": 1, "task_options": OPTIONS, "groups": rows, "fitted": fit(rows),

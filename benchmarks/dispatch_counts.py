@@ -26,12 +26,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # not benchmarks/ (operators.py shadows)
 from benchmarks._meta import write  # noqa: E402
-from benchmarks.cpu_fusion_cost import OPTIONS, members  # noqa: E402
-from benchmarks.eval_throughput import _request  # noqa: E402
-from nas_ops import load_task  # noqa: E402
+from benchmarks.cpu_fusion_cost import OPTIONS, fit_stacked, groups  # noqa: E402
 from nas_ops.evaluation.batched_group import _build  # noqa: E402
 from nas_ops.evaluation.batched_model import StackedModel  # noqa: E402
-from nas_ops.evaluation.batched_train import fit_group  # noqa: E402
 from nas_ops.training import Budget, _fit  # noqa: E402
 
 CPU = torch.device("cpu")
@@ -60,11 +57,7 @@ def _fused(task, reqs, steps: int) -> Counter[str]:
     _, models, _ = _build(reqs)
     stacked = StackedModel(models, CPU)
     with Count() as c:
-        fit_group(stacked, task, seeds=[r.seed for r in reqs],
-                  lrs=[m.genome.hyper.learning_rate for m in models],
-                  optimizer=models[0].genome.hyper.optimizer,
-                  batch_size=models[0].genome.hyper.batch_size, epochs=1, max_steps=steps,
-                  train={nid: [True] * len(models) for nid in models[0].networks})
+        fit_stacked(stacked, models, task, reqs, max_steps=steps)
     return c.ops
 
 
@@ -83,23 +76,16 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []
-    for task_name in args.tasks:
-        task = load_task(task_name, **OPTIONS)
-        for seed in args.seeds:
-            genomes = members(task, task_name, seed, max(args.k))
-            for k in args.k:
-                reqs = [_request(g, i, task_name, OPTIONS, 1, "cpu")
-                        for i, g in enumerate(genomes[:k])]
-                seq, fused = per_step(_sequential, task, reqs), per_step(_fused, task, reqs)
-                random_ops = sum(n for op, n in fused.items() if op.startswith(PER_MODEL_RANDOM))
-                row = {"task": task_name, "seed": seed, "models": len(reqs),
-                       "sequential_ops_per_step": sum(seq.values()),
-                       "fused_ops_per_step": sum(fused.values()),
-                       "ratio": round(sum(seq.values()) / sum(fused.values()), 1),
-                       "fused_random_draws": random_ops,
-                       "fused_top_ops": dict(fused.most_common(6))}
-                rows.append(row)
-                print(row, flush=True)
+    for task_name, task, seed, _, reqs in groups(args.tasks, args.seeds, args.k):
+        seq, fused = per_step(_sequential, task, reqs), per_step(_fused, task, reqs)
+        random_ops = sum(n for op, n in fused.items() if op.startswith(PER_MODEL_RANDOM))
+        row = {"task": task_name, "seed": seed, "models": len(reqs),
+               "sequential_ops_per_step": sum(seq.values()),
+               "fused_ops_per_step": sum(fused.values()),
+               "ratio": round(sum(seq.values()) / sum(fused.values()), 1),
+               "fused_random_draws": random_ops, "fused_top_ops": dict(fused.most_common(6))}
+        rows.append(row)
+        print(row, flush=True)
     slopes = []
     for task_name in args.tasks:
         for seed in args.seeds:
