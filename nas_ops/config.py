@@ -164,7 +164,8 @@ def _coerce(where: str, value: Any, tp: Any) -> Any:
     return value
 
 
-def _section(name: str, cls: type, raw: Any) -> Any:
+def parse_section(name: str, cls: type, raw: Any) -> Any:
+    """A ``cls`` instance from the TOML table ``[name]``: keys checked, values coerced."""
     if not isinstance(raw, dict):
         raise ConfigError(f"[{name}] must be a table")
     hints = typing.get_type_hints(cls)
@@ -200,7 +201,7 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
         if key == "seed":
             kwargs["seed"] = _coerce("seed", value, int)
         elif key in _SECTIONS:
-            kwargs[key] = _section(key, _SECTIONS[key], value)
+            kwargs[key] = parse_section(key, _SECTIONS[key], value)
         else:
             raise ConfigError(f"unknown section [{key}]; valid sections: seed, "
                               f"{', '.join(_SECTIONS)}")
