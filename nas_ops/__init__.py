@@ -19,7 +19,7 @@ from nas_ops.errors import (
 )
 from nas_ops.genome import Genome, complexity, structural_hash
 from nas_ops.genome import validate as _validate_genome
-from nas_ops.phenotype import build_model, inherit_weights
+from nas_ops.phenotype import build_model, child_model
 from nas_ops.rng import generator as _generator
 from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space, rules_for
 from nas_ops.store import load_run
@@ -55,7 +55,7 @@ def validate(genome: Genome) -> Genome:
 __all__ = [
     "Budget", "build_model", "capacity_allocation", "CapacityAllocation", "complexity",
     "ConfigError", "evaluate", "EvaluationError", "Genome", "GenomeError", "get_space",
-    "inherit_weights", "list_spaces", "list_tasks", "load_run", "load_task", "NasOpsError",
+    "child_model", "list_spaces", "list_tasks", "load_run", "load_task", "NasOpsError",
     "register_space", "register_task", "run_search", "sample_genome", "SearchSpace",
     "structural_hash", "Task", "TaskError", "train", "TrainResult", "UnknownNameError", "validate",
 ]

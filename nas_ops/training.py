@@ -100,8 +100,8 @@ def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | N
     """Train a genome (built with ``seed``) or an existing phenotype; evaluate on val and test.
 
     ``trainable``: network ids to train (``None`` = all). ``init_state``: a state dict to start
-    from (for inherited weights use :func:`nas_ops.phenotype.inherit_weights` first and pass the
-    model). Raises :class:`EvaluationError` on a non-finite loss.
+    from (for inherited weights build the model with :func:`nas_ops.phenotype.child_model` and
+    pass it). Raises :class:`EvaluationError` on a non-finite loss.
     """
     budget = budget or Budget(epochs=epochs if epochs is not None else 3)
     dev = pick_device(device)

@@ -11,8 +11,7 @@ from nas_ops.genome.rules import Rules
 from nas_ops.genome.shapes import node_out_size
 from nas_ops.genome.validate import produced
 from nas_ops.spaces import SearchSpace
-from nas_ops.variation import VariationContext
-from nas_ops.variation_diff import downstream
+from nas_ops.variation import VariationContext, downstream
 
 DENSE_KINDS = ("mlp", "discrete", "decoder")
 CONV_KINDS = ("conv_encoder", "conv_decoder")

@@ -7,8 +7,13 @@ from collections.abc import Sequence
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import NetworkNode
 from nas_ops.genome.validate import produced
-from nas_ops.variation import Offspring, Operator, VariationContext, register_operator
-from nas_ops.variation_inherit import NetInheritance
+from nas_ops.variation import (
+    NetInheritance,
+    Offspring,
+    Operator,
+    VariationContext,
+    register_operator,
+)
 from operators._common import editable_networks, same_spatial
 
 Pair = tuple[str, str]

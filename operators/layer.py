@@ -8,8 +8,13 @@ from typing import Any
 
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import Layer, NetworkNode
-from nas_ops.variation import Offspring, Operator, VariationContext, register_operator
-from nas_ops.variation_inherit import NetInheritance
+from nas_ops.variation import (
+    NetInheritance,
+    Offspring,
+    Operator,
+    VariationContext,
+    register_operator,
+)
 from operators._common import (
     activations,
     editable_networks,

@@ -15,8 +15,13 @@ from collections.abc import Sequence
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import Layer, NetworkNode
 from nas_ops.genome.shapes import in_size
-from nas_ops.variation import Offspring, Operator, VariationContext, register_operator
-from nas_ops.variation_inherit import NetInheritance
+from nas_ops.variation import (
+    NetInheritance,
+    Offspring,
+    Operator,
+    VariationContext,
+    register_operator,
+)
 from operators._common import DENSE_KINDS, editable_networks, unit_choices
 
 Site = tuple[str, int]

@@ -8,8 +8,15 @@ from typing import Any
 from nas_ops.genome.genome import Edge, Genome
 from nas_ops.genome.nodes import NetworkNode, OutputNode
 from nas_ops.genome.shapes import node_out_size
-from nas_ops.variation import Offspring, Operator, VariationContext, register_operator
-from nas_ops.variation_inherit import NetInheritance, fresh, input_unit
+from nas_ops.variation import (
+    NetInheritance,
+    Offspring,
+    Operator,
+    VariationContext,
+    fresh,
+    input_unit,
+    register_operator,
+)
 from operators._common import editable_networks, feeds_output, sizes, source_fits
 
 

@@ -28,22 +28,18 @@ from __future__ import annotations
 import bisect
 import math
 import statistics
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
+from nas_ops.analysis.rows import EffectRow, OutputInfo, metric_value
 from nas_ops.store.run import Individual, Run
-
-if TYPE_CHECKING:
-    from nas_ops.analysis.effects import EffectRow, OutputInfo
 
 
 class Covariates:
     """Precomputed lookups for the covariates of one run."""
 
     def __init__(self, run: Run, outputs: list[OutputInfo], split: str = "val") -> None:
-        from nas_ops.analysis.effects import metric_value
-
         self.outputs = outputs
         self.split = split
         self._relevance: dict[tuple[str, str, str], float] = {
@@ -69,8 +65,6 @@ class Covariates:
         return self._relevance.get((parent.uid, network, output))
 
     def percentile(self, ind: Individual, out: OutputInfo) -> float:
-        from nas_ops.analysis.effects import metric_value
-
         value = metric_value(ind, out, self.split)
         pool = self._sorted.get(out.name, [])
         if math.isnan(value) or not pool:

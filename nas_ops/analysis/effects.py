@@ -20,149 +20,37 @@ Conditioning covariates (see :mod:`nas_ops.analysis.covariates` for their exact 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from nas_ops.analysis.covariates import Covariates, assign_levels
+from nas_ops.analysis.rows import (
+    COMPLEXITY_KEYS,
+    EffectRow,
+    OperatorRates,
+    OutputInfo,
+    metric_value,
+    run_outputs,
+)
 from nas_ops.store.run import Individual, Run, Variation
-
-_PRIMARY = {"classification": ("accuracy", True), "regression": ("mse", False),
-            "generation": ("recon_mse", False)}
-COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
+from nas_ops.variation import UNKNOWN, VariationEvent, get_operator
 
 
-@dataclass(frozen=True)
-class OutputInfo:
-    """An output of the run's task and how it is scored."""
-
-    name: str
-    kind: str
-    metric: str
-    higher_is_better: bool
-
-    def signed(self, value: float) -> float:
-        """The metric value signed so that larger is better."""
-        return value if self.higher_is_better else -value
-
-
-@dataclass
-class EffectRow:
-    """The effect of one variation on one output (long format: one row per output)."""
-
-    generation: int
-    slot: int
-    attempt: int
-    operator: str
-    family: str
-    parent: str
-    child: str
-    output: str
-    metric: str
-    parent_value: float
-    child_value: float
-    effect: float
-    relative_effect: float
-    affected: bool
-    d_parameters: float
-    d_networks: float
-    d_connections: float
-    d_layers: float
-    status: str
-    neutral: bool
-    cost_s: float
-    parent_parameters: float
-    edited_network: str | None = None
-    relevance: float | None = None
-    relevance_level: str | None = None
-    worst_output: bool | None = None
-    size_level: str | None = None
-    distance: int | None = None
-    distance_level: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @staticmethod
-    def columns() -> list[str]:
-        return [f.name for f in fields(EffectRow)]
-
-
-@dataclass
-class OperatorRates:
-    """What happened when an operator was tried (every attempt, with or without a child).
-
-    ``ok``: a child was produced; ``neutral``: of those, how many had the parent's structural
-    hash; ``not_applicable`` / ``failed``: the variation's status; ``eval_failed``: a child
-    produced whose evaluation failed. Rates are over ``attempts``.
-    """
-
-    operator: str
-    family: str
-    attempts: int
-    ok: int
-    not_applicable: int
-    failed: int
-    neutral: int
-    eval_failed: int
-    success_rate: float
-    not_applicable_rate: float
-    neutral_rate: float
-    failure_rate: float
-    mean_cost_s: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def family_of(operator: str) -> str:
-    """The registered operator's family, or ``"unknown"``."""
-    from nas_ops.variation import get_operator
-
+def event_family(event: VariationEvent) -> str:
+    """The operator family the event recorded; for a ledger written before events carried it
+    (schema 1), the family of the operator registered now, or ``"unknown"``."""
+    if event.family != UNKNOWN:
+        return event.family
     try:
-        return str(get_operator(operator).family)
-    except Exception:  # noqa: BLE001 - an operator no longer registered
-        return "unknown"
+        return str(get_operator(event.operator).family)
+    except Exception:  # noqa: BLE001 - an operator not registered here
+        return UNKNOWN
 
 
-def run_outputs(run: Run) -> list[OutputInfo]:
-    """The outputs of the run (from its first genome), with their primary metric."""
-    if not run.individuals:
-        return []
-    infos = []
-    for node in run.individuals[0].genome.outputs:
-        metric, higher = _PRIMARY.get(node.kind, (None, True))
-        infos.append(OutputInfo(node.id, node.kind, metric or _guess_metric(run, node.id), higher))
-    return infos
-
-
-def _guess_metric(run: Run, output: str) -> str:
-    for ind in run.evaluated():
-        metrics = ind.evaluation.val.get(output, {}) if ind.evaluation else {}
-        if metrics:
-            return sorted(metrics)[0]
-    return "unknown"
-
-
-def metric_value(ind: Individual | None, out: OutputInfo, split: str = "val") -> float:
-    """The individual's value of ``out``'s primary metric, or nan without a usable evaluation."""
-    if ind is None or ind.evaluation is None or not ind.evaluation.ok:
-        return math.nan
-    metrics = getattr(ind.evaluation, split).get(out.name, {})
-    value = metrics.get(out.metric)
-    return math.nan if value is None else float(value)
-
-
-def _complexity_delta(event: dict[str, Any]) -> dict[str, float]:
-    before = event.get("complexity_before") or {}
-    after_list = event.get("complexity_after") or []
-    after = after_list[0] if after_list else {}
+def _complexity_delta(event: VariationEvent) -> dict[str, float]:
+    before = event.complexity_before or {}
+    after = event.complexity_after[0] if event.complexity_after else {}
     return {k: float(after.get(k, math.nan)) - float(before.get(k, math.nan))
             for k in COMPLEXITY_KEYS}
-
-
-def _child_record(event: dict[str, Any]) -> dict[str, Any]:
-    per_child = event.get("per_child") or []
-    return per_child[0] if per_child else event
 
 
 def effect_rows(run: Run, outputs: list[OutputInfo], split: str = "val") -> list[EffectRow]:
@@ -183,13 +71,12 @@ def effect_rows(run: Run, outputs: list[OutputInfo], split: str = "val") -> list
 def _rows_for(var: Variation, parent: Individual | None, child: Individual,
               outputs: list[OutputInfo], cov: Covariates, split: str) -> list[EffectRow]:
     event = var.event
-    rec = _child_record(event)
-    affected = set(rec.get("affected_outputs") or event.get("affected_outputs") or [])
-    touched = list(rec.get("touched") or event.get("touched") or [])
+    rec = event.per_child[0] if event.per_child else None
+    affected = set((rec.affected_outputs if rec else []) or event.affected_outputs)
+    touched = list((rec.touched if rec else []) or event.touched)
     delta = _complexity_delta(event)
-    before = event.get("complexity_before") or {}
-    parent_params = float(before.get("parameters", math.nan))
-    family = family_of(var.operator)
+    parent_params = float(event.complexity_before.get("parameters", math.nan))
+    family = event_family(event)
     edited = cov.edited_network(parent, touched)
     status = child.evaluation.status if child.evaluation else "missing"
     cost = float(child.evaluation.wall_time_s) if child.evaluation else math.nan
@@ -205,7 +92,7 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
             child_value=cv, effect=eff, relative_effect=rel, affected=out.name in affected,
             d_parameters=delta["parameters"], d_networks=delta["networks"],
             d_connections=delta["connections"], d_layers=delta["layers"], status=status,
-            neutral=bool(rec.get("neutral", event.get("neutral", False))), cost_s=cost,
+            neutral=rec.neutral if rec else event.neutral, cost_s=cost,
             parent_parameters=parent_params, edited_network=edited,
             relevance=cov.relevance(parent, edited, out.name),
             worst_output=cov.is_worst(parent, out.name),
@@ -220,11 +107,13 @@ def operator_rates(run: Run) -> list[OperatorRates]:
     for var in run.variations:
         c = counts.setdefault(var.operator, {"attempts": 0, "ok": 0, "not_applicable": 0,
                                              "failed": 0, "neutral": 0, "eval_failed": 0,
-                                             "costs": []})
+                                             "costs": [], "family": UNKNOWN})
+        if c["family"] == UNKNOWN:
+            c["family"] = event_family(var.event)
         c["attempts"] += 1
         if var.status in ("ok", "not_applicable", "failed"):
             c[var.status] += 1
-        if var.status == "ok" and var.event.get("neutral"):
+        if var.status == "ok" and var.event.neutral:
             c["neutral"] += 1
         child = by_uid.get(var.child) if var.child else None
         if child is not None and child.evaluation is not None:
@@ -238,9 +127,13 @@ def _rates(op: str, c: dict[str, Any]) -> OperatorRates:
     n = c["attempts"]
     costs = c["costs"]
     return OperatorRates(
-        operator=op, family=family_of(op), attempts=n, ok=c["ok"],
+        operator=op, family=c["family"], attempts=n, ok=c["ok"],
         not_applicable=c["not_applicable"], failed=c["failed"], neutral=c["neutral"],
         eval_failed=c["eval_failed"], success_rate=c["ok"] / n,
         not_applicable_rate=c["not_applicable"] / n, neutral_rate=c["neutral"] / n,
         failure_rate=c["failed"] / n,
         mean_cost_s=sum(costs) / len(costs) if costs else math.nan)
+
+
+__all__ = ["COMPLEXITY_KEYS", "EffectRow", "OperatorRates", "OutputInfo", "effect_rows",
+           "event_family", "metric_value", "operator_rates", "run_outputs"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -12,12 +11,14 @@ from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.policies import Policy
 from nas_ops.rng import generator, torch_seed
 from nas_ops.spaces import SearchSpace
+from nas_ops.variation import VariationEvent, apply_operator, get_operator, trainable_networks
 
 
 @dataclass
 class Breeder:
     """Applies operators for the engine. ``record(generation, slot, attempt, event, child)`` is
-    called for every attempt, successful or not, so the ledger sees what operators really did."""
+    called with the typed event of every attempt, successful or not, so the ledger sees what
+    operators really did."""
 
     seed: int
     space: SearchSpace
@@ -27,13 +28,11 @@ class Breeder:
     crossover_rate: float
     max_attempts: int
     safe: tuple[str, ...]
-    record: Callable[[int, int, int, dict[str, Any], str | None], None]
+    record: Callable[[int, int, int, VariationEvent, str | None], None]
 
     def breed(self, generation: int, slot: int, uid: str, pick_parent: Callable[
             [np.random.Generator], Candidate], operator: str | None = None) -> Candidate | None:
         """One child of ``uid``; ``operator`` forces the operator (a study's protocol)."""
-        from nas_ops.variation import apply_operator, trainable_networks
-
         for attempt in range(self.max_attempts):
             rng = generator(self.seed, "breed", generation, slot, attempt)
             parents = [pick_parent(rng)]
@@ -47,11 +46,10 @@ class Breeder:
             result = apply_operator(op, [p.genome for p in parents],
                                     int(rng.integers(2 ** 62)), space=self.space, safe=self.safe,
                                     uids=[uid, f"{uid}-b"][: len(parents)])
-            event = result.event.to_dict()
             if not result.ok or not result.children:
-                self.record(generation, slot, attempt, event, None)
+                self.record(generation, slot, attempt, result.event, None)
                 continue
-            self.record(generation, slot, attempt, event, uid)
+            self.record(generation, slot, attempt, result.event, uid)
             child = result.children[0]  # a crossover's second child is recorded, not kept
             inherit = result.event.inheritance[0] if result.event.inheritance else None
             return Candidate(
@@ -65,8 +63,6 @@ class Breeder:
 
 def operator_lists(names: Sequence[str]) -> tuple[list[str], list[str]]:
     """Split operator names into mutation (arity 1) and crossover (arity 2) lists."""
-    from nas_ops.variation import get_operator
-
     mutation = [n for n in names if get_operator(n).arity == 1]
     crossover = [n for n in names if get_operator(n).arity == 2]
     return mutation, crossover

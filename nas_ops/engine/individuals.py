@@ -9,7 +9,7 @@ from typing import Any
 from nas_ops.config import RunConfig
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import Genome, to_dict
-from nas_ops.variation_diff import cached_hash
+from nas_ops.variation.diff import cached_hash
 
 
 @dataclass

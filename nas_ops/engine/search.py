@@ -33,8 +33,9 @@ from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import to_json
 from nas_ops.rng import generator, torch_seed
 from nas_ops.spaces import get_space
-from nas_ops.store.ledger import Ledger
+from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
 from nas_ops.tasks import load_task
+from nas_ops.variation import VariationEvent
 
 
 @dataclass
@@ -108,12 +109,13 @@ class Search:
                 "nas_ops": nas_ops.__version__, "torch": torch.__version__,
                 "numpy": np.__version__, "python": platform.python_version()})
             self.ledger.set_meta("seed", self.config.seed)
+            self.ledger.set_meta("schema", SCHEMA_VERSION)
             self.ledger.set_meta("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         self.ledger.set_meta("status", "running")
 
     def _record_variation(self, generation: int, slot: int, attempt: int,
-                          event: dict[str, Any], child: str | None) -> None:
-        self.ledger.add_variation(generation, slot, attempt, event, child)
+                          event: VariationEvent, child: str | None) -> None:
+        self.ledger.add_variation(generation, slot, attempt, event.to_dict(), child)
 
     def _add_candidate(self, cand: Candidate) -> None:
         text = to_json(cand.genome)

@@ -20,30 +20,18 @@ from nas_ops.engine.search import Search, SearchSummary
 from nas_ops.errors import ConfigError
 from nas_ops.genome import complexity
 from nas_ops.rng import generator, torch_seed
+from nas_ops.variation import VariationEvent, inheritance_map
 
 
 class Study(Search):
     def _control(self, base: Candidate, slot: int, uid: str) -> Candidate:
         """A retrain-only child: no edit, every network trained again from the parent's weights
         with the child's own seed; recorded like a variation of operator ``retrain_control``."""
-        from nas_ops.variation_inherit import inheritance_map
-
         genome = base.genome.with_lineage(uid, (base.uid,), CONTROL)
         imap = {k: v.to_dict() for k, v in
                 inheritance_map([base.genome], base.genome, 0).items()}
-        cx = complexity(base.genome).as_dict()
-        nothing: dict[str, object] = {"nodes_added": [], "nodes_removed": [], "nodes_changed": [],
-                                      "edges_added": [], "edges_removed": [],
-                                      "hyper_changed": []}
-        outputs = list(base.genome.output_ids)
-        event = {"operator": CONTROL, "version": 1, "parents": [base.uid], "children": [uid],
-                 "decisions": [{"name": "control", "value": uid}], "diff": nothing,
-                 "touched": [], "affected_outputs": outputs, "complexity_before": cx,
-                 "complexity_after": [cx], "status": "ok", "reason": "", "neutral": True,
-                 "per_child": [{"diff": nothing, "touched": [], "affected_outputs": outputs,
-                                "neutral": True, "complexity_before": cx,
-                                "complexity_after": cx}],
-                 "inheritance": [imap]}
+        event = VariationEvent.control(CONTROL, base.uid, uid, list(base.genome.output_ids),
+                                       complexity(base.genome).as_dict(), imap)
         self._record_variation(1, slot, 0, event, uid)
         cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", uid),
                          parents=(base.uid,), operator=CONTROL, inherit_map=imap,

@@ -13,7 +13,6 @@ import time
 import traceback
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -22,9 +21,10 @@ from nas_ops.errors import EvaluationError, NasOpsError
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import Genome, complexity, from_dict
 from nas_ops.metrics.diagnosis import diagnose
-from nas_ops.phenotype import Phenotype, build_model
+from nas_ops.phenotype import Phenotype, build_model, child_model
 from nas_ops.tasks import Task, load_task
 from nas_ops.training import Budget, pick_device, train
+from nas_ops.variation.inheritance import NetInheritance
 
 
 @lru_cache(maxsize=4)
@@ -47,13 +47,10 @@ def _save(state: dict[str, torch.Tensor], path: str) -> None:
 
 def _inherited_model(genome: Genome, inherit: dict[str, Any], seed: int) -> Phenotype:
     """Build the child and copy/transform its parents' weights as its inheritance map says."""
-    from nas_ops.variation_inherit import NetInheritance, child_model
-
     states = [torch.load(p, map_location="cpu", weights_only=True) for p in inherit["parents"]]
     imap = {cid: NetInheritance.from_dict(v) for cid, v in inherit["map"].items()}
-    view = SimpleNamespace(children=(genome,), inheritance=(imap,),
-                           parents=tuple(from_dict(g) for g in inherit["parent_genomes"]))
-    return child_model(view, 0, states, seed)  # type: ignore[arg-type]
+    parents = [from_dict(g) for g in inherit["parent_genomes"]]
+    return child_model(genome, parents, imap, states, seed)
 
 
 def run_request(req: EvalRequest) -> EvalRecord:

@@ -195,18 +195,3 @@ def role_of(node: Node) -> str:
         return "network"
     return "output"
 
-
-def _to_json(self: Genome, indent: int | None = None) -> str:
-    from nas_ops.genome.serialize import to_json
-
-    return to_json(self, indent)
-
-
-def _from_json(text: str) -> Genome:
-    from nas_ops.genome.serialize import from_json
-
-    return from_json(text)
-
-
-Genome.to_json = _to_json  # type: ignore[attr-defined]
-Genome.from_json = staticmethod(_from_json)  # type: ignore[attr-defined]

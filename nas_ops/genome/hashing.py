@@ -10,7 +10,8 @@ from nas_ops.genome.nodes import InputNode, NetworkNode
 _ROUNDS = 4
 
 
-def _label(genome: Genome, node_id: str) -> str:
+def node_label(genome: Genome, node_id: str) -> str:
+    """The hash's initial label of a node: its genes (a network's id is not part of it)."""
     node = genome.node(node_id)
     if isinstance(node, NetworkNode):
         # ids are not structure: a network is its kind and its genes
@@ -35,7 +36,7 @@ def structural_hash(genome: Genome) -> str:
     labels of every round.
     """
     ids = genome.node_ids
-    labels = {nid: _digest(_label(genome, nid)) for nid in ids}
+    labels = {nid: _digest(node_label(genome, nid)) for nid in ids}
     preds = {nid: genome.predecessors(nid) for nid in ids}
     succ_slots: dict[str, list[tuple[str, int]]] = {nid: [] for nid in ids}
     for nid in ids:

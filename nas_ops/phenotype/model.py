@@ -22,7 +22,7 @@ class Forward(NamedTuple):
     kl: Tensor
 
 
-def _build_network(genome: Genome, net: NetworkNode) -> nn.Module:
+def build_network(genome: Genome, net: NetworkNode) -> nn.Module:
     if net.kind in ("mlp", "discrete"):
         return DenseNet(net, in_size(genome, net.id))
     if net.kind == "decoder":
@@ -50,7 +50,7 @@ class Phenotype(nn.Module):
         for net in genome.networks:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(torch_seed(seed, "init", net.id))
-                self.networks[net.id] = _build_network(genome, net)
+                self.networks[net.id] = build_network(genome, net)
         self.noise = NoiseState()  # shared by every keyed dropout and decoder of the model
         for nid, module in self.networks.items():
             for sub in module.modules():

@@ -17,7 +17,7 @@ from nas_ops.errors import RunLockedError
 from nas_ops.evaluation.records import EvalRecord
 
 LEDGER_NAME = "ledger.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # meta "schema" of a new run; 2: events carry family and direction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);

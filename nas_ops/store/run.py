@@ -1,4 +1,8 @@
-"""Reading a run back as typed records: ``nas_ops.load_run(RUN_DIR)``."""
+"""Reading a run back as typed records: ``nas_ops.load_run(RUN_DIR)``.
+
+Variation events come back as :class:`~nas_ops.variation.VariationEvent`; events of ledgers
+written before schema 2 (no ``family``/``direction``) load with both ``"unknown"``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from typing import Any
 
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation.records import EvalRecord
-from nas_ops.genome import Genome, from_json
+from nas_ops.genome import Genome, from_json, to_json
 from nas_ops.store.ledger import LEDGER_NAME, Ledger, row_to_record
+from nas_ops.variation.events import VariationEvent
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class Variation:
     operator: str
     status: str
     child: str | None
-    event: dict[str, Any]
+    event: VariationEvent
 
 
 @dataclass
@@ -81,7 +86,8 @@ def load_run(run_dir: str | Path) -> Run:
                 parents=tuple(json.loads(r["parents"])), operator=r["operator"], seed=r["seed"],
                 evaluation=ev, objectives=obj))
         variations = [Variation(r["generation"], r["slot"], r["attempt"], r["operator"],
-                                r["status"], r["child"], json.loads(r["event"]))
+                                r["status"], r["child"],
+                                VariationEvent.from_dict(json.loads(r["event"])))
                       for r in db.execute("SELECT * FROM variations "
                                           "ORDER BY generation, slot, attempt")]
         pops: dict[int, list[str]] = {}
@@ -100,7 +106,7 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
     """A run's recorded contents without timings, order of completion or device: two runs of the
     same config and seed on CPU have equal contents whatever the number of workers."""
     run = load_run(run_dir)
-    individuals = {i.uid: {"genome": i.genome.to_json(), "hash": i.hash,  # type: ignore[attr-defined]
+    individuals = {i.uid: {"genome": to_json(i.genome), "hash": i.hash,
                            "parents": list(i.parents), "operator": i.operator, "seed": i.seed,
                            "objectives": list(i.objectives),
                            "evaluation": None if i.evaluation is None else {
@@ -111,7 +117,7 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
                                "duplicate_of": i.evaluation.duplicate_of}}
                    for i in run.individuals}
     variations = [(v.generation, v.slot, v.attempt, v.operator, v.status, v.child,
-                   json.dumps(v.event, sort_keys=True)) for v in run.variations]
+                   json.dumps(v.event.to_dict(), sort_keys=True)) for v in run.variations]
     checkpoints = [(c["generation"], c["evals_done"], c["rng"], c["policy_state"])
                    for c in run.checkpoints]
     return {"config": run.meta.get("config"), "individuals": individuals,

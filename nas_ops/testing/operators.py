@@ -23,7 +23,9 @@ import torch
 from torch import Tensor
 
 from nas_ops.genome.genome import Genome
+from nas_ops.genome.serialize import from_json, to_json
 from nas_ops.genome.validate import validate
+from nas_ops.phenotype.inherit import child_model, units_of
 from nas_ops.phenotype.model import Phenotype, build_model
 from nas_ops.rng import generator, torch_seed
 from nas_ops.spaces import SearchSpace, get_space
@@ -32,12 +34,10 @@ from nas_ops.variation import (
     VariationContext,
     VariationEvent,
     VariationResult,
-    child_model,
     get_operator,
+    protected_nodes,
     replay_event,
 )
-from nas_ops.variation_diff import protected_nodes
-from nas_ops.variation_inherit import units_of
 
 
 def _specs() -> Any:
@@ -103,15 +103,15 @@ def run(name: str, parents: Sequence[Genome], seed: int, safe: Sequence[str] = (
 
 # ------------------------------------------------------------------------------- the checks
 def check_inputs_unchanged(name: str, parents: Sequence[Genome], seed: int) -> None:
-    before = [p.to_json() for p in parents]  # type: ignore[attr-defined]
-    copies = [Genome.from_json(j) for j in before]  # type: ignore[attr-defined]
+    before = [to_json(p) for p in parents]
+    copies = [from_json(j) for j in before]
     run(name, parents, seed)
-    assert [p.to_json() for p in parents] == before, f"{name} changed its parents"  # type: ignore[attr-defined]
+    assert [to_json(p) for p in parents] == before, f"{name} changed its parents"
     assert list(parents) == copies, f"{name} changed its parents"
 
 
 def _fingerprint(res: VariationResult) -> str:
-    return json.dumps([[c.to_json() for c in res.children],  # type: ignore[attr-defined]
+    return json.dumps([[to_json(c) for c in res.children],
                        res.event.to_dict()], sort_keys=True)
 
 
@@ -174,7 +174,7 @@ def check_safe(name: str, parents: Sequence[Genome], seed: int) -> None:
         assert out not in res.event.affected_outputs, f"{name} affected safe output {out}"
         for i, detail in enumerate(res.event.per_child):
             guard = protected_nodes(parents[min(i, len(parents) - 1)], (out,))
-            hit = set(detail["touched"]) & guard
+            hit = set(detail.touched) & guard
             assert not hit, f"{name} touched {sorted(hit)} protecting {out}"
 
 
@@ -216,10 +216,10 @@ def check_affected_outputs(name: str, parents: Sequence[Genome], seed: int) -> N
     for i, child in enumerate(res.children):
         pi = min(i, len(parents) - 1)
         before = _predict(models[pi], batch)
-        model = child_model(res, i, states, seed + 1)
+        model = child_model(child, res.parents, res.inheritance[i], states, seed + 1)
         after = _predict(model, batch)
         for out in child.output_ids:
-            if out not in res.event.per_child[i]["affected_outputs"]:
+            if out not in res.event.per_child[i].affected_outputs:
                 assert torch.equal(before[out], after[out]), f"{name}: unaffected {out} changed"
             elif preserving:
                 assert torch.allclose(before[out], after[out], rtol=1e-4, atol=1e-5), (

@@ -31,8 +31,8 @@ def test_each_algorithm_runs_and_records_provenance(tiny_config, tmp_path, algor
             assert ind.operator is not None and ind.parents
             assert all(p in by_uid for p in ind.parents)
             made = [v for v in run.variations if v.child == ind.uid]
-            assert len(made) == 1 and made[0].event["operator"] == ind.operator
-            assert made[0].event["decisions"], "every random decision is recorded"
+            assert len(made) == 1 and made[0].event.operator == ind.operator
+            assert made[0].event.decisions, "every random decision is recorded"
     # the final population holds population-size members, all evaluated
     last = run.populations[max(run.populations)]
     assert len(last) == 4 and all(by_uid[u].evaluation for u in last)

@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from nas_ops.genome import Genome
+from nas_ops.phenotype import child_model
 from nas_ops.testing.operators import example_batch, perturbed_model
 from nas_ops.variation import (
     NetInheritance,
     VariationContext,
     VariationResult,
-    child_model,
     get_operator,
 )
 from tests.operators.handmade import handmade
@@ -33,7 +33,8 @@ def _outputs(model: torch.nn.Module, g: Genome) -> dict[str, torch.Tensor]:
 
 def _assert_preserved(res: VariationResult, g: Genome) -> None:
     parent = perturbed_model(g, 7)
-    child = child_model(res, 0, [parent.state_dict()], seed=99)
+    child = child_model(res.children[0], res.parents, res.inheritance[0], [parent.state_dict()],
+                        seed=99)
     before, after = _outputs(parent, g), _outputs(child, g)
     for out in g.output_ids:
         assert torch.allclose(before[out], after[out], rtol=1e-5, atol=1e-6), out
@@ -94,7 +95,8 @@ def test_remove_layer_keeps_later_layers_aligned() -> None:
     res = _replay("remove_layer", [("layer", ["n0", 0])], g)
     assert res.inheritance[0]["n0"].layer_map == (1,)
     parent = perturbed_model(g, 3)
-    child = child_model(res, 0, [parent.state_dict()], seed=0)
+    child = child_model(res.children[0], res.parents, res.inheritance[0], [parent.state_dict()],
+                        seed=0)
     old_l1 = parent.networks["n0"].body[3].weight  # after layer 0: Linear, BN, ReLU
     new_l0 = child.networks["n0"].body[0].weight  # resized: 40 inputs instead of 32
     assert torch.equal(new_l0[:, :32], old_l1[:, :32])

@@ -9,7 +9,8 @@ import torch
 
 import nas_ops as N
 from nas_ops.genome import Genome, Hyper, InputNode, Layer, NetworkNode, OutputNode
-from nas_ops.phenotype import Phenotype
+from nas_ops.phenotype import Phenotype, child_model
+from nas_ops.variation import NetInheritance, inheritance_map
 from tests.genome.builders import mlp_genome, multinet_genome
 
 
@@ -149,11 +150,19 @@ def _perturbed(model: Phenotype) -> dict[str, torch.Tensor]:
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 
+def _inherit(child_g: Genome, parent_g: Genome, parent: dict[str, torch.Tensor], seed: int,
+             hints: dict[str, NetInheritance] | None = None) -> tuple[Phenotype, dict[str, str]]:
+    """The one inheritance path: the child's map (by id unless hinted), then ``child_model``."""
+    imap = inheritance_map([parent_g], child_g, 0, hints)
+    model = child_model(child_g, [parent_g], imap, [parent], seed)
+    return model, {cid: e.mode for cid, e in imap.items()}
+
+
 def test_inherit_full_when_shapes_match() -> None:
     g = mlp_genome()
     parent = _perturbed(N.build_model(g, seed=0))
-    child = N.build_model(g, seed=1)
-    assert N.inherit_weights(child, parent) == {"c": "full", "h": "full", "r": "full"}
+    child, modes = _inherit(g, g, parent, seed=1)
+    assert modes == {"c": "full", "h": "full", "r": "full"}
     assert _states_equal(child.state_dict(), parent)
 
 
@@ -161,9 +170,9 @@ def test_inherit_partial_copies_the_overlapping_block_of_a_resized_layer() -> No
     parent_g = mlp_genome((Layer(64), Layer(64)))
     child_g = mlp_genome((Layer(32), Layer(96)))
     parent = _perturbed(N.build_model(parent_g, seed=0))
-    child = N.build_model(child_g, seed=1)
-    fresh = {k: v.clone() for k, v in child.state_dict().items()}
-    assert N.inherit_weights(child, parent) == {"c": "partial", "h": "full", "r": "full"}
+    fresh = {k: v.clone() for k, v in N.build_model(child_g, seed=1).state_dict().items()}
+    child, modes = _inherit(child_g, parent_g, parent, seed=1)
+    assert modes == {"c": "partial", "h": "full", "r": "full"}
     state = child.state_dict()
     w0, p0 = state["networks.c.body.0.weight"], parent["networks.c.body.0.weight"]  # 32x40 <- 64x40
     assert torch.equal(w0, p0[:32])
@@ -182,12 +191,13 @@ def test_inherit_none_for_new_networks_and_mapping_by_id() -> None:
                                   *g.networks[1:]),
                         edges=tuple(("c_new" if a == "c" else a, "c_new" if b == "c" else b)
                                     for a, b in g.edges))
-    child = N.build_model(renamed, seed=1)
-    fresh = _net_state(child, "c_new")
-    assert N.inherit_weights(child, parent)["c_new"] == "none"
+    fresh = _net_state(N.build_model(renamed, seed=1), "c_new")
+    child, modes = _inherit(renamed, g, parent, seed=1)
+    assert modes["c_new"] == "none"
     assert _states_equal(_net_state(child, "c_new"), fresh)
-    child = N.build_model(renamed, seed=1)
-    assert N.inherit_weights(child, parent, mapping={"c_new": "c"})["c_new"] == "full"
+    child, modes = _inherit(renamed, g, parent, seed=1,
+                            hints={"c_new": NetInheritance(0, "c")})
+    assert modes["c_new"] == "full"
     assert torch.equal(child.networks["c_new"].body[0].weight, parent["networks.c.body.0.weight"])
 
 
@@ -197,8 +207,9 @@ def test_inherit_never_copies_across_module_sorts() -> None:
     parent_g = mlp_genome((Layer(16, dropout=0.1), Layer(16)))
     child_g = mlp_genome((Layer(16), Layer(16, batchnorm=True)))
     parent = _perturbed(N.build_model(parent_g, seed=0))
-    child = N.build_model(child_g, seed=1)
-    fresh_bn = {k: v.clone() for k, v in child.networks["c"].body[3].state_dict().items()}
-    assert N.inherit_weights(child, parent)["c"] == "partial"
+    fresh = N.build_model(child_g, seed=1)
+    fresh_bn = {k: v.clone() for k, v in fresh.networks["c"].body[3].state_dict().items()}
+    child, modes = _inherit(child_g, parent_g, parent, seed=1)
+    assert modes["c"] == "partial"
     assert _states_equal(child.networks["c"].body[3].state_dict(), fresh_bn)
     assert torch.equal(child.networks["c"].body[0].weight, parent["networks.c.body.0.weight"])

@@ -1,7 +1,7 @@
 """What a variation changed: diff, touched nodes, affected outputs, protected nodes.
 
-Plain graph walks over the genome's cached adjacency (no networkx): these run once per variation
-and sit in the hot path of a search.
+Reachability is the genome's own (``Genome.descendants``, ``ancestors``, ``reachable_outputs``);
+these run once per variation and sit in the hot path of a search.
 """
 
 from __future__ import annotations
@@ -11,45 +11,27 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nas_ops.genome.genome import Genome
-from nas_ops.genome.hashing import _label, structural_hash
-from nas_ops.genome.nodes import NetworkNode, OutputNode
+from nas_ops.genome.hashing import node_label, structural_hash
+from nas_ops.genome.nodes import OutputNode
 from nas_ops.genome.shapes import complexity
-
-DIFF_KEYS = ("nodes_added", "nodes_removed", "nodes_changed", "edges_added", "edges_removed",
-             "hyper_changed")
-
-
-def _walk(genome: Genome, start: Iterable[str], forward: bool) -> set[str]:
-    step = genome.successors if forward else genome.predecessors
-    seen: set[str] = set()
-    stack = [s for s in start if genome.has_node(s)]
-    while stack:
-        nid = stack.pop()
-        if nid in seen:
-            continue
-        seen.add(nid)
-        stack.extend(step(nid))
-    return seen
+from nas_ops.variation.events import DIFF_KEYS, ChildRecord
 
 
 def downstream(genome: Genome, start: Iterable[str]) -> set[str]:
     """``start`` (those present) and every node reachable from them."""
-    return _walk(genome, start, forward=True)
+    present = {s for s in start if genome.has_node(s)}
+    return present.union(*(genome.descendants(s) for s in present))
 
 
 def upstream(genome: Genome, start: Iterable[str]) -> set[str]:
     """``start`` (those present) and every node that reaches them."""
-    return _walk(genome, start, forward=False)
+    present = {s for s in start if genome.has_node(s)}
+    return present.union(*(genome.ancestors(s) for s in present))
 
 
 def protected_nodes(genome: Genome, safe: Iterable[str]) -> set[str]:
     """Nodes that reach one of the ``safe`` outputs, the outputs included."""
     return upstream(genome, [s for s in safe if s in genome.output_ids])
-
-
-def reachable_outputs(genome: Genome, nodes: Iterable[str]) -> list[str]:
-    reach = downstream(genome, nodes)
-    return [o for o in genome.output_ids if o in reach]
 
 
 def _edge_name(edge: tuple[str, str]) -> str:
@@ -108,7 +90,7 @@ def affected_outputs(parent: Genome, child: Genome, touched: Iterable[str],
     if diff["hyper_changed"]:
         return list(child.output_ids)
     touched = list(touched)
-    reach = set(reachable_outputs(child, touched)) | set(reachable_outputs(parent, touched))
+    reach = set(child.reachable_outputs(touched)) | set(parent.reachable_outputs(touched))
     return [o for o in child.output_ids if o in reach]
 
 
@@ -131,7 +113,7 @@ def cached_complexity(genome: Genome) -> dict[str, int]:
 def _labels(genome: Genome) -> tuple[Any, ...]:
     """What isomorphic genomes share and a cheap test can compare: sorted node labels, edge
     count, hyperparameters."""
-    return (tuple(sorted(_label(genome, n) for n in genome.node_ids)), len(genome.edges),
+    return (tuple(sorted(node_label(genome, n) for n in genome.node_ids)), len(genome.edges),
             genome.hyper, genome.space)
 
 
@@ -143,31 +125,27 @@ def is_neutral(parent: Genome, child: Genome) -> bool:
     return cached_hash(parent) == cached_hash(child)
 
 
-def describe_child(parent: Genome, child: Genome, rewired: Iterable[str] = ()) -> dict[str, Any]:
+def describe_child(parent: Genome, child: Genome, rewired: Iterable[str] = ()) -> ChildRecord:
     """The per-child record: diff, touched, affected outputs, neutrality, complexity after."""
     diff = genome_diff(parent, child)
     touched = touched_nodes(parent, child, diff, rewired)
     affected = affected_outputs(parent, child, touched, diff)
     neutral = (not any(diff.values()) and not touched) or is_neutral(parent, child)
-    return {"diff": diff, "touched": touched, "affected_outputs": affected, "neutral": neutral,
-            "complexity_before": cached_complexity(parent),
-            "complexity_after": cached_complexity(child)}
+    return ChildRecord(diff, touched, affected, neutral, cached_complexity(parent),
+                       cached_complexity(child))
 
 
-def merge_details(details: list[dict[str, Any]], output_ids: list[str]) -> dict[str, Any]:
-    """Union of per-child records (diff lists and touched nodes keep first-seen order)."""
-    diff: dict[str, list[str]] = {k: [] for k in DIFF_KEYS}
-    touched: list[str] = []
+def merge_records(records: list[ChildRecord], output_ids: list[str]) -> ChildRecord:
+    """Union of per-child records (diff lists and touched nodes keep first-seen order); its
+    ``complexity_*`` fields are left empty."""
+    merged = ChildRecord()
     affected: set[str] = set()
-    for d in details:
+    for rec in records:
         for k in DIFF_KEYS:
-            diff[k] += [x for x in d["diff"][k] if x not in diff[k]]
-        touched += [t for t in d["touched"] if t not in touched]
-        affected |= set(d["affected_outputs"])
-    return {"diff": diff, "touched": touched,
-            "affected_outputs": [o for o in output_ids if o in affected],
-            "neutral": bool(details) and all(d["neutral"] for d in details)}
+            merged.diff[k] += [x for x in rec.diff[k] if x not in merged.diff[k]]
+        merged.touched += [t for t in rec.touched if t not in merged.touched]
+        affected |= set(rec.affected_outputs)
+    merged.affected_outputs = [o for o in output_ids if o in affected]
+    merged.neutral = bool(records) and all(rec.neutral for rec in records)
+    return merged
 
-
-def network_ids(genome: Genome, nodes: Iterable[str]) -> set[str]:
-    return {n for n in nodes if genome.has_node(n) and isinstance(genome.node(n), NetworkNode)}

@@ -1,0 +1,128 @@
+"""The records of an analysis: a run's scored outputs, effect rows and operator rates.
+
+Lower than :mod:`nas_ops.analysis.effects` and :mod:`nas_ops.analysis.covariates`, which both
+build on these (see :mod:`nas_ops.analysis.effects` for the definitions of the numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from nas_ops.store.run import Individual, Run
+
+_PRIMARY = {"classification": ("accuracy", True), "regression": ("mse", False),
+            "generation": ("recon_mse", False)}
+COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
+
+
+@dataclass(frozen=True)
+class OutputInfo:
+    """An output of the run's task and how it is scored."""
+
+    name: str
+    kind: str
+    metric: str
+    higher_is_better: bool
+
+    def signed(self, value: float) -> float:
+        """The metric value signed so that larger is better."""
+        return value if self.higher_is_better else -value
+
+
+@dataclass
+class EffectRow:
+    """The effect of one variation on one output (long format: one row per output)."""
+
+    generation: int
+    slot: int
+    attempt: int
+    operator: str
+    family: str
+    parent: str
+    child: str
+    output: str
+    metric: str
+    parent_value: float
+    child_value: float
+    effect: float
+    relative_effect: float
+    affected: bool
+    d_parameters: float
+    d_networks: float
+    d_connections: float
+    d_layers: float
+    status: str
+    neutral: bool
+    cost_s: float
+    parent_parameters: float
+    edited_network: str | None = None
+    relevance: float | None = None
+    relevance_level: str | None = None
+    worst_output: bool | None = None
+    size_level: str | None = None
+    distance: int | None = None
+    distance_level: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def columns() -> list[str]:
+        return [f.name for f in fields(EffectRow)]
+
+
+@dataclass
+class OperatorRates:
+    """What happened when an operator was tried (every attempt, with or without a child).
+
+    ``ok``: a child was produced; ``neutral``: of those, how many had the parent's structural
+    hash; ``not_applicable`` / ``failed``: the variation's status; ``eval_failed``: a child
+    produced whose evaluation failed. Rates are over ``attempts``.
+    """
+
+    operator: str
+    family: str
+    attempts: int
+    ok: int
+    not_applicable: int
+    failed: int
+    neutral: int
+    eval_failed: int
+    success_rate: float
+    not_applicable_rate: float
+    neutral_rate: float
+    failure_rate: float
+    mean_cost_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_outputs(run: Run) -> list[OutputInfo]:
+    """The outputs of the run (from its first genome), with their primary metric."""
+    if not run.individuals:
+        return []
+    infos = []
+    for node in run.individuals[0].genome.outputs:
+        metric, higher = _PRIMARY.get(node.kind, (None, True))
+        infos.append(OutputInfo(node.id, node.kind, metric or _guess_metric(run, node.id), higher))
+    return infos
+
+
+def _guess_metric(run: Run, output: str) -> str:
+    for ind in run.evaluated():
+        metrics = ind.evaluation.val.get(output, {}) if ind.evaluation else {}
+        if metrics:
+            return sorted(metrics)[0]
+    return "unknown"
+
+
+def metric_value(ind: Individual | None, out: OutputInfo, split: str = "val") -> float:
+    """The individual's value of ``out``'s primary metric, or nan without a usable evaluation."""
+    if ind is None or ind.evaluation is None or not ind.evaluation.ok:
+        return math.nan
+    metrics = getattr(ind.evaluation, split).get(out.name, {})
+    value = metrics.get(out.metric)
+    return math.nan if value is None else float(value)
