@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from nas_ops.analysis import Analysis, analyze_run
-from nas_ops.genome import to_json
 from tests.analysis.synthetic import write_planted_run
 
 
@@ -92,7 +91,7 @@ def test_guidelines_state_the_planted_rule_only(planted: Analysis) -> None:
     top = next(r for r in g.rules if r.condition == "all")
     assert top.direction == "improves" and top.support == 40 and top.p_adjusted < 0.01
     assert top.ci[0] <= 0.05 <= top.ci[1] and top.complexity_cost == 50
-    data = json.loads(to_json(g))
+    data = json.loads(g.to_json())
     assert data["format"] == "nas-ops-guidelines" and data["version"] == 1
     assert any(c["operator"] == "plant_b" for c in data["not_significant"] + data["insufficient"])
     assert "plant_a improves class" in g.text()
