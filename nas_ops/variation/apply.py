@@ -18,7 +18,7 @@ def apply_operator(name: str, parents: Genome | Sequence[Genome], seed: int, *,
                    uids: Sequence[str] | None = None, **options: Any) -> VariationResult:
     """Apply the operator ``name`` to ``parents`` with randomness drawn from ``seed``."""
     op = get_operator(name)
-    plist = op._as_parents(parents)
+    plist = op.as_parents(parents)
     sp = space if space is not None else plist[0].space
     ctx = VariationContext.from_seed(seed, sp, safe, **options)
     return op(plist, ctx, uids)

@@ -79,7 +79,7 @@ class Operator:
 
     def applicable(self, genome: Genome | Sequence[Genome],
                    ctx_or_safe: VariationContext | Sequence[str] = ()) -> bool:
-        parents = self._as_parents(genome)
+        parents = self.as_parents(genome)
         if isinstance(ctx_or_safe, VariationContext):
             ctx = ctx_or_safe
         else:
@@ -97,14 +97,15 @@ class Operator:
             return False
         return True
 
-    def _as_parents(self, genome: Genome | Sequence[Genome]) -> tuple[Genome, ...]:
+    def as_parents(self, genome: Genome | Sequence[Genome]) -> tuple[Genome, ...]:
+        """The parents tuple: a single genome stands for all ``arity`` parents."""
         if isinstance(genome, Genome):
             return (genome,) * self.arity
         return tuple(genome)
 
     def __call__(self, parents: Sequence[Genome] | Genome, ctx: VariationContext,
                  uids: Sequence[str] | None = None) -> VariationResult:
-        parents = self._as_parents(parents) if isinstance(parents, Genome) else tuple(parents)
+        parents = self.as_parents(parents) if isinstance(parents, Genome) else tuple(parents)
         if len(parents) != self.arity:
             raise ConfigError(f"operator {self.name!r} takes {self.arity} parent(s), "
                               f"got {len(parents)}")

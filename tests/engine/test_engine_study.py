@@ -52,12 +52,12 @@ def test_children_retrain_only_affected_networks_and_keep_other_outputs(study_ru
     for child in (i for i in run.individuals if i.generation == 1):
         ev, rec = events[child.uid], child.evaluation
         parent = by_uid[child.parents[0]].evaluation
-        if rec.status != "ok" or ev["diff"].get("hyper_changed"):
+        if rec.status != "ok" or ev.diff.get("hyper_changed"):
             continue
         assert set(rec.trained_networks) <= set(child.genome.network_ids)
-        assert len(rec.trained_networks) < len(child.genome.network_ids) or ev["affected_outputs"]
+        assert len(rec.trained_networks) < len(child.genome.network_ids) or ev.affected_outputs
         for out in child.genome.output_ids:
-            if out not in ev["affected_outputs"]:
+            if out not in ev.affected_outputs:
                 assert rec.val[out] == parent.val[out], (child.uid, child.operator, out)
                 checked += 1
     assert checked > 0, "some variation must leave an output untouched"
