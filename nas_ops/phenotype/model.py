@@ -10,9 +10,11 @@ from torch import Tensor, nn
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import InputNode, NetworkNode
 from nas_ops.genome.shapes import conv_in_geometry, in_size
+from nas_ops.genome.validate import validate as validate_genome
 from nas_ops.phenotype.blocks import ConvDecoderNet, ConvEncoderNet, DecoderNet, DenseNet
 from nas_ops.phenotype.noise import KeyedDropout, NoiseState, draw_id
 from nas_ops.rng import torch_seed
+from nas_ops.spaces import rules_for
 
 
 class Forward(NamedTuple):
@@ -106,10 +108,7 @@ def build_model(genome: Genome, seed: int = 0, device: str | torch.device | None
                 validate: bool = True) -> Phenotype:
     """Build the phenotype of ``genome`` with initialization determined by ``seed`` and node ids."""
     if validate:
-        from nas_ops.genome.validate import validate as _validate
-        from nas_ops.spaces import rules_for
-
-        _validate(genome, rules_for(genome.space))
+        validate_genome(genome, rules_for(genome.space))
     model = Phenotype(genome, seed)
     return model.to(device) if device is not None else model
 
