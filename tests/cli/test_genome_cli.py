@@ -13,7 +13,7 @@ import pytest
 
 import nas_ops as N
 from nas_ops.cli import main
-from nas_ops.genome import to_json
+from nas_ops.genome import from_json, to_json
 from tests.genome.builders import base_dict, multinet_genome
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_sample_prints_valid_json(capsys: pytest.CaptureFixture[str],
         assert main(["genome", "sample", "--space", space, "--task", "mnist1d",
                      "--seed", "5"]) == 0
         out = capsys.readouterr().out
-        genome = N.validate(N.Genome.from_json(out))
+        genome = N.validate(from_json(out))
         assert genome.space == space
         assert genome == N.sample_genome(space, small_task, seed=5)  # same seed, same genome
         assert json.loads(out)["schema"] == 1
