@@ -8,6 +8,8 @@ Definitions (every number in a report comes from here):
   The parent of a child is its first parent (a crossover's child 0 is compared with parent 0,
   as in the variation event).
 - ``d_parameters`` ... ``d_layers``: child - parent complexity, from the variation event.
+- ``family``: the operator family recorded in the event (ledger schema 2); for older ledgers,
+  the family of the operator registered now, else ``"unknown"``.
 - ``cost_s``: the child's evaluation wall time in seconds.
 - Rows whose parent or child has no successful evaluation (status ok or duplicate) have
   ``effect = nan`` and are left out of every statistic; they are counted in the rates.
