@@ -7,7 +7,8 @@ from typing import Protocol
 
 from nas_ops.config import EvaluationConfig
 from nas_ops.errors import ConfigError
-from nas_ops.evaluation.local import PoolEvaluator, SequentialEvaluator
+from nas_ops.evaluation.local import SequentialEvaluator
+from nas_ops.evaluation.pool import PoolEvaluator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.evaluation.worker import run_request
 from nas_ops.training import pick_device
@@ -43,7 +44,7 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     if backend == "pool":
         return PoolEvaluator(cfg.workers, cfg.torch_threads)
     if backend == "ray":
-        from nas_ops.evaluation.ray_backend import RayEvaluator  # lazily: ray is optional
+        from nas_ops.evaluation.ray import RayEvaluator  # lazily: ray is optional
 
         return RayEvaluator.from_config(cfg)
     available = ["auto", "batched", "local", "pool"]
