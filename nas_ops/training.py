@@ -6,6 +6,10 @@ All randomness comes from ``seed``: shuffling from its own generator, dropout ma
 noise from keyed streams (:mod:`nas_ops.phenotype.noise`: a function of the seed, the step and
 the position, so the batched evaluator reproduces them for many models at once); the global
 torch RNG is forked and restored around the run, so nothing outside sees a change.
+
+This module owns the one optimizer factory (:func:`make_optimizer`, which raises on an unknown
+name) and the training constants; fused training (:mod:`nas_ops.evaluation.batched.train`)
+imports both, so the two loops cannot drift apart.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from nas_ops.config import EvaluationConfig
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation.local import SequentialEvaluator
 from nas_ops.evaluation.pool import PoolEvaluator
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.evaluation.worker import run_request
 from nas_ops.training import pick_device
 
@@ -53,5 +53,5 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
                       f"choose one of: {', '.join(available)}")
 
 
-__all__ = ["EvalRecord", "EvalRequest", "Evaluator", "PoolEvaluator", "SequentialEvaluator",
-           "make_evaluator", "run_request"]
+__all__ = ["EvalRecord", "EvalRequest", "Evaluator", "InheritSpec", "PoolEvaluator",
+           "SequentialEvaluator", "make_evaluator", "run_request"]

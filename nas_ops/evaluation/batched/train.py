@@ -1,4 +1,4 @@
-"""Training loop of a stacked group: :func:`nas_ops.training._fit` for many models at once.
+"""Training loop of a stacked group: :func:`nas_ops.training.fit` for many models at once.
 
 Per model, exactly as sequential training: its own shuffle order (generator seeded with
 ``torch_seed(seed, "shuffle")``), its own keyed dropout masks and decoder noise (key
@@ -115,7 +115,7 @@ def _mask_and_clip(model: StackedModel, trainable: dict[str, Tensor]) -> None:
 def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[float],
               optimizer: str, batch_size: int, epochs: int, max_steps: int | None,
               train: dict[str, list[bool]], time_limit_s: float | None = None) -> GroupFit:
-    """Train every model of ``model`` as :func:`nas_ops.training._fit` would, side by side.
+    """Train every model of ``model`` as :func:`nas_ops.training.fit` would, side by side.
 
     A model whose loss turns non-finite stops learning at that step (its loss is masked out and
     the others go on); this is tracked on the device, so no step waits for the GPU. With
