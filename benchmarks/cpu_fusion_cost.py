@@ -2,11 +2,11 @@
 
 For groups of 2, 4, 8 and 16 same-topology genomes on mnist1d, digits and mnist5k (one epoch of
 512 samples, one torch thread) the training time of the members one after another
-(``training._fit``) and fused (``fit_group``) is measured side by side. Fitted:
+(``training.fit``) and fused (``fit_group``) is measured side by side. Fitted:
 sequential = sum over models of steps x (3 x batch x FLOPs / R + layers x o), and
 fused = steps x (alpha x models x the widest member's compute + (a + b x models) x layers x o)
 (non-negative least squares, relative error). Reported with the constants in
-``nas_ops/evaluation/batched_plan.py``: how often the model's decision (fuse when the predicted
+``nas_ops/evaluation/batched/plan.py``: how often the model's decision (fuse when the predicted
 gain reaches MIN_CPU_GAIN) fuses a group that is slower fused.
 
 Usage: python benchmarks/cpu_fusion_cost.py [--sizes 2 4 8 16] [--seeds 3 7]
@@ -27,12 +27,13 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # not benchmarks/ (opera
 from benchmarks._meta import write  # noqa: E402
 from benchmarks.eval_throughput import OPS, _request  # noqa: E402
 from nas_ops import load_task, sample_genome  # noqa: E402
-from nas_ops.evaluation import batched_plan as plan  # noqa: E402
-from nas_ops.evaluation.batched_group import _build  # noqa: E402
-from nas_ops.evaluation.batched_model import StackedModel  # noqa: E402
-from nas_ops.evaluation.batched_train import fit_group  # noqa: E402
+from nas_ops.evaluation.batched import plan  # noqa: E402
+from nas_ops.evaluation.batched.model import StackedModel  # noqa: E402
+from nas_ops.evaluation.batched.train import fit_group  # noqa: E402
+from nas_ops.evaluation.batched.unit import build_members  # noqa: E402
 from nas_ops.genome import complexity  # noqa: E402
-from nas_ops.training import Budget, _fit  # noqa: E402
+from nas_ops.training import Budget  # noqa: E402
+from nas_ops.training import fit as fit_alone  # noqa: E402
 from nas_ops.variation import apply_operator  # noqa: E402
 
 CPU = torch.device("cpu")
@@ -56,17 +57,17 @@ def members(task, task_name: str, seed: int, n: int) -> list:
 
 def measure(task, reqs) -> tuple[float, float, int]:
     """Seconds to train ``reqs`` one after another and fused; optimizer steps per model."""
-    _, models, _ = _build(reqs[:1])
-    _fit(models[0], task, Budget(epochs=1), 0, CPU, None, time.perf_counter())  # warm
-    _, models, _ = _build(reqs)
+    models = [p.model for p in build_members(reqs[:1])[1]]
+    fit_alone(models[0], task, Budget(epochs=1), seed=0, device=CPU)  # warm
+    models = [p.model for p in build_members(reqs)[1]]
     start = time.perf_counter()
     for m in models:
-        _fit(m, task, Budget(epochs=1), 0, CPU, None, time.perf_counter())
+        fit_alone(m, task, Budget(epochs=1), seed=0, device=CPU)
     sequential = time.perf_counter() - start
-    _, models, _ = _build(reqs)
+    models = [p.model for p in build_members(reqs)[1]]
     start = time.perf_counter()
-    fit = fit_stacked(StackedModel(models, CPU), models, task, reqs)
-    return sequential, time.perf_counter() - start, fit.steps
+    fused = fit_stacked(StackedModel(models, CPU), models, task, reqs)
+    return sequential, time.perf_counter() - start, fused.steps
 
 
 def fit_stacked(stacked: StackedModel, models: list, task, reqs, max_steps: int | None = None):

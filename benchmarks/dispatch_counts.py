@@ -4,7 +4,7 @@ On a GPU, small models are bound by per-operator overhead (Python, dispatch, ker
 by arithmetic, so the number of aten operators a training step dispatches is a device-independent
 proxy for what fusion can gain there. For K same-topology variants of a sampled genome (mnist1d
 by default), the operators of one optimizer step are counted (a 2-step run minus a 1-step run)
-for sequential training (``training._fit``, summed over the K models) and for the fused group
+for sequential training (``training.fit``, summed over the K models) and for the fused group
 (``fit_group``), with the fused group's random draws counted apart (dropout masks and decoder
 noise are drawn once per model, from each model's own stream, to match sequential training bit
 for bit). The slope of the fused count over K (operators each added model costs) bounds the
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # not benchmarks/ (operators.py shadows)
 from benchmarks._meta import write  # noqa: E402
 from benchmarks.cpu_fusion_cost import OPTIONS, fit_stacked, groups  # noqa: E402
-from nas_ops.evaluation.batched_group import _build  # noqa: E402
-from nas_ops.evaluation.batched_model import StackedModel  # noqa: E402
-from nas_ops.training import Budget, _fit  # noqa: E402
+from nas_ops.evaluation.batched.model import StackedModel  # noqa: E402
+from nas_ops.evaluation.batched.unit import build_members  # noqa: E402
+from nas_ops.training import Budget, fit  # noqa: E402
 
 CPU = torch.device("cpu")
 PER_MODEL_RANDOM = ("bernoulli", "normal", "randn", "native_dropout")
@@ -46,15 +45,15 @@ class Count(TorchDispatchMode):
 
 
 def _sequential(task, reqs, steps: int) -> Counter[str]:
-    _, models, _ = _build(reqs)
+    models = [p.model for p in build_members(reqs)[1]]
     with Count() as c:
         for m in models:
-            _fit(m, task, Budget(epochs=1, max_steps=steps), 0, CPU, None, time.perf_counter())
+            fit(m, task, Budget(epochs=1, max_steps=steps), seed=0, device=CPU)
     return c.ops
 
 
 def _fused(task, reqs, steps: int) -> Counter[str]:
-    _, models, _ = _build(reqs)
+    models = [p.model for p in build_members(reqs)[1]]
     stacked = StackedModel(models, CPU)
     with Count() as c:
         fit_stacked(stacked, models, task, reqs, max_steps=steps)

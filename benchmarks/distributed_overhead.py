@@ -113,7 +113,7 @@ def measure(name: str, make, out: Path) -> dict[str, float]:  # type: ignore[no-
 def main() -> None:
     import ray
 
-    from nas_ops.evaluation.ray_backend import RayEvaluator
+    from nas_ops.evaluation.ray import RayEvaluator
 
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:

@@ -35,8 +35,8 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # not benchmarks/ (opera
 from benchmarks._meta import write  # noqa: E402
 from nas_ops import load_task, sample_genome  # noqa: E402
 from nas_ops.evaluation.batched import BatchedEvaluator  # noqa: E402
-from nas_ops.evaluation.batched_plan import signature  # noqa: E402
-from nas_ops.evaluation.local import PoolEvaluator  # noqa: E402
+from nas_ops.evaluation.batched.plan import signature  # noqa: E402
+from nas_ops.evaluation.pool import PoolEvaluator  # noqa: E402
 from nas_ops.evaluation.records import EvalRequest  # noqa: E402
 from nas_ops.evaluation.worker import run_request  # noqa: E402
 from nas_ops.genome import complexity, to_dict  # noqa: E402

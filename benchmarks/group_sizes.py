@@ -3,7 +3,7 @@
 A generational NSGA-II search on the multinet space (uniform operator policy, null evaluator:
 metrics derived from the genome, so only breeding runs) records the offspring submitted in each
 generation; they are grouped by the batched evaluator's topology signature
-(``batched_plan.signature``) and, as an upper bound on what looser grouping could reach, by a
+(``batched.plan.signature``) and, as an upper bound on what looser grouping could reach, by a
 relaxed key that ignores the layer count of dense (mlp) networks and the order of networks and
 edges. Reported per population size: offspring per generation, how many share a group with at
 least one other, and the largest groups.
@@ -24,7 +24,7 @@ from benchmarks._meta import write  # noqa: E402
 from benchmarks.engine_overhead import NullEvaluator  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
-from nas_ops.evaluation.batched_plan import signature  # noqa: E402
+from nas_ops.evaluation.batched.plan import signature  # noqa: E402
 from nas_ops.evaluation.records import EvalRequest  # noqa: E402
 from nas_ops.genome import from_dict  # noqa: E402
 

@@ -6,6 +6,10 @@ All randomness comes from ``seed``: shuffling from its own generator, dropout ma
 noise from keyed streams (:mod:`nas_ops.phenotype.noise`: a function of the seed, the step and
 the position, so the batched evaluator reproduces them for many models at once); the global
 torch RNG is forked and restored around the run, so nothing outside sees a change.
+
+This module owns the one optimizer factory (:func:`make_optimizer`, which raises on an unknown
+name) and the training constants; fused training (:mod:`nas_ops.evaluation.batched.train`)
+imports both, so the two loops cannot drift apart.
 """
 
 from __future__ import annotations
@@ -27,7 +31,19 @@ from nas_ops.rng import torch_seed
 from nas_ops.tasks.base import Split, Task
 from nas_ops.tasks.losses import output_loss, output_metrics
 
+# The training constants, shared by sequential training (here) and fused training
+# (:mod:`nas_ops.evaluation.batched.train`): both must train every model the same way.
 KL_BETA = 0.1  # weight of the decoders' (mean, per latent unit) KL term in the total loss
+CLIP_NORM = 10.0  # each model's gradients are clipped to this total norm
+CLIP_EPS = 1e-6  # added to the norm before dividing, as torch.nn.utils.clip_grad_norm_ does
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+SGD_MOMENTUM = 0.9
+RMSPROP_ALPHA = 0.99
+RMSPROP_EPS = 1e-8
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+Metrics = dict[str, dict[str, float]]  # output name -> metric name -> value
 
 
 @dataclass(frozen=True)
@@ -71,12 +87,22 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     return torch.device(device)
 
 
-def _optimizer(name: str, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+def check_optimizer(name: str) -> str:
+    """``name`` if it is an optimizer both training paths implement; else an
+    :class:`EvaluationError` naming the valid ones."""
+    if name not in OPTIMIZERS:
+        raise EvaluationError(f"unknown optimizer {name!r}; choose one of: "
+                              f"{', '.join(OPTIMIZERS)}")
+    return name
+
+
+def make_optimizer(name: str, params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    """The torch optimizer ``name`` with the shared constants (an unknown name raises)."""
+    if check_optimizer(name) == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=SGD_MOMENTUM)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    return torch.optim.Adam(params, lr=lr)
+        return torch.optim.RMSprop(params, lr=lr, alpha=RMSPROP_ALPHA, eps=RMSPROP_EPS)
+    return torch.optim.Adam(params, lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS)
 
 
 def _inputs(task: Task, split: Split) -> dict[str, Tensor]:
@@ -100,8 +126,9 @@ def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | N
     """Train a genome (built with ``seed``) or an existing phenotype; evaluate on val and test.
 
     ``trainable``: network ids to train (``None`` = all). ``init_state``: a state dict to start
-    from (for inherited weights build the model with :func:`nas_ops.phenotype.child_model` and
-    pass it). Raises :class:`EvaluationError` on a non-finite loss.
+    from (for a child with inherited weights, build its model as the engine does,
+    :func:`nas_ops.evaluation.pipeline.prepare`, and pass the model). Raises
+    :class:`EvaluationError` on a non-finite loss or an unknown optimizer.
     """
     budget = budget or Budget(epochs=epochs if epochs is not None else 3)
     dev = pick_device(device)
@@ -111,22 +138,47 @@ def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | N
     model = model.to(dev)
     if init_state is not None:
         model.load_state_dict(init_state)
-    genome = model.genome
     start = time.perf_counter()
-    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-        torch.manual_seed(torch_seed(seed, "train"))
-        steps, last = _fit(model, task, budget, seed, dev, trainable, start)
-    cx = complexity(genome)
+    steps, last = fit(model, task, budget, seed=seed, device=dev, trainable=trainable,
+                      start=start)
+    val, test = evaluate_splits(model, task, dev, sample_score=sample_score, seed=seed)
+    cx = complexity(model.genome)
     result = TrainResult(
-        val=evaluate(model, task, task.val, device=dev),
-        test=evaluate(model, task, task.test, device=dev, sample_score=sample_score, seed=seed),
-        parameters=cx.parameters, flops=cx.flops, wall_time_s=time.perf_counter() - start,
-        steps=steps, device=str(dev), final_loss=last,
-        trained_networks=sorted(trainable if trainable is not None else model.networks.keys()),
+        val=val, test=test, parameters=cx.parameters, flops=cx.flops,
+        wall_time_s=time.perf_counter() - start, steps=steps, device=str(dev), final_loss=last,
+        trained_networks=trained_networks(model, trainable),
     )
     if keep_model:
         result.model = model
     return result
+
+
+def fit(model: Phenotype, task: Task, budget: Budget, *, seed: int, device: torch.device,
+        trainable: set[str] | None = None, start: float | None = None) -> tuple[int, float]:
+    """Train ``model`` (already on ``device``) in place; return (optimizer steps, last loss).
+
+    The global torch RNG is forked and restored around it; ``start`` (``time.perf_counter()``,
+    default now) is when the budget's time limit starts counting. Raises
+    :class:`EvaluationError` on a non-finite loss or when the time limit is reached.
+    """
+    start = time.perf_counter() if start is None else start
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(torch_seed(seed, "train"))
+        return _fit(model, task, budget, seed, device, trainable, start)
+
+
+def trained_networks(model: Phenotype, trainable: set[str] | list[str] | None) -> list[str]:
+    """The ids of the networks a training run trains (``None``: all of them), sorted."""
+    return sorted(trainable if trainable is not None else model.networks.keys())
+
+
+def evaluate_splits(model: Phenotype, task: Task, device: torch.device, *,
+                    sample_score: bool = False, seed: int = 0) -> tuple[Metrics, Metrics]:
+    """The metrics every evaluation records, ``(val, test)``: :func:`evaluate` on the task's
+    validation split, and on its test split with ``sample_score`` when asked."""
+    val = evaluate(model, task, task.val, device=device)
+    test = evaluate(model, task, task.test, device=device, sample_score=sample_score, seed=seed)
+    return val, test
 
 
 def check_fits(genome: Genome, task: Task) -> None:
@@ -171,7 +223,7 @@ def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: to
     steps, last = 0, math.nan
     if not params:
         return steps, last
-    opt = _optimizer(hyper.optimizer, params, hyper.learning_rate)
+    opt = make_optimizer(hyper.optimizer, params, hyper.learning_rate)
     shuffle = torch.Generator().manual_seed(torch_seed(seed, "shuffle"))
     model.noise.key = torch_seed(seed, "train")  # dropout masks and decoder noise, keyed
     for _ in range(budget.epochs):
@@ -184,7 +236,7 @@ def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: to
                 raise EvaluationError(f"non-finite loss ({float(loss.detach())}) at step {steps}")
             opt.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(params, 10.0)
+            torch.nn.utils.clip_grad_norm_(params, CLIP_NORM)
             opt.step()
             steps, last = steps + 1, float(loss.detach())
             if budget.max_steps is not None and steps >= budget.max_steps:

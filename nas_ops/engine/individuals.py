@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_ops.config import RunConfig
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.genome import Genome, to_dict
 from nas_ops.variation.diff import cached_hash
 
@@ -47,8 +47,8 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalReque
     if ev.inherit_weights and cand.inherit_map is not None and cand.parents:
         paths = [weights_path(run_dir, p) for p in cand.parents]
         if all(p.is_file() for p in paths):
-            inherit = {"parents": [str(p) for p in paths], "map": cand.inherit_map,
-                       "parent_genomes": [to_dict(g) for g in cand.parent_genomes]}
+            inherit = InheritSpec(parents=tuple(str(p) for p in paths), map=cand.inherit_map,
+                                  parent_genomes=tuple(to_dict(g) for g in cand.parent_genomes))
     trainable = cand.trainable if inherit is not None and ev.retrain == "affected" else None
     b = config.budget
     return EvalRequest(

@@ -7,8 +7,9 @@ from typing import Protocol
 
 from nas_ops.config import EvaluationConfig
 from nas_ops.errors import ConfigError
-from nas_ops.evaluation.local import PoolEvaluator, SequentialEvaluator
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.evaluation.local import SequentialEvaluator
+from nas_ops.evaluation.pool import PoolEvaluator
+from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.evaluation.worker import run_request
 from nas_ops.training import pick_device
 
@@ -43,7 +44,7 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     if backend == "pool":
         return PoolEvaluator(cfg.workers, cfg.torch_threads)
     if backend == "ray":
-        from nas_ops.evaluation.ray_backend import RayEvaluator  # lazily: ray is optional
+        from nas_ops.evaluation.ray import RayEvaluator  # lazily: ray is optional
 
         return RayEvaluator.from_config(cfg)
     available = ["auto", "batched", "local", "pool"]
@@ -52,5 +53,5 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
                       f"choose one of: {', '.join(available)}")
 
 
-__all__ = ["EvalRecord", "EvalRequest", "Evaluator", "PoolEvaluator", "SequentialEvaluator",
-           "make_evaluator", "run_request"]
+__all__ = ["EvalRecord", "EvalRequest", "Evaluator", "InheritSpec", "PoolEvaluator",
+           "SequentialEvaluator", "make_evaluator", "run_request"]

@@ -9,12 +9,33 @@ STATUSES = ("ok", "failed", "duplicate")
 
 
 @dataclass(frozen=True)
+class InheritSpec:
+    """Where a child's weights come from: its parents' trained weights (``parents``: one weights
+    file per parent), the child's JSON inheritance map from the variation event (``map``: network
+    id -> :class:`~nas_ops.variation.NetInheritance` as a dict) and the parents' genomes
+    (``parent_genomes``: JSON dicts, in the order of ``parents``)."""
+
+    parents: tuple[str, ...]
+    map: dict[str, Any]
+    parent_genomes: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parents": list(self.parents), "map": self.map,
+                "parent_genomes": list(self.parent_genomes)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InheritSpec:
+        return cls(parents=tuple(str(p) for p in data["parents"]), map=dict(data["map"]),
+                   parent_genomes=tuple(data["parent_genomes"]))
+
+
+@dataclass(frozen=True)
 class EvalRequest:
     """Everything a worker needs to train and evaluate one genome.
 
-    ``inherit`` is ``None`` (train from scratch) or ``{"parents": [weights paths], "map": [...]}``
-    where ``map`` is the child's JSON inheritance map from the variation event. ``weights_out``
-    is where the worker saves the trained state dict (so children can inherit it later).
+    ``inherit`` is ``None`` (train from scratch) or an :class:`InheritSpec` (its dict form is
+    accepted too, so ``EvalRequest(**request.to_dict())`` round-trips). ``weights_out`` is where
+    the worker saves the trained state dict (so children can inherit it later).
     """
 
     uid: str
@@ -26,15 +47,26 @@ class EvalRequest:
     max_steps: int = 0
     time_limit_s: float = 0.0
     device: str = "auto"
-    inherit: dict[str, Any] | None = None
+    inherit: InheritSpec | None = None
     trainable: list[str] | None = None
     weights_out: str | None = None
     sample_score: bool = False
     torch_threads: int = 1
     diagnose: bool = False
 
+    def __post_init__(self) -> None:
+        if isinstance(self.inherit, dict):  # from JSON, or a process boundary
+            object.__setattr__(self, "inherit", InheritSpec.from_dict(self.inherit))
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-able data (``inherit`` as its dict)."""
+        data = asdict(self)
+        data["inherit"] = self.inherit.to_dict() if self.inherit is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalRequest:
+        return cls(**data)
 
 
 @dataclass(frozen=True)

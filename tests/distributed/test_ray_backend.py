@@ -52,7 +52,7 @@ def test_search_survives_a_killed_worker(ray_cluster, local_runs, tmp_path):
 
 
 def test_a_task_that_keeps_dying_is_recorded_failed_and_others_are_kept(ray_cluster):
-    from nas_ops.evaluation.ray_backend import RayEvaluator
+    from nas_ops.evaluation.ray import RayEvaluator
 
     reqs = requests(2, epochs=20)
     evaluator = RayEvaluator("local", workers=2, max_retries=0)
@@ -70,7 +70,7 @@ def test_a_task_that_keeps_dying_is_recorded_failed_and_others_are_kept(ray_clus
 
 
 def test_gpu_batches_split_after_a_death_and_match_sequential(ray_cluster):
-    from nas_ops.evaluation.ray_backend import RayEvaluator
+    from nas_ops.evaluation.ray import RayEvaluator
 
     reqs = requests(4, epochs=10)
     evaluator = RayEvaluator("local", workers=2, gpus_per_task=0.5, max_retries=0)
@@ -87,7 +87,7 @@ def test_gpu_batches_split_after_a_death_and_match_sequential(ray_cluster):
 
 
 def test_bad_resources_are_config_errors(ray_cluster):
-    from nas_ops.evaluation.ray_backend import RayEvaluator
+    from nas_ops.evaluation.ray import RayEvaluator
 
     with pytest.raises(ConfigError, match="gpus_per_task"):
         RayEvaluator("local", gpus_per_task=1.5)
@@ -97,7 +97,7 @@ def test_bad_resources_are_config_errors(ray_cluster):
 
 
 def test_an_unreachable_address_fails_fast_with_one_line(ray_cluster):
-    from nas_ops.evaluation.ray_backend import _connect
+    from nas_ops.evaluation.ray import _connect
 
     with pytest.raises(ConfigError, match=r"address = '127.0.0.1:1': cannot join.*ray start"):
         _connect(ray_cluster, "127.0.0.1:1", 1, 1.0, 0.0)

@@ -19,7 +19,7 @@ import math
 import pytest
 
 import nas_ops
-from nas_ops.evaluation.batched_plan import signature
+from nas_ops.evaluation.batched.plan import signature
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import Genome, to_dict
 from nas_ops.variation import apply_operator

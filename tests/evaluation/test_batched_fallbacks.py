@@ -10,8 +10,8 @@ import torch
 
 import nas_ops
 import nas_ops.evaluation.batched as batched
-import nas_ops.evaluation.batched_group as batched_group
-import nas_ops.evaluation.batched_plan as batched_plan
+import nas_ops.evaluation.batched.plan as batched_plan
+import nas_ops.evaluation.batched.unit as batched_group
 from nas_ops.config import EvaluationConfig, load_config
 from nas_ops.engine.search import Search
 from nas_ops.evaluation import make_evaluator

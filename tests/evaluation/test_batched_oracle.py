@@ -75,11 +75,9 @@ def test_diagnosis_is_computed_on_the_trained_model(monkeypatch, mixed_populatio
         total = sum(float(p.detach().double().sum()) for p in model.parameters())
         return [("all", "all", f"seed{seed}", total)]
 
-    import nas_ops.evaluation.batched_group as batched_group
-    import nas_ops.evaluation.worker as worker
+    import nas_ops.evaluation.pipeline as pipeline
 
-    monkeypatch.setattr(worker, "diagnose", fake)
-    monkeypatch.setattr(batched_group, "diagnose", fake)
+    monkeypatch.setattr(pipeline, "diagnose", fake)  # the one place both backends diagnose
     pop = population([11], 3, optimizer="sgd")
     reqs = [make_request(g, i, diagnose=i != 1) for i, g in enumerate(pop)]
     seq, bat, ev = _both(reqs)

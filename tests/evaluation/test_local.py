@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from nas_ops.evaluation.local import PoolEvaluator, UnitPool, died
+from nas_ops.evaluation.pool import PoolEvaluator, UnitPool, died
 from nas_ops.evaluation.worker import run_request
 
 from .conftest import make_request, population

@@ -2,10 +2,11 @@
 
 A unit runs where the batched evaluator puts it: in the coordinator (on a GPU, or on CPU with one
 worker) or in a pool worker process (CPU with several workers), so it only takes and returns
-picklable values. A group is stacked (:mod:`~nas_ops.evaluation.batched_model`) and trained side
-by side (:mod:`~nas_ops.evaluation.batched_train`); each model's metrics, weights and diagnosis
-are then computed on its own phenotype exactly as :func:`~nas_ops.evaluation.worker.run_request`
-does. A member that cannot be built, and a whole group whose training raises, go through
+picklable values. A group is stacked (:mod:`~nas_ops.evaluation.batched.model`) and trained side
+by side (:mod:`~nas_ops.evaluation.batched.train`), between the two stages every backend shares
+(:mod:`~nas_ops.evaluation.pipeline`): each member is prepared as
+:func:`~nas_ops.evaluation.worker.run_request` prepares it, and finalized on its own phenotype.
+A member that cannot be prepared, and a whole group whose training raises, go through
 ``run_request`` itself. CUDA out-of-memory is raised to the caller, which splits the group.
 """
 
@@ -14,18 +15,24 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
-from nas_ops.evaluation.batched_model import StackedModel
-from nas_ops.evaluation.batched_train import fit_group
+from nas_ops.evaluation.batched.model import StackedModel
+from nas_ops.evaluation.batched.train import fit_group
+from nas_ops.evaluation.pipeline import (
+    Prepared,
+    failed,
+    finalize,
+    prepare,
+    recorded,
+    torch_threads,
+)
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
-from nas_ops.evaluation.worker import _failed, _inherited_model, _save, cached_task, run_request
-from nas_ops.genome import complexity, from_dict
-from nas_ops.metrics.diagnosis import diagnose
-from nas_ops.phenotype import Phenotype, build_model
-from nas_ops.training import check_fits, evaluate, pick_device
+from nas_ops.evaluation.worker import run_request
+from nas_ops.phenotype import Phenotype
+from nas_ops.tasks import Task
+from nas_ops.training import pick_device
 
 
 @dataclass
@@ -52,46 +59,42 @@ def run_unit(reqs: list[EvalRequest], fuse: bool, threads: int) -> UnitResult:
     depend on the worker count)."""
     if not fuse or len(reqs) < 2:
         return one_by_one(reqs)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
     try:
-        records, rest = train_group(reqs)
+        with torch_threads(threads):
+            records, rest = train_group(reqs)
     except torch.cuda.OutOfMemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - sequential evaluation gives the exact outcome
         return one_by_one(reqs, [_reason(exc)])
-    finally:
-        torch.set_num_threads(previous)
     tail = one_by_one(rest)
     return UnitResult(records + tail.records, grouped=len(records), fallback=tail.fallback)
 
 
-def _build(reqs: list[EvalRequest]) -> tuple[list[EvalRequest], list[Phenotype],
-                                              list[EvalRequest]]:
-    """Each request's phenotype, built as run_request builds it; and those that cannot be."""
-    kept, models, rest = [], [], []
+def build_members(reqs: list[EvalRequest]) -> tuple[list[EvalRequest], list[Prepared],
+                                                    list[EvalRequest]]:
+    """The requests that can be prepared (:func:`~nas_ops.evaluation.pipeline.prepare`, as
+    run_request prepares them) with what they prepared; and those that cannot be."""
+    kept, prepared, rest = [], [], []
     for req in reqs:
         try:
-            genome = from_dict(req.genome)
-            model = (build_model(genome, seed=req.seed) if req.inherit is None
-                     else _inherited_model(genome, req.inherit, req.seed))
-            check_fits(genome, cached_task(req.task, req.task_options))
+            member = prepare(req)
         except Exception:  # noqa: BLE001 - run_request records the same failure
             rest.append(req)
             continue
         kept.append(req)
-        models.append(model)
-    return kept, models, rest
+        prepared.append(member)
+    return kept, prepared, rest
 
 
 def train_group(reqs: list[EvalRequest]) -> tuple[list[EvalRecord], list[EvalRequest]]:
     """Records of the members trained together, and the requests left for run_request."""
     start = time.perf_counter()
-    kept, models, rest = _build(reqs)
+    kept, prepared, rest = build_members(reqs)
     if len(kept) < 2:
         return [], reqs
     device = pick_device(kept[0].device)
-    task = cached_task(kept[0].task, kept[0].task_options)
+    task = prepared[0].task
+    models = [p.model for p in prepared]
     train = {nid: [r.trainable is None or nid in r.trainable for r in kept]
              for nid in models[0].networks}
     hyper = models[0].genome.hyper
@@ -109,30 +112,11 @@ def train_group(reqs: list[EvalRequest]) -> tuple[list[EvalRecord], list[EvalReq
     return records, rest
 
 
-def _record(req: EvalRequest, model: Phenotype, task: Any, device: torch.device, steps: int,
+def _record(req: EvalRequest, model: Phenotype, task: Task, device: torch.device, steps: int,
             share: float, failure: str | None) -> EvalRecord:
-    """What run_request records for a model trained as ``model`` now is."""
+    """The record of a member trained in the group (``share``: its part of the group's time)."""
     start = time.perf_counter() - share
     if failure is not None:
-        return _failed(req, start, str(device), failure)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(req.torch_threads)
-    try:
-        model = model.to(device)
-        val = evaluate(model, task, task.val, device=device)
-        test = evaluate(model, task, task.test, device=device,
-                        sample_score=req.sample_score, seed=req.seed)
-        if req.weights_out:
-            _save(model.state_dict(), req.weights_out)
-        rows = diagnose(model, task, seed=req.seed) if req.diagnose else []
-        trained = sorted(req.trainable if req.trainable is not None else model.networks.keys())
-        return EvalRecord(uid=req.uid, status="ok", val=val, test=test,
-                          complexity=complexity(model.genome).as_dict(),
-                          wall_time_s=time.perf_counter() - start, device=str(device),
-                          steps=steps, trained_networks=trained, diagnosis=rows)
-    except torch.cuda.OutOfMemoryError:
-        return _failed(req, start, str(device), "CUDA out of memory")
-    except Exception as exc:  # noqa: BLE001 - as run_request: never stop the search
-        return _failed(req, start, str(device), f"{type(exc).__name__}: {exc}")
-    finally:
-        torch.set_num_threads(previous)
+        return failed(req, start, str(device), failure)
+    return recorded(req, start, device,
+                    lambda: finalize(req, model.to(device), task, steps, start, device))

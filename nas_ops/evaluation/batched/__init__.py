@@ -1,9 +1,9 @@
 """The batched evaluator: trains the requests that share a topology together, as one model.
 
-Planning (:mod:`~nas_ops.evaluation.batched_plan`) groups requests by topology, cuts groups to
+Planning (:mod:`~nas_ops.evaluation.batched.plan`) groups requests by topology, cuts groups to
 the memory budget and decides whether fusing pays on the device (always on a GPU; on CPU by a
 cost model, since large models are compute-bound there). Each group, and each request that runs
-alone, is one unit (:func:`~nas_ops.evaluation.batched_group.run_unit`). Units run in this
+alone, is one unit (:func:`~nas_ops.evaluation.batched.unit.run_unit`). Units run in this
 process on a GPU (a CUDA out-of-memory error splits the group in halves and retries) and on CPU
 with one worker; on CPU with several workers they run in a process pool of single-threaded
 workers, so a CPU run is never slower than the pool for lack of parallelism.
@@ -17,9 +17,9 @@ from typing import Any
 
 import torch
 
-from nas_ops.evaluation.batched_group import UnitResult, run_unit
-from nas_ops.evaluation.batched_plan import estimate_group, memory_budget, signature, worth_fusing
-from nas_ops.evaluation.local import UnitPool, died
+from nas_ops.evaluation.batched.plan import estimate_group, memory_budget, signature, worth_fusing
+from nas_ops.evaluation.batched.unit import UnitResult, run_unit
+from nas_ops.evaluation.pool import UnitPool, died
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.training import pick_device
 
@@ -31,7 +31,7 @@ class BatchedEvaluator:
     """Evaluator protocol (``submit`` / ``pending`` / ``as_completed`` / ``close``).
 
     ``fuse``: ``"auto"`` fuses every group on a GPU and, on CPU, the groups the cost model
-    predicts faster (:func:`~nas_ops.evaluation.batched_plan.worth_fusing`); ``"always"`` fuses
+    predicts faster (:func:`~nas_ops.evaluation.batched.plan.worth_fusing`); ``"always"`` fuses
     every group (for oracle tests and measurements). ``stats`` counts models trained in groups,
     models evaluated by ``run_request``, groups, groups the cost model left unfused (``unfused``,
     in models), out-of-memory splits and the reasons groups fell back.

@@ -1,7 +1,7 @@
 """Many phenotypes of one topology as one stacked, zero-padded model.
 
 Every tensor of every network is stacked over the models of a group (leading model axis) and
-zero-padded to the group's widest layer; :class:`~nas_ops.evaluation.batched_layers.Slot` remembers
+zero-padded to the group's widest layer; :class:`~nas_ops.evaluation.batched.layers.Slot` remembers
 where each model's own entries sit, so weights go in from the models' phenotypes (their exact
 initialization or inherited weights) and come back out after training. The forward pass
 mirrors :mod:`nas_ops.phenotype` layer for layer (see ``blocks.py``); padded units stay exactly
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from nas_ops.evaluation.batched_layers import (
+from nas_ops.evaluation.batched.layers import (
     GroupNoise,
     PostOps,
     Slot,

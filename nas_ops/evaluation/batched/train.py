@@ -1,12 +1,12 @@
-"""Training loop of a stacked group: :func:`nas_ops.training._fit` for many models at once.
+"""Training loop of a stacked group: :func:`nas_ops.training.fit` for many models at once.
 
 Per model, exactly as sequential training: its own shuffle order (generator seeded with
 ``torch_seed(seed, "shuffle")``), its own keyed dropout masks and decoder noise (key
 ``torch_seed(seed, "train")``, drawn for all models at once), its own learning rate and loss
-weights, gradient clipping to norm 10 over its own trainable parameters, frozen networks masked
-out (no gradient, eval mode). Adam, SGD (momentum 0.9) and RMSprop are element-wise, so one
-update over stacked tensors with a per-model learning rate is each model's own update; the
-formulas below are torch's single-tensor implementations.
+weights, gradient clipping to ``CLIP_NORM`` over its own trainable parameters, frozen networks
+masked out (no gradient, eval mode). Adam, SGD and RMSprop are element-wise, so one update over
+stacked tensors with a per-model learning rate is each model's own update; the formulas below are
+torch's single-tensor implementations, with the constants of :mod:`nas_ops.training`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,21 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from nas_ops.evaluation.batched_layers import GroupNoise, Slot
-from nas_ops.evaluation.batched_model import StackedModel
+from nas_ops.evaluation.batched.layers import GroupNoise, Slot
+from nas_ops.evaluation.batched.model import StackedModel
 from nas_ops.rng import torch_seed
 from nas_ops.tasks.base import Task
+from nas_ops.training import (
+    ADAM_BETAS,
+    ADAM_EPS,
+    CLIP_EPS,
+    CLIP_NORM,
+    RMSPROP_ALPHA,
+    RMSPROP_EPS,
+    SGD_MOMENTUM,
+    check_optimizer,
+)
 
-CLIP_NORM = 10.0
 ALIVE_CHECK_EVERY = 64
 
 
@@ -40,11 +49,12 @@ def _per_model(t: Tensor, dim: int) -> Tensor:
 
 
 class StackedOptimizer:
-    """Adam / SGD (momentum 0.9) / RMSprop with torch's defaults over stacked tensors."""
+    """Adam / SGD (with momentum) / RMSprop over stacked tensors, as
+    :func:`nas_ops.training.make_optimizer` builds them (an unknown name raises)."""
 
     def __init__(self, name: str, params: list[Slot], lrs: list[float],
                  device: torch.device) -> None:
-        self.name, self.params = name, params
+        self.name, self.params = check_optimizer(name), params
         self.lr = torch.tensor(lrs, dtype=torch.float64)
         self.device = device
         self.state: list[list[Tensor]] = [[] for _ in params]
@@ -53,11 +63,12 @@ class StackedOptimizer:
     def step(self) -> None:
         self.steps += 1
         k = self.steps
+        beta1, beta2 = ADAM_BETAS
         with torch.no_grad():
             if self.name == "adam":
                 # step_size = lr / bias_correction1 in double, as torch computes it in Python
-                size = (self.lr / (1 - 0.9 ** k)).float().to(self.device)
-                bc2_sqrt = (1 - 0.999 ** k) ** 0.5
+                size = (self.lr / (1 - beta1 ** k)).float().to(self.device)
+                bc2_sqrt = (1 - beta2 ** k) ** 0.5
             else:
                 size = self.lr.float().to(self.device)
             for slot, state in zip(self.params, self.state, strict=True):
@@ -68,22 +79,22 @@ class StackedOptimizer:
                     if not state:
                         state += [torch.zeros_like(p), torch.zeros_like(p)]
                     m, v = state
-                    m.lerp_(g, 1 - 0.9)
-                    v.mul_(0.999).addcmul_(g, g, value=1 - 0.999)
-                    denom = (v.sqrt() / bc2_sqrt).add_(1e-8)
+                    m.lerp_(g, 1 - beta1)
+                    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+                    denom = (v.sqrt() / bc2_sqrt).add_(ADAM_EPS)
                     p.add_(neg * m / denom)
                 elif self.name == "sgd":
                     if not state:
                         state.append(g.clone())
                     else:
-                        state[0].mul_(0.9).add_(g)
+                        state[0].mul_(SGD_MOMENTUM).add_(g)
                     p.add_(neg * state[0])
-                else:  # rmsprop: alpha 0.99, eps 1e-8
+                else:  # rmsprop
                     if not state:
                         state.append(torch.zeros_like(p))
                     sq = state[0]
-                    sq.mul_(0.99).addcmul_(g, g, value=1 - 0.99)
-                    p.add_(neg * g / sq.sqrt().add_(1e-8))
+                    sq.mul_(RMSPROP_ALPHA).addcmul_(g, g, value=1 - RMSPROP_ALPHA)
+                    p.add_(neg * g / sq.sqrt().add_(RMSPROP_EPS))
 
 
 def _mask_and_clip(model: StackedModel, trainable: dict[str, Tensor]) -> None:
@@ -94,7 +105,7 @@ def _mask_and_clip(model: StackedModel, trainable: dict[str, Tensor]) -> None:
         assert g is not None
         g.mul_(_per_model(trainable[slot.net], g.dim()))
         sq += g.pow(2).flatten(1).sum(1)
-    coef = (CLIP_NORM / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+    coef = (CLIP_NORM / (sq.sqrt() + CLIP_EPS)).clamp(max=1.0)
     for slot in model.params:
         g = slot.data.grad
         assert g is not None
@@ -104,7 +115,7 @@ def _mask_and_clip(model: StackedModel, trainable: dict[str, Tensor]) -> None:
 def fit_group(model: StackedModel, task: Task, *, seeds: list[int], lrs: list[float],
               optimizer: str, batch_size: int, epochs: int, max_steps: int | None,
               train: dict[str, list[bool]], time_limit_s: float | None = None) -> GroupFit:
-    """Train every model of ``model`` as :func:`nas_ops.training._fit` would, side by side.
+    """Train every model of ``model`` as :func:`nas_ops.training.fit` would, side by side.
 
     A model whose loss turns non-finite stops learning at that step (its loss is masked out and
     the others go on); this is tracked on the device, so no step waits for the GPU. With

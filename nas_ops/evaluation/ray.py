@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from nas_ops.errors import ConfigError, MissingDependencyError
+from nas_ops.evaluation.pipeline import failed
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
-from nas_ops.evaluation.worker import _failed, run_request
+from nas_ops.evaluation.worker import run_request
+from nas_ops.files import write_atomic
 
 INSTALL_HINT = "pip install nas-ops[ray]"
 
@@ -69,7 +71,7 @@ def _evaluate_batch(items: list[Item], threads: int) -> list[Result]:
 
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(prefix="nas-ops-ray-") as tmp:
-        requests = [_localize(EvalRequest(**d), blobs, Path(tmp) / str(i))
+        requests = [_localize(EvalRequest.from_dict(d), blobs, Path(tmp) / str(i))
                     for i, (d, blobs) in enumerate(items)]
         records = evaluate_batch(requests)
         return [(rec.to_dict(), _read(req.weights_out) if rec.status == "ok" else None)
@@ -85,23 +87,13 @@ def _localize(req: EvalRequest, blobs: list[bytes], folder: Path) -> EvalRequest
         for k, blob in enumerate(blobs):
             paths.append(str(folder / f"parent{k}.pt"))
             Path(paths[-1]).write_bytes(blob)
-        inherit = {**inherit, "parents": paths}
+        inherit = replace(inherit, parents=tuple(paths))
     out = str(folder / "trained.pt") if req.weights_out else None
     return replace(req, inherit=inherit, weights_out=out)
 
 
 def _read(path: str | None) -> bytes | None:
     return Path(path).read_bytes() if path and os.path.isfile(path) else None
-
-
-def _write(path: str, blob: bytes) -> None:
-    """Write ``blob`` atomically (a reader never sees half a weights file)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(blob)
-    os.replace(tmp, target)
 
 
 # ------------------------------------------------------------- coordinator side
@@ -191,9 +183,10 @@ class RayEvaluator:
         sendable = []
         for req in batch:
             try:
-                blobs = [Path(p).read_bytes() for p in (req.inherit or {}).get("parents", [])]
+                parents = req.inherit.parents if req.inherit is not None else ()
+                blobs = [Path(p).read_bytes() for p in parents]
             except OSError as exc:
-                self._ready.append(_failed(req, time.perf_counter(), "",
+                self._ready.append(failed(req, time.perf_counter(), "",
                                            f"cannot read parent weights: {exc}"))
                 continue
             items.append((req.to_dict(), blobs))
@@ -215,12 +208,12 @@ class RayEvaluator:
                 for req in batch:
                     self._dispatch([req], split=True)
                 return
-            self._ready.append(_failed(batch[0], time.perf_counter(), "",
+            self._ready.append(failed(batch[0], time.perf_counter(), "",
                                        self._reason(exc, split)))
             return
         for req, (record, blob) in zip(batch, results, strict=True):
             if blob is not None and req.weights_out:
-                _write(req.weights_out, blob)  # before the engine hears of it: children inherit
+                write_atomic(req.weights_out, blob)  # before the engine hears: children inherit
             self._ready.append(EvalRecord.from_dict(record))
 
     def _reason(self, exc: Exception, split: bool) -> str:

@@ -1,0 +1,145 @@
+"""Process pools of spawned workers: :class:`UnitPool` (runs units of requests, survives a dying
+worker) and :class:`PoolEvaluator` (one request per unit, through ``run_request``)."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.evaluation.worker import run_request
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+@dataclass
+class _Unit:
+    fn: Callable[..., Any]
+    reqs: list[EvalRequest]
+    args: tuple[Any, ...]
+    strikes: int = 0  # pool breaks this unit was in flight for
+    alone: ProcessPoolExecutor | None = None  # its own process, once it is a suspect
+
+
+class UnitPool:
+    """A pool of spawned worker processes (``threads`` torch threads each) running units:
+    ``fn(requests, *args)`` for a list of requests. :meth:`as_completed` yields ``(requests,
+    result)`` as units finish.
+
+    When a worker dies the pool breaks and every unit in flight fails with it, though only one
+    killed it. Those units go to a fresh pool; a unit in flight at a second break is run in a
+    process of its own, where a death is its own: then ``result`` is ``None``. So a unit is never
+    blamed for another's death, and the others are not lost.
+    """
+
+    def __init__(self, workers: int, threads: int = 1) -> None:
+        self.workers, self._threads = workers, threads
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[Future[Any], _Unit] = {}
+
+    def _spawn(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(self._threads,))
+
+    def submit(self, fn: Callable[..., Any], reqs: list[EvalRequest], *args: Any) -> None:
+        self._submit(_Unit(fn, reqs, args))
+
+    def _submit(self, unit: _Unit) -> None:
+        if unit.strikes >= 2:
+            unit.alone = self._spawn(1)
+            executor = unit.alone
+        else:
+            if self._pool is None:
+                self._pool = self._spawn(self.workers)
+            executor = self._pool
+        self._futures[executor.submit(unit.fn, unit.reqs, *unit.args)] = unit
+
+    def pending(self) -> int:
+        """Requests submitted and not yet yielded."""
+        return sum(len(unit.reqs) for unit in self._futures.values())
+
+    def as_completed(self) -> Iterator[tuple[list[EvalRequest], Any]]:
+        while self._futures:
+            done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
+            for fut in done:
+                unit = self._futures.pop(fut, None)
+                if unit is None:
+                    continue  # resubmitted after a break, below
+                if unit.alone is not None:
+                    unit.alone.shutdown(wait=False)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    if unit.alone is not None:
+                        yield unit.reqs, None  # it died alone: its own death
+                        continue
+                    self._restart(unit)
+                    continue
+                yield unit.reqs, result
+
+    def _restart(self, broken: _Unit) -> None:
+        """The shared pool broke: its units in flight (all failed with it) go again."""
+        assert self._pool is not None
+        def lost(f: Future[Any], u: _Unit) -> bool:
+            return u.alone is None and (not f.done() or f.exception() is not None)
+
+        again = [broken] + [u for f, u in self._futures.items() if lost(f, u)]
+        self._futures = {f: u for f, u in self._futures.items() if not lost(f, u)}
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+        for unit in again:
+            unit.strikes += 1
+            self._submit(unit)
+
+    def close(self) -> None:
+        for unit in self._futures.values():
+            if unit.alone is not None:
+                unit.alone.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+        self._futures.clear()
+
+
+def died(req: EvalRequest) -> EvalRecord:
+    """The record of a request whose worker process died."""
+    return EvalRecord(uid=req.uid, status="failed", error="worker process died")
+
+
+def _run_one(reqs: list[EvalRequest]) -> EvalRecord:
+    return run_request(reqs[0])
+
+
+class PoolEvaluator:
+    """A pool of worker processes (spawned, one torch thread each by default).
+
+    A worker that dies takes only its own request down: that request is recorded as failed
+    (with the reason) and the pool is rebuilt for the others.
+    """
+
+    name = "pool"
+
+    def __init__(self, workers: int, threads: int = 1) -> None:
+        self.workers = workers
+        self._units = UnitPool(workers, threads)
+
+    def submit(self, request: EvalRequest) -> None:
+        self._units.submit(_run_one, [request])
+
+    def pending(self) -> int:
+        return self._units.pending()
+
+    def as_completed(self) -> Iterator[EvalRecord]:
+        for reqs, record in self._units.as_completed():
+            yield record if record is not None else died(reqs[0])
+
+    def close(self) -> None:
+        self._units.close()
