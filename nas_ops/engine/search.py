@@ -87,6 +87,8 @@ class Search:
         self.finished = False
         self._loop: Loop | None = None
         self._step = Step()
+        self._waiting: set[str] = set()  # uids the loop waits for, not told yet
+        self._queued: list[Candidate] = []  # for the next ask()
         self._asked: dict[str, Candidate] = {}  # asked, not told yet
         self._results: dict[str, EvalRecord] = {}  # told, not taken by the loop yet
         self._t0 = 0.0
@@ -104,24 +106,12 @@ class Search:
         """The candidates to evaluate next, each with its ``request``; ``[]`` while results
         asked for are still missing, or once the search is finished."""
         self._begin()
-        while not self.finished and all(c.uid in self._results for c in self._step.wait):
-            assert self._loop is not None
-            try:
-                self._step = next(self._loop)
-            except StopIteration as stop:
-                self.population = stop.value
-                self.finished = True
-                self.ledger.set_meta("status", "finished")
-                break
-            for cand in self._step.submit:
-                cand.request = make_request(cand, self.config, self.run_dir)
-                self._asked[cand.uid] = cand
-            if self._step.submit:
-                return list(self._step.submit)
-        return []
+        self._advance()
+        asked, self._queued = self._queued, []
+        return asked
 
     def tell(self, uid: str, record: EvalRecord) -> None:
-        """The result of the asked candidate ``uid``."""
+        """The result of the asked candidate ``uid``; the search goes on as far as it can."""
         if uid not in self._asked:
             raise ConfigError(f"tell({uid!r}): no candidate of that uid is waiting for a result; "
                               f"waiting: {', '.join(self._asked) or 'none'}")
@@ -129,21 +119,42 @@ class Search:
             raise ConfigError(f"tell({uid!r}) got the record of {record.uid!r}")
         del self._asked[uid]
         self._results[uid] = record
+        self._waiting.discard(uid)
+        self._advance()
 
     def run(self) -> SearchSummary:
         """Run to the end with the configured evaluator (``ask``, evaluate, ``tell``)."""
         try:
             while True:
-                for cand in self.ask():
+                asked = self.ask()
+                for cand in asked:
                     assert cand.request is not None
                     self.evaluator.submit(cand.request)
                 if self.finished:
                     break
-                record = next(iter(self.evaluator.as_completed()))
-                self.tell(record.uid, record)
+                if not asked:  # waiting for results: take the next one
+                    record = next(iter(self.evaluator.as_completed()))
+                    self.tell(record.uid, record)
         finally:
             self.close()
         return self.summary()
+
+    def _advance(self) -> None:
+        """Run the loop until it needs results not told yet (or candidates not asked yet)."""
+        while self._loop is not None and not self.finished and not self._queued \
+                and not self._waiting:
+            try:
+                self._step = next(self._loop)
+            except StopIteration as stop:
+                self.population = stop.value
+                self.finished = True
+                self.ledger.set_meta("status", "finished")
+                break
+            self._waiting = {c.uid for c in self._step.wait if c.uid not in self._results}
+            for cand in self._step.submit:
+                cand.request = make_request(cand, self.config, self.run_dir)
+                self._asked[cand.uid] = cand
+            self._queued = list(self._step.submit)
 
     def summary(self) -> SearchSummary:
         best, front = best_and_front(self.members, self.outputs, self._member)
