@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import nas_ops
+from nas_ops.engine.algorithms import make_algorithm
 from nas_ops.evaluation import run_request
 from nas_ops.store import run_contents
 from tests.configs import tiny_config
@@ -31,8 +32,15 @@ def test_a_config_built_in_python_is_checked_like_a_file() -> None:
         dataclasses.replace(nas_ops.StudyConfig(), mode="all")
 
 
-def test_ask_tell_by_hand_equals_run(tmp_path: Path) -> None:
-    config = tiny_config(seed=4, generations=1)
+def test_algorithms_are_registered_by_name() -> None:
+    assert make_algorithm("aging").name == "aging"
+    with pytest.raises(nas_ops.UnknownNameError, match="aging, mu_plus_lambda, nsga2"):
+        make_algorithm("nsga")
+
+
+@pytest.mark.parametrize("algorithm", ["nsga2", "aging"])
+def test_ask_tell_by_hand_equals_run(tmp_path: Path, algorithm: str) -> None:
+    config = tiny_config(seed=4, generations=1, algorithm=algorithm)
     search = nas_ops.create_search(config, tmp_path / "by_hand")
     asked = 0
     while batch := search.ask():
