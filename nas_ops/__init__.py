@@ -1,14 +1,31 @@
 """nas-ops: neural architecture search of heterogeneous multi-network models that studies its own
 variation operators.
 
-The public API is what this module exports; everything else is internal.
+The public API is what this module exports; everything else is internal. Names whose modules
+need torch are imported on first use, so ``import nas_ops`` (and reading a config) stays light::
+
+    search = nas_ops.create_search("studies/quickstart.toml", "runs/q", load_if_exists=True)
+    search.run()                    # or: for c in search.ask(): search.tell(c.uid, record)
+    nas_ops.build_report("runs/q", "runs/q/report")
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from nas_ops.capacity import CapacityAllocation, capacity_allocation
+from nas_ops._version import __version__
+from nas_ops.config import (
+    BudgetConfig,
+    EvaluationConfig,
+    PolicyConfig,
+    RunConfig,
+    SearchConfig,
+    SpaceConfig,
+    StudyConfig,
+    TaskConfig,
+    load_config,
+)
 from nas_ops.errors import (
     ConfigError,
     EvaluationError,
@@ -17,45 +34,90 @@ from nas_ops.errors import (
     TaskError,
     UnknownNameError,
 )
-from nas_ops.genome import Genome, complexity, structural_hash
-from nas_ops.genome import validate as _validate_genome
-from nas_ops.phenotype import build_model, child_model
-from nas_ops.rng import generator as _generator
-from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space, rules_for
-from nas_ops.store import load_run
-from nas_ops.tasks import Task, list_tasks, load_task, register_task
-from nas_ops.training import Budget, TrainResult, evaluate, train
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from nas_ops.analysis import analyze_run
+    from nas_ops.capacity import CapacityAllocation, capacity_allocation
+    from nas_ops.engine import (
+        Candidate,
+        Search,
+        SearchSummary,
+        create_search,
+        run_search,
+        run_study,
+    )
+    from nas_ops.engine import resume_search as resume
+    from nas_ops.genome import Genome, complexity, structural_hash
+    from nas_ops.phenotype import build_model
+    from nas_ops.report import build_report
+    from nas_ops.shortcuts import sample_genome, validate
+    from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space
+    from nas_ops.store import load_run
+    from nas_ops.tasks import Task, list_tasks, load_task, register_task
+    from nas_ops.training import Budget, TrainResult, evaluate, train
+    from nas_ops.variation import (
+        NotApplicable,
+        Operator,
+        VariationContext,
+        apply_operator,
+        list_operators,
+        register_operator,
+    )
+
+_LAZY: dict[str, tuple[str, str]] = {
+    name: (module, name)
+    for module, names in {
+        "nas_ops.analysis": ["analyze_run"],
+        "nas_ops.capacity": ["CapacityAllocation", "capacity_allocation"],
+        "nas_ops.engine": ["Candidate", "Search", "SearchSummary", "create_search", "run_search",
+                           "run_study"],
+        "nas_ops.genome": ["Genome", "complexity", "structural_hash"],
+        "nas_ops.phenotype": ["build_model"],
+        "nas_ops.report": ["build_report"],
+        "nas_ops.shortcuts": ["sample_genome", "validate"],
+        "nas_ops.spaces": ["SearchSpace", "get_space", "list_spaces", "register_space"],
+        "nas_ops.store": ["load_run"],
+        "nas_ops.tasks": ["Task", "list_tasks", "load_task", "register_task"],
+        "nas_ops.training": ["Budget", "TrainResult", "evaluate", "train"],
+        "nas_ops.variation": ["NotApplicable", "Operator", "VariationContext", "apply_operator",
+                              "list_operators", "register_operator"],
+    }.items()
+    for name in names
+}
+_LAZY["resume"] = ("nas_ops.engine", "resume_search")
 
 
-def sample_genome(space: str | SearchSpace = "multinet", task: str | Task = "mnist1d",
-                  seed: int = 0, **task_options: Any) -> Genome:
-    """A random genome of ``space`` for ``task``, determined by ``seed``."""
-    sp = get_space(space) if isinstance(space, str) else space
-    tk = load_task(task, **task_options) if isinstance(task, str) else task
-    return sp.sample(tk, _generator(seed, "sample"))
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'nas_ops' has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
 
 
-def run_search(config: str | Any, out: str, *, seed: int | None = None,
-               max_evals: int | None = None, progress: bool = True) -> Any:
-    """Run a search from a TOML path (or a :class:`nas_ops.config.RunConfig`) into ``out``."""
-    from nas_ops.config import RunConfig, load_config, with_overrides
-    from nas_ops.engine import run_search as _run
-
-    cfg = config if isinstance(config, RunConfig) else load_config(config)
-    return _run(with_overrides(cfg, seed=seed, max_evals=max_evals), out, progress=progress)
-
-
-def validate(genome: Genome) -> Genome:
-    """Check ``genome`` against the rules of its space; return it or raise :class:`GenomeError`."""
-    return _validate_genome(genome, rules_for(genome.space))
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
-    "Budget", "build_model", "capacity_allocation", "CapacityAllocation", "complexity",
-    "ConfigError", "evaluate", "EvaluationError", "Genome", "GenomeError", "get_space",
-    "child_model", "list_spaces", "list_tasks", "load_run", "load_task", "NasOpsError",
-    "register_space", "register_task", "run_search", "sample_genome", "SearchSpace",
-    "structural_hash", "Task", "TaskError", "train", "TrainResult", "UnknownNameError", "validate",
+    "__version__",
+    # configs
+    "BudgetConfig", "EvaluationConfig", "PolicyConfig", "RunConfig", "SearchConfig",
+    "SpaceConfig", "StudyConfig", "TaskConfig", "load_config",
+    # searches, studies and runs
+    "Candidate", "Search", "SearchSummary", "create_search", "load_run", "resume", "run_search",
+    "run_study",
+    # analysis and reports
+    "analyze_run", "build_report", "CapacityAllocation", "capacity_allocation",
+    # operators
+    "NotApplicable", "Operator", "VariationContext", "apply_operator", "list_operators",
+    "register_operator",
+    # genomes, spaces, tasks, models, training
+    "Genome", "complexity", "sample_genome", "structural_hash", "validate", "SearchSpace",
+    "get_space", "list_spaces", "register_space", "Task", "list_tasks", "load_task",
+    "register_task", "build_model", "Budget", "TrainResult", "evaluate", "train",
+    # errors
+    "ConfigError", "EvaluationError", "GenomeError", "NasOpsError", "TaskError",
+    "UnknownNameError",
 ]

@@ -1,18 +1,21 @@
-"""Run configuration (TOML): parsed and validated before anything runs.
+"""Run configuration: frozen dataclasses that validate themselves, built from TOML or Python.
 
-Every section is a frozen dataclass; unknown keys and bad values raise :class:`ConfigError` with one
-line naming the key, the value and the valid choices.
+Every section checks its values on construction (``__post_init__``), so a config built in Python
+fails exactly like one read from TOML: :class:`ConfigError` with one line naming the key, the
+value and the valid choices. The TOML reader adds only what a file needs: unknown keys are
+refused and values are type-checked (and ints coerced to floats) before the section is built.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from nas_ops.errors import ConfigError
 
@@ -21,21 +24,58 @@ POLICIES = ("uniform", "weights", "adaptive")
 BACKENDS = ("auto", "local", "pool", "batched", "ray")
 RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
+FUSE = ("auto", "always")  # batched backend: fuse groups by the cost model, or always
+STUDY_MODES = ("per_operator", "drawn")
+
+
+class _Section:
+    """Validation shared by the sections: ``_choices`` (field -> valid values), ``_positive``
+    (fields that must be >= 1) and ``_ranges`` (field -> inclusive (low, high))."""
+
+    _name: ClassVar[str] = ""
+    _choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+    _positive: ClassVar[tuple[str, ...]] = ()
+    _ranges: ClassVar[dict[str, tuple[float, float]]] = {}
+
+    def __post_init__(self) -> None:
+        for key, choices in self._choices.items():
+            value = getattr(self, key)
+            if value not in choices:
+                raise ConfigError(f"{self._name}.{key} = {value!r} is not valid; choose one of: "
+                                  f"{', '.join(choices)}")
+        for key in self._positive:
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{self._name}.{key} must be an integer, got {value!r}")
+            if value < 1:
+                raise ConfigError(f"{self._name}.{key} must be >= 1, got {value!r}")
+        for key, (low, high) in self._ranges.items():
+            value = getattr(self, key)
+            if not low <= value <= high:
+                raise ConfigError(f"{self._name}.{key} must be in [{low:g}, {high:g}], "
+                                  f"got {value}")
 
 
 @dataclass(frozen=True)
-class TaskConfig:
+class TaskConfig(_Section):
+    _name = "task"
     name: str = "mnist1d"
     options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class SpaceConfig:
+class SpaceConfig(_Section):
+    _name = "space"
     name: str = "multinet"
 
 
 @dataclass(frozen=True)
-class SearchConfig:
+class SearchConfig(_Section):
+    _name = "search"
+    _choices = {"algorithm": ALGORITHMS, "complexity_objective": COMPLEXITY}
+    _positive = ("population", "offspring", "generations", "tournament", "max_attempts",
+                 "async_lag")
+    _ranges = {"crossover_rate": (0.0, 1.0)}
     algorithm: str = "nsga2"
     population: int = 8
     offspring: int = 8
@@ -50,7 +90,9 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
-class PolicyConfig:
+class PolicyConfig(_Section):
+    _name = "policy"
+    _choices = {"name": POLICIES}
     name: str = "uniform"
     operators: list[str] = field(default_factory=list)  # empty = every registered operator
     weights: dict[str, float] = field(default_factory=dict)
@@ -58,7 +100,11 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
-class EvaluationConfig:
+class EvaluationConfig(_Section):
+    _name = "evaluation"
+    _choices = {"backend": BACKENDS, "retrain": RETRAIN, "fuse": FUSE}
+    _positive = ("workers", "torch_threads", "max_group")
+    _ranges = {"memory_budget": (0, float("inf"))}
     backend: str = "auto"
     workers: int = 1
     device: str = "auto"
@@ -72,10 +118,15 @@ class EvaluationConfig:
     cpus_per_task: float = 1.0  # ray
     gpus_per_task: float = 0.0  # ray
     max_retries: int = 2  # ray
+    fuse: str = "auto"  # batched
+    max_group: int = 256  # batched: most models trained as one group
+    memory_budget: int = 0  # batched: bytes per group; 0 = 60 % of free GPU memory (2 GiB on CPU)
 
 
 @dataclass(frozen=True)
-class BudgetConfig:
+class BudgetConfig(_Section):
+    _name = "budget"
+    _positive = ("epochs",)
     epochs: int = 2
     max_steps: int = 0  # 0 = no cap
     time_limit_s: float = 0.0  # per evaluation; 0 = none
@@ -83,10 +134,14 @@ class BudgetConfig:
 
 
 @dataclass(frozen=True)
-class StudyConfig:
+class StudyConfig(_Section):
     """Operator-effect study: ``base_models`` sampled and trained, then ``variations``
     independent single variations of each (``per_operator``: that many of every operator;
     ``drawn``: that many in all, operators drawn uniformly as in a search)."""
+
+    _name = "study"
+    _choices = {"mode": STUDY_MODES}
+    _positive = ("base_models", "variations")
 
     base_models: int = 4
     variations: int = 2
@@ -106,6 +161,10 @@ class RunConfig:
     study: StudyConfig = StudyConfig()
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -113,20 +172,6 @@ class RunConfig:
     def max_evals(self) -> int:
         s = self.search
         return self.budget.max_evals or s.population + s.offspring * s.generations
-
-
-_CHOICES = {
-    ("search", "algorithm"): ALGORITHMS,
-    ("search", "complexity_objective"): COMPLEXITY,
-    ("policy", "name"): POLICIES,
-    ("evaluation", "backend"): BACKENDS,
-    ("evaluation", "retrain"): RETRAIN,
-    ("study", "mode"): ("per_operator", "drawn"),
-}
-_POSITIVE = {("search", "population"), ("search", "offspring"), ("search", "generations"),
-             ("budget", "epochs"), ("evaluation", "workers"), ("evaluation", "torch_threads"),
-             ("search", "tournament"), ("search", "max_attempts"), ("search", "async_lag"),
-             ("study", "base_models"), ("study", "variations")}
 
 
 def _coerce(where: str, value: Any, tp: Any) -> Any:
@@ -179,12 +224,6 @@ def parse_section(name: str, cls: type, raw: Any) -> Any:
                 continue
             raise ConfigError(f"unknown key {name}.{key}; valid keys: {', '.join(sorted(fields))}")
         values[key] = _coerce(f"{name}.{key}", value, hints[key])
-        choices = _CHOICES.get((name, key))
-        if choices and values[key] not in choices:
-            raise ConfigError(f"{name}.{key} = {value!r} is not valid; choose one of: "
-                              f"{', '.join(choices)}")
-        if (name, key) in _POSITIVE and values[key] < 1:
-            raise ConfigError(f"{name}.{key} must be >= 1, got {value!r}")
     if extra:
         values["options"] = {**values.get("options", {}), **extra}
     return cls(**values)
@@ -205,13 +244,16 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
         else:
             raise ConfigError(f"unknown section [{key}]; valid sections: seed, "
                               f"{', '.join(_SECTIONS)}")
-    config = RunConfig(**kwargs)
-    s = config.search
-    if s.algorithm != "aging" and s.offspring < 1:
-        raise ConfigError("search.offspring must be >= 1")
-    if not 0.0 <= s.crossover_rate <= 1.0:
-        raise ConfigError(f"search.crossover_rate must be in [0, 1], got {s.crossover_rate}")
-    return config
+    return RunConfig(**kwargs)
+
+
+def config_from_record(data: dict[str, Any]) -> RunConfig:
+    """The config a ledger recorded (``RunConfig.to_dict()``), checked like a TOML file; keys
+    added since the run was recorded take their defaults."""
+    out = json.loads(json.dumps(data))
+    options = out.get("task", {}).pop("options", {})
+    out.setdefault("task", {}).update(options)
+    return config_from_dict(out)
 
 
 def load_config(path: str | Path) -> RunConfig:

@@ -10,7 +10,6 @@ from nas_ops.genome.nodes import NetworkNode
 from nas_ops.genome.shapes import network_cost
 from nas_ops.rng import generator
 from nas_ops.spaces import get_space
-from nas_ops.tasks import load_task
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
+    from nas_ops.tasks import load_task  # torch: only when a command needs it (fast --help)
+
     space = get_space(args.space)
     task = load_task(args.task)
     genome = space.sample(task, generator(args.seed, "sample"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import inspect
 
-from nas_ops.variation import get_operator, list_operators
-
 _COLUMNS = ("name", "family", "arity", "direction", "description")
 
 
@@ -31,11 +29,15 @@ def format_table(rows: list[dict[str, object]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from nas_ops.variation import list_operators  # torch: not for --help
+
     print(format_table(list_operators()))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from nas_ops.variation import get_operator  # torch: not for --help
+
     op = get_operator(args.name)  # UnknownNameError -> one line, exit 2
     meta = op.metadata()
     for key, value in meta.items():

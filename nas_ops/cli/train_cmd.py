@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from nas_ops.cli._io import read_genome
 from nas_ops.errors import ConfigError
-from nas_ops.tasks import Task, load_task
-from nas_ops.training import TrainResult, train
+
+if TYPE_CHECKING:
+    from nas_ops.tasks import Task
+    from nas_ops.training import TrainResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +38,9 @@ def format_metrics(task: Task, result: TrainResult) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from nas_ops.tasks import load_task  # torch: only when a command needs it (fast --help)
+    from nas_ops.training import train
+
     if args.epochs < 1:
         raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
     genome = read_genome(args.file)

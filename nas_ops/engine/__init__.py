@@ -1,7 +1,13 @@
-"""The evolutionary search engine (ask/tell on DEAP selection tools)."""
+"""The evolutionary search engine: ask/tell searches on DEAP selection tools, and studies."""
 
+from nas_ops.engine.algorithms import ALGORITHMS, NSGA2, Aging, Algorithm, MuPlusLambda
+from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.policies import AdaptivePolicy, Policy, UniformPolicy, WeightedPolicy
-from nas_ops.engine.search import Search, SearchSummary, resume_search, run_search
+from nas_ops.engine.runs import create_search, resume_search, run_search, run_study
+from nas_ops.engine.search import Search
+from nas_ops.engine.study import Study
+from nas_ops.engine.summary import SearchSummary
 
-__all__ = ["AdaptivePolicy", "Policy", "Search", "SearchSummary", "UniformPolicy",
-           "WeightedPolicy", "resume_search", "run_search"]
+__all__ = ["ALGORITHMS", "AdaptivePolicy", "Aging", "Algorithm", "Candidate", "MuPlusLambda",
+           "NSGA2", "Policy", "Search", "SearchSummary", "Study", "UniformPolicy",
+           "WeightedPolicy", "create_search", "resume_search", "run_search", "run_study"]

@@ -31,6 +31,7 @@ class Candidate:
     hash: str = ""
     diagnose: bool = False
     force_train: bool = False  # never reuse a duplicate's result (study controls)
+    request: EvalRequest | None = None  # set when the search asks for this candidate
 
     def __post_init__(self) -> None:
         if not self.hash:  # memoized on the genome: the variation usually computed it already

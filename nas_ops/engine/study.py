@@ -8,22 +8,46 @@ another seed, recorded as operator ``retrain_control``) measure what the extra t
 does, the baseline an operator's effect should be compared with. Everything lands in the same
 ledger schema as a search (``meta.kind = "study"``; base models are generation 0, children
 generation 1 with ``slot = base * per_base + k``), so reports and resume work unchanged.
+
+A :class:`Study` is the plan of a :class:`~nas_ops.engine.search.Search`: the search records,
+evaluates (``run()`` or ``ask()``/``tell()``) and resumes; the study only decides what to evaluate.
 """
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 from nas_ops.analysis.baseline import CONTROL
+from nas_ops.config import RunConfig
+from nas_ops.engine.algorithms import Loop, evaluate_batch
 from nas_ops.engine.individuals import Candidate
-from nas_ops.engine.search import Search, SearchSummary
+from nas_ops.engine.search import Search
+from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
+from nas_ops.evaluation import Evaluator
 from nas_ops.genome import complexity
 from nas_ops.rng import generator, torch_seed
 from nas_ops.variation import VariationEvent, inheritance_map
 
 
-class Study(Search):
+class Study:
+    def __init__(self, config: RunConfig, run_dir: str | Path, *, progress: bool = True,
+                 evaluator: Evaluator | None = None) -> None:
+        self.config = config
+        self.search = Search(config, run_dir, progress=progress, evaluator=evaluator, plan=self)
+        try:
+            self._plan()  # a bad study.operators fails before anything is recorded
+        except ConfigError:
+            self.search.close()
+            raise
+
+    def run(self) -> SearchSummary:
+        return self.search.run()
+
+    def _record_variation(self, generation: int, slot: int, attempt: int,
+                          event: VariationEvent, child: str | None) -> None:
+        self.search._record_variation(generation, slot, attempt, event, child)
+
     def _control(self, base: Candidate, slot: int, uid: str) -> Candidate:
         """A retrain-only child: no edit, every network trained again from the parent's weights
         with the child's own seed; recorded like a variation of operator ``retrain_control``."""
@@ -42,11 +66,12 @@ class Study(Search):
     def _plan(self) -> list[str | None]:
         """The operator of each variation slot of one base model (None = drawn by the policy)."""
         st = self.config.study
-        ops = st.operators or self.breeder.mutation_ops
+        mutation_ops = self.search.breeder.mutation_ops
+        ops = st.operators or mutation_ops
         for op in ops:
-            if op not in self.breeder.mutation_ops:
+            if op not in mutation_ops:
                 raise ConfigError(f"study.operators: {op!r} is not a mutation (arity 1) operator "
-                                  f"of this run; valid: {', '.join(self.breeder.mutation_ops)}")
+                                  f"of this run; valid: {', '.join(mutation_ops)}")
         if st.mode == "drawn":
             return [None] * st.variations
         return [op for op in ops for _ in range(st.variations)]
@@ -55,43 +80,37 @@ class Study(Search):
         bases = []
         for i in range(self.config.study.base_models):
             uid = f"b{i:03d}"
-            genome = self.space.sample(self.task, generator(self.config.seed, "base", i))
+            genome = self.search.space.sample(self.search.task,
+                                              generator(self.config.seed, "base", i))
             cand = Candidate(uid, 0, i, genome.with_lineage(uid, (), None),
                              torch_seed(self.config.seed, "eval", uid))
             cand.diagnose = True
             bases.append(cand)
         return bases
 
-    def run(self) -> SearchSummary:
-        start = time.perf_counter()
+    def loop(self, search: Search) -> Loop:
+        """Base models first, then every child of every base model as one batch."""
         plan = self._plan()
         stride = len(plan) + self.config.study.controls
-        self.progress.total = self.config.study.base_models * (1 + stride)
-        self._start()
-        self.ledger.set_meta("kind", "study")
-        try:
-            bases = self._bases()
-            self._evaluate(bases)
-            self._checkpoint(0, [b.uid for b in bases])
-            children: list[Candidate] = []
-            for b, base in enumerate(bases):
-                if base.record is None or not base.record.ok:
-                    continue  # a base model that failed to train has no effects to measure
-                def parent(_rng: object, base: Candidate = base) -> Candidate:
-                    return base
+        search.progress.total = self.config.study.base_models * (1 + stride)
+        search.ledger.set_meta("kind", "study")
+        bases = self._bases()
+        yield from evaluate_batch(search, bases)
+        search._checkpoint(0, [b.uid for b in bases])
+        children: list[Candidate] = []
+        for b, base in enumerate(bases):
+            if base.record is None or not base.record.ok:
+                continue  # a base model that failed to train has no effects to measure
+            def parent(_rng: object, base: Candidate = base) -> Candidate:
+                return base
 
-                for k, op in enumerate(plan):
-                    uid = f"v{b:03d}-{k:03d}"
-                    child = self.breeder.breed(1, b * stride + k, uid, parent, op)
-                    if child is not None:
-                        children.append(child)
-                children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
-                             for k in range(self.config.study.controls)]
-            self._evaluate(children)
-            self._checkpoint(1, [b.uid for b in bases])
-            self.ledger.set_meta("status", "finished")
-        finally:
-            self.progress.close()
-            self.evaluator.close()
-            self.ledger.close()
-        return self._summary([b.uid for b in bases], time.perf_counter() - start)
+            for k, op in enumerate(plan):
+                uid = f"v{b:03d}-{k:03d}"
+                child = search.breeder.breed(1, b * stride + k, uid, parent, op)
+                if child is not None:
+                    children.append(child)
+            children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
+                         for k in range(self.config.study.controls)]
+        yield from evaluate_batch(search, children)
+        search._checkpoint(1, [b.uid for b in bases])
+        return [b.uid for b in bases]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from typing import Protocol
 
-from nas_ops.config import EvaluationConfig
+from nas_ops.config import BACKENDS, EvaluationConfig
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation.local import SequentialEvaluator
 from nas_ops.evaluation.pool import PoolEvaluator
@@ -38,7 +38,8 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     if backend == "batched":
         from nas_ops.evaluation.batched import BatchedEvaluator
 
-        return BatchedEvaluator(cfg.workers, cfg.torch_threads, cfg.device)
+        return BatchedEvaluator(cfg.workers, cfg.torch_threads, cfg.device, fuse=cfg.fuse,
+                                max_group=cfg.max_group, memory_budget=cfg.memory_budget or None)
     if backend == "local":
         return SequentialEvaluator()
     if backend == "pool":
@@ -47,8 +48,7 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
         from nas_ops.evaluation.ray import RayEvaluator  # lazily: ray is optional
 
         return RayEvaluator.from_config(cfg)
-    available = ["auto", "batched", "local", "pool"]
-    available += ["ray"] if find_spec("ray") is not None else []
+    available = [b for b in BACKENDS if b != "ray" or find_spec("ray") is not None]
     raise ConfigError(f"evaluation.backend = {backend!r} is not available in this build; "
                       f"choose one of: {', '.join(available)}")
 

@@ -9,25 +9,12 @@ import pytest
 
 import nas_ops
 from nas_ops.cli import main
-
-TINY = """seed = 3
-[task]
-name = "mnist1d"
-n_train = 200
-[search]
-population = 3
-offspring = 2
-generations = 1
-[evaluation]
-backend = "local"
-[budget]
-epochs = 1
-"""
+from tests.configs import write_config
 
 
 @pytest.mark.slow
 def test_capacity_of_a_search_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "tiny.toml").write_text(TINY)
+    write_config(tmp_path / "tiny.toml", seed=3, population=3, offspring=2, generations=1)
     nas_ops.run_search(str(tmp_path / "tiny.toml"), str(tmp_path / "run"), progress=False)
     assert main(["capacity", str(tmp_path / "run"), "--out", str(tmp_path / "cap")]) == 0
     records = json.loads((tmp_path / "cap" / "results.json").read_text())

@@ -16,24 +16,7 @@ import pytest
 from nas_ops.config import load_config
 from nas_ops.engine import run_search
 from nas_ops.store import run_contents
-
-TINY = """
-seed = 5
-[task]
-name = "mnist1d"
-n_train = 200
-[search]
-algorithm = "{algorithm}"
-population = 4
-offspring = 4
-generations = 2
-[evaluation]
-backend = "{backend}"
-workers = 2
-device = "cpu"
-[budget]
-epochs = {epochs}
-"""
+from tests.configs import write_config
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +31,8 @@ def ray_cluster():
 def search(tmp: Path, backend: str, algorithm: str = "nsga2", epochs: int = 1) -> dict:
     """Run the tiny search into ``tmp / name``; its contents, config aside."""
     name = f"{backend}-{algorithm}-{epochs}"
-    (tmp / f"{name}.toml").write_text(TINY.format(backend=backend, algorithm=algorithm,
-                                                  epochs=epochs))
+    write_config(tmp / f"{name}.toml", seed=5, algorithm=algorithm, backend=backend, workers=2,
+                 device="cpu", epochs=epochs)
     run_search(load_config(tmp / f"{name}.toml"), tmp / name, progress=False)
     contents = run_contents(tmp / name)
     contents.pop("config")

@@ -7,11 +7,7 @@ import textwrap
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from nas_ops.config import config_from_dict
-
-pytestmark = pytest.mark.distributed
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "distributed.md"
 

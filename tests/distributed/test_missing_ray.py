@@ -5,10 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-pytestmark = pytest.mark.distributed
-
 CODE = """
 import sys
 sys.modules["ray"] = None  # as if ray were not installed

@@ -1,11 +1,9 @@
 """The search loop on real (tiny) trainings: algorithms, determinism, provenance, failures."""
 
-import subprocess
-import sys
-
 import pytest
 
 from nas_ops import load_run
+from nas_ops.cli import main
 from nas_ops.config import config_from_dict, load_config
 from nas_ops.engine import run_search
 from nas_ops.engine.individuals import Candidate
@@ -96,13 +94,13 @@ def test_bad_config_is_one_clear_line(data, message):
     assert message in str(err.value)
 
 
-def test_cli_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path):
+def test_cli_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[policy]\nname = 'clever'\n")
     out = tmp_path / "run"
-    res = subprocess.run([sys.executable, "-m", "nas_ops", "search", str(cfg), "--out", str(out)],
-                         capture_output=True, text=True)
-    assert res.returncode == 2
-    assert res.stderr.count("\n") == 1 and "policy.name = 'clever'" in res.stderr
-    assert "Traceback" not in res.stderr
+    returncode = main(["search", str(cfg), "--out", str(out)])
+    stderr = capsys.readouterr().err
+    assert returncode == 2
+    assert stderr.count("\n") == 1 and "policy.name = 'clever'" in stderr
+    assert "Traceback" not in stderr
     assert not out.exists()

@@ -12,11 +12,12 @@ import nas_ops
 import nas_ops.evaluation.batched as batched
 import nas_ops.evaluation.batched.plan as batched_plan
 import nas_ops.evaluation.batched.unit as batched_group
-from nas_ops.config import EvaluationConfig, load_config
+from nas_ops.config import EvaluationConfig
 from nas_ops.engine.search import Search
 from nas_ops.evaluation import make_evaluator
 from nas_ops.evaluation.batched import BatchedEvaluator
 from nas_ops.evaluation.worker import run_request
+from tests.configs import tiny_config
 
 from .conftest import adaptive_bn, assert_same, make_request, population
 
@@ -177,24 +178,8 @@ def test_make_evaluator_selects_batched():
 
 
 def test_search_with_batched_backend(tmp_path):
-    cfg_path = tmp_path / "cfg.toml"
-    cfg_path.write_text("""
-seed = 3
-[task]
-name = "mnist1d"
-n_train = 200
-[search]
-population = 4
-offspring = 6
-generations = 2
-[evaluation]
-backend = "batched"
-[budget]
-epochs = 1
-[policy]
-operators = ["change_units", "change_learning_rate", "change_activation"]
-""")
-    cfg = load_config(cfg_path)
+    cfg = tiny_config(seed=3, offspring=6, backend="batched",
+                      operators=["change_units", "change_learning_rate", "change_activation"])
     ev = make_evaluator(cfg.evaluation)
     summary = Search(cfg, tmp_path / "run", progress=False, evaluator=ev).run()
     assert summary.evaluations == 4 + 6 * 2 and summary.failures == 0

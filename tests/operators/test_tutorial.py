@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # about 300 s: a subprocess running the conformance suite twice
 def test_custom_operator_tutorial_runs() -> None:
     script = ROOT / "studies" / "tutorials" / "custom_operator.py"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

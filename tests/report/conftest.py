@@ -8,27 +8,13 @@ import pytest
 
 import nas_ops
 from nas_ops.report import build_report
-
-TINY = """seed = 1
-[task]
-name = "mnist1d"
-n_train = 200
-[search]
-population = 4
-offspring = 4
-generations = 2
-[evaluation]
-backend = "local"
-[budget]
-epochs = 1
-"""
+from tests.configs import write_config
 
 
 @pytest.fixture(scope="session")
 def search_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("search")
-    config = root / "tiny.toml"
-    config.write_text(TINY)
+    config = write_config(root / "tiny.toml")
     nas_ops.run_search(str(config), str(root / "run"), progress=False)
     return root / "run"
 

@@ -1,0 +1,184 @@
+"""Search algorithms, chosen by name from :data:`ALGORITHMS`: NSGA-II, (mu+lambda) and aging.
+
+An algorithm selects survivors (``select``), picks parents (``tournament``) and drives the loop
+(``loop``): a generator that yields :class:`Step` s, the candidates to evaluate and those whose
+results it waits for, and returns the final population. :class:`~nas_ops.engine.search.Search`
+turns the steps into ``ask()`` / ``tell()``, so the loop never sees an evaluator and the ledger
+does not depend on who evaluates the candidates, or when.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from deap import tools
+
+from nas_ops.engine.individuals import Candidate
+from nas_ops.registry import Registry
+from nas_ops.rng import generator, torch_seed
+
+if TYPE_CHECKING:
+    from nas_ops.engine.search import Search
+
+
+@dataclass
+class Step:
+    """``submit``: candidates to evaluate now; ``wait``: those whose results the loop needs
+    before it goes on (all of a generation; in aging, only the oldest child)."""
+
+    submit: list[Candidate] = field(default_factory=list)
+    wait: list[Candidate] = field(default_factory=list)
+
+
+Loop = Generator[Step, None, list[str]]
+
+
+def evaluate_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Step, None, None]:
+    """Evaluate ``cands`` as one batch. Candidates the ledger or an earlier duplicate settles are
+    not asked; a duplicate within the batch waits for its first occurrence (and is trained only
+    if that one failed)."""
+    asked: list[Candidate] = []
+    later: list[Candidate] = []
+    batch_hashes: set[str] = set()
+    for cand in cands:
+        search._add_candidate(cand)
+        if search._resolve_now(cand):
+            continue
+        if cand.hash in batch_hashes and search._may_reuse(cand):
+            later.append(cand)
+            continue
+        batch_hashes.add(cand.hash)
+        asked.append(cand)
+    if asked:
+        yield Step(asked, asked)
+        for cand in asked:
+            search._take(cand)
+    for cand in later:
+        if not search._resolve_now(cand):  # the first occurrence failed: train this one
+            yield Step([cand], [cand])
+            search._take(cand)
+
+
+def initial_population(search: Search) -> Generator[Step, None, list[str]]:
+    config = search.config
+    cands = []
+    for i in range(min(config.search.population, config.max_evals)):
+        uid = f"g000-{i:03d}"
+        genome = search.space.sample(search.task, generator(config.seed, "init", i))
+        cands.append(Candidate(uid, 0, i, genome.with_lineage(uid, (), None),
+                               torch_seed(config.seed, "eval", uid)))
+    yield from evaluate_batch(search, cands)
+    population = [c.uid for c in cands]
+    search._checkpoint(0, population)
+    return population
+
+
+class Algorithm:
+    """Selection and loop of a search; subclasses set ``name`` and override what differs."""
+
+    name: ClassVar[str] = ""
+
+    def select(self, search: Search, pool: list[str], k: int) -> list[str]:
+        """The ``k`` survivors of ``pool``: best scalarized fitness first (stable on ties)."""
+        return sorted(pool, key=lambda u: -search._scalar(u))[:k]
+
+    def tournament(self, search: Search, pool: Sequence[str], rng: np.random.Generator,
+                   size: int) -> str:
+        picks = [pool[int(i)] for i in rng.integers(len(pool), size=size)]
+        return max(picks, key=search._scalar)
+
+    def loop(self, search: Search) -> Loop:
+        """Generational: ``offspring`` children per generation, then ``population`` survivors."""
+        population = yield from initial_population(search)
+        s = search.config.search
+        for gen in range(1, s.generations + 1):
+            search.generation = gen
+            room = search.config.max_evals - search.done
+            if room <= 0:
+                break
+            children = [c for slot in range(min(s.offspring, room))
+                        if (c := search._breed(gen, slot, f"g{gen:03d}-{slot:03d}", population))]
+            yield from evaluate_batch(search, children)
+            search._credit(children)
+            population = self.select(search, population + [c.uid for c in children],
+                                     s.population)
+            search._checkpoint(gen, population)
+        return population
+
+
+ALGORITHMS: Registry[type[Algorithm]] = Registry("search algorithm")
+
+
+@ALGORITHMS.decorator("nsga2")
+class NSGA2(Algorithm):
+    """NSGA-II: survivors by non-domination rank and crowding; parents by Pareto rank."""
+
+    name = "nsga2"
+
+    def select(self, search: Search, pool: list[str], k: int) -> list[str]:
+        chosen = tools.selNSGA2([search._member(u) for u in pool], k, nd="log")
+        return [m.uid for m in chosen]
+
+    def tournament(self, search: Search, pool: Sequence[str], rng: np.random.Generator,
+                   size: int) -> str:
+        picks = [pool[int(i)] for i in rng.integers(len(pool), size=size)]
+        ranks = search._pareto_ranks(pool)
+        return min(picks, key=lambda u: ranks[u])  # ties: the first drawn
+
+
+@ALGORITHMS.decorator("mu_plus_lambda")
+class MuPlusLambda(Algorithm):
+    """(mu+lambda) on the scalarized fitness (``search.output_weights``)."""
+
+    name = "mu_plus_lambda"
+
+
+@ALGORITHMS.decorator("aging")
+class Aging(Algorithm):
+    """Regularized evolution, steady state: each child replaces the oldest member. Children are
+    bred ``async_lag`` ahead of the results told, and results are taken in creation order, so
+    the run does not depend on timing or on the number of workers."""
+
+    name = "aging"
+
+    def loop(self, search: Search) -> Loop:
+        population = yield from initial_population(search)
+        s = search.config.search
+        queue = deque(population)
+        total = search.config.max_evals - search.done
+        pending: dict[int, Candidate | None] = {}
+        created = told = 0
+        while told < total:
+            bred: list[Candidate] = []
+            while created < total and created - told < s.async_lag:
+                cand = search._breed(1 + created // s.population, created % s.population,
+                                     f"a{created:05d}", list(queue))
+                if cand is not None:
+                    search._add_candidate(cand)
+                    if not search._resolve_now(cand):
+                        bred.append(cand)
+                pending[created] = cand
+                created += 1
+            head = pending.pop(told)
+            waits = head is not None and head.record is None
+            if bred or waits:
+                yield Step(bred, [head] if waits and head is not None else [])
+            if head is not None:
+                if head.record is None:
+                    search._take(head)
+                queue.append(head.uid)
+                queue.popleft()
+                search._credit([head])
+            told += 1
+            if told % s.population == 0 or told == total:
+                search._checkpoint(told // s.population + (told % s.population > 0), list(queue))
+        return list(queue)
+
+
+def make_algorithm(name: str) -> Algorithm:
+    """The algorithm registered as ``name`` (an unknown name lists the valid ones)."""
+    return ALGORITHMS.get(name)()

@@ -1,0 +1,87 @@
+"""Starting, continuing and resuming runs: the engine's entry points for the API and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nas_ops.config import RunConfig, config_from_record, load_config, with_overrides
+from nas_ops.engine.search import Search
+from nas_ops.engine.study import Study
+from nas_ops.engine.summary import SearchSummary
+from nas_ops.errors import ConfigError
+from nas_ops.store import LEDGER_NAME, Ledger
+
+
+def _as_config(config: str | Path | RunConfig) -> RunConfig:
+    return config if isinstance(config, RunConfig) else load_config(config)
+
+
+def _recorded_config(run_dir: Path) -> RunConfig | None:
+    """The config a run directory recorded, or None when it holds no run."""
+    if not (run_dir / LEDGER_NAME).is_file():
+        return None
+    ledger = Ledger(run_dir, "r")
+    try:
+        stored = ledger.meta("config")
+    finally:
+        ledger.close()
+    return None if stored is None else config_from_record(stored)
+
+
+def create_search(config: str | Path | RunConfig, out: str | Path, *,
+                  load_if_exists: bool = False, progress: bool = False) -> Search:
+    """A search of ``config`` (a TOML path or a :class:`RunConfig`) recording into ``out``.
+
+    A directory that already holds a run is refused, unless ``load_if_exists``: then the run
+    continues (nothing evaluated is evaluated again), provided its recorded config is ``config``.
+    Drive it with ``run()``, or evaluate yourself with ``ask()`` / ``tell(uid, record)``.
+    """
+    cfg, run_dir = _as_config(config), Path(out)
+    recorded = _recorded_config(run_dir)
+    if recorded is not None:
+        if recorded.to_dict() != cfg.to_dict():
+            raise ConfigError(f"run directory {str(run_dir)!r} holds a run with another config; "
+                              "use a new directory")
+        if not load_if_exists:
+            raise ConfigError(f"run directory {str(run_dir)!r} already holds a run; pass "
+                              "load_if_exists=True to continue it")
+    search = Search(cfg, run_dir, progress=progress)
+    try:
+        search._begin()
+    except BaseException:
+        search.close()
+        raise
+    return search
+
+
+def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | None = None,
+               max_evals: int | None = None, progress: bool = True) -> SearchSummary:
+    """Run a search of ``config`` (a TOML path or a :class:`RunConfig`) into ``out``;
+    ``seed`` and ``max_evals`` override the config's."""
+    cfg = with_overrides(_as_config(config), seed=seed, max_evals=max_evals)
+    return Search(cfg, out, progress=progress).run()
+
+
+def run_study(config: str | Path | RunConfig, out: str | Path, *,
+              progress: bool = False) -> SearchSummary:
+    """The operator-effect study of ``config`` (its ``[study]`` section) into ``out``."""
+    return Study(_as_config(config), out, progress=progress).run()
+
+
+def resume_search(run_dir: str | Path, progress: bool = True) -> SearchSummary:
+    """Finish a run (search or study) that was stopped: its config is read back from the
+    ledger, and nothing already evaluated is evaluated again."""
+    path = Path(run_dir)
+    config = _recorded_config(path)
+    if config is None:
+        if not (path / LEDGER_NAME).is_file():
+            raise ConfigError(f"{str(path)!r} is not a run directory (no {LEDGER_NAME})")
+        raise ConfigError(f"{str(run_dir)!r} has no recorded config; start it with `search`")
+    ledger = Ledger(path, "r")
+    try:
+        kind = ledger.meta("kind")
+    finally:
+        ledger.close()
+    if kind == "study":
+        return Study(config, run_dir, progress=progress).run()
+    return Search(config, run_dir, progress=progress).run()

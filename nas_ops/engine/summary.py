@@ -1,0 +1,53 @@
+"""What a finished (or stopped) search reports: its evaluations, best models and Pareto front."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deap import tools
+
+from nas_ops.engine.fitness import Member
+from nas_ops.engine.individuals import Candidate
+from nas_ops.tasks.base import OutputSpec
+
+
+@dataclass
+class SearchSummary:
+    run_dir: Path
+    evaluations: int
+    trained: int
+    failures: int
+    best: dict[str, tuple[str, float]]
+    front: list[str]
+    wall_time_s: float
+    population: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"run {self.run_dir}: {self.evaluations} evaluations ({self.trained} trained "
+               f"now, {self.failures} failed) in {self.wall_time_s:.1f} s"]
+        for name, (uid, value) in self.best.items():
+            out.append(f"  best {name}: {value:.4g} ({uid})")
+        out.append(f"  Pareto front: {len(self.front)} individuals: {', '.join(self.front)}")
+        out.append(f"  ledger: {self.run_dir / 'ledger.sqlite'}")
+        return out
+
+
+def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpec],
+                   member: Callable[[str], Member]) -> tuple[dict[str, tuple[str, float]],
+                                                             list[str]]:
+    """The best evaluated model per output, and the first Pareto front (sorted uids)."""
+    ok = [u for u, c in members.items() if c.record is not None and c.record.ok]
+    best = {}
+    for k, spec in enumerate(outputs):
+        if ok:
+            sign = 1 if spec.higher_is_better else -1
+            values = {u: sign * members[u].objectives[k] for u in ok}
+            uid = max(ok, key=values.__getitem__)
+            best[spec.name] = (uid, members[uid].objectives[k])
+    front: list[str] = []
+    if ok:
+        first = tools.sortLogNondominated([member(u) for u in ok], len(ok), True)
+        front = sorted(m.uid for m in first)
+    return best, front
