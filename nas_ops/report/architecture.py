@@ -73,7 +73,8 @@ def architecture_view(genome: Genome, uid: str, outputs: list[str],
     for node_id in genome.topological_order:
         role, label = _label(genome, node_id)
         nodes.append(ArchNode(node_id, role, label, last if role == "output" else column[node_id]))
-    return ArchitectureView(uid, outputs, nodes, [tuple(e) for e in genome.edges], parameters)
+    edges = [(src, dst) for src, dst in genome.edges]
+    return ArchitectureView(uid, outputs, nodes, edges, parameters)
 
 
 def best_architectures(a: Analysis) -> list[ArchitectureView]:

@@ -112,7 +112,7 @@ def pareto_matrix(a: Analysis, fig_dir: Path) -> Path | str:
                            facecolors="none", edgecolors="red", linewidths=1.4)
                 ax.set_yscale("log" if logs[i] else "linear")
             ax.set_xscale("log" if logs[j] else "linear")
-            ax.tick_params(labelsize=8)
+            ax.tick_params(labelsize=9)
             if i == d - 1:
                 ax.set_xlabel(_label(data, j), fontsize=9)
             if j == 0 and i > 0:
