@@ -135,7 +135,7 @@ def lineage(a: Analysis, fig_dir: Path) -> Path | str:
     pos = _layered_layout(graph)
     n_cols = 1 + int(max(x for x, _ in pos.values()))
     fig, ax = plt.subplots(figsize=(min(max(2.0 + 2.2 * n_cols, 7.0), 13.5),
-                                    1.6 + 0.9 * _max_layer(pos)))
+                                    1.4 + 0.65 * _max_layer(pos)))
     colors = ["tab:orange" if n in best.values() else "lightsteelblue" for n in graph.nodes]
     nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=2600,
                            node_shape="s", alpha=0.9)

@@ -91,7 +91,7 @@ def pareto_matrix(a: Analysis, fig_dir: Path) -> Path | str:
         return "insufficient data: fewer than two objectives or no evaluated model"
     plt = _plt()
     d = len(data.names)
-    size = min(2.6 * d, 12.5)
+    size = min(1.0 + 2.1 * d, 12.5)
     fig, axes = plt.subplots(d, d, figsize=(size, size), squeeze=False)
     gens = np.array(data.generations)
     front = np.array(data.front)
@@ -107,7 +107,7 @@ def pareto_matrix(a: Analysis, fig_dir: Path) -> Path | str:
                 _diagonal(ax, data.values[:, j], logs[j])
             else:
                 sc = ax.scatter(data.values[:, j], data.values[:, i], c=gens, cmap="viridis",
-                                vmin=0, vmax=max(data.final_generation, 1), s=14, alpha=0.75)
+                                vmin=0, vmax=max(max(data.generations), 1), s=14, alpha=0.75)
                 ax.scatter(data.values[front, j], data.values[front, i], s=60,
                            facecolors="none", edgecolors="red", linewidths=1.4)
                 ax.set_yscale("log" if logs[i] else "linear")
@@ -139,9 +139,12 @@ def _diagonal(ax: Any, values: np.ndarray, log: bool) -> None:
 
 def _legend(fig: Any, ax: Any, sc: Any, data: ParetoData) -> None:
     n_front = int(sum(data.front))
-    text = (f"{len(data.uids)} evaluated models\ncolour = generation (0-{data.final_generation})"
-            f"\nred ring = non-dominated in\nthe final population ({n_front} models)")
+    text = (f"{len(data.uids)} evaluated models\ncolour = generation (0-{max(data.generations)})"
+            f"\nred ring = non-dominated in the\npopulation of generation {data.final_generation}"
+            f" ({n_front} models)")
     ax.text(0.0, 1.0, text, va="top", ha="left", fontsize=10, transform=ax.transAxes)
-    if sc is not None and data.final_generation > 0:
+    if sc is not None and max(data.generations) > 0:
         cax = ax.inset_axes((0.0, 0.3, 0.9, 0.07))
-        fig.colorbar(sc, cax=cax, orientation="horizontal", label="generation")
+        last = max(data.generations)
+        fig.colorbar(sc, cax=cax, orientation="horizontal", label="generation",
+                     ticks=list(range(last + 1)) if last <= 12 else None)

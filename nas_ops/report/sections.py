@@ -141,7 +141,7 @@ def tests(a: Analysis) -> Section:
     sig = [p for p in a.pairwise if p.p_adjusted < alpha]
     s.add(Paragraph(f"Pairwise two-sided Mann-Whitney U tests: {len(a.pairwise)} pairs, "
                     f"{len(sig)} significant at alpha {alpha} after Holm correction within each "
-                    "output (all pairs: tables/pairwise.csv)."))
+                    "output."))
     s.add(Files("all pairs", ["tables/kruskal.csv", "tables/pairwise.csv"]))
     if sig:
         s.add(Details(f"the {len(sig)} significant pairs", [Table(
