@@ -103,7 +103,7 @@ def architecture_figure(view: ArchitectureView, fig_dir: Path) -> Path:
     for n in view.nodes:
         rows.setdefault(n.column, []).append(n)
     n_rows = max(len(v) for v in rows.values())
-    fig, ax = plt.subplots(figsize=(min(1.0 + 3.0 * n_cols, 13.5), 1.2 + 1.25 * n_rows))
+    fig, ax = plt.subplots(figsize=(min(1.0 + 3.0 * n_cols, 13.5), 0.9 + 1.0 * n_rows))
     boxes: dict[str, Any] = {}
     for col, members in rows.items():
         for k, n in enumerate(members):
@@ -122,7 +122,7 @@ def architecture_figure(view: ArchitectureView, fig_dir: Path) -> Path:
                                     "patchB": boxes[dst].get_bbox_patch(),
                                     "connectionstyle": f"arc3,rad={bend}"})
     ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(-n_rows / 2 - 0.1, n_rows / 2 + 0.1)
+    ax.set_ylim(-(n_rows - 1) / 2 - 0.55, (n_rows - 1) / 2 + 0.55)
     ax.set_title(f"best model for {', '.join(view.outputs)}: {view.uid} "
                  f"({view.parameters} parameters)", fontsize=11)
     ax.set_axis_off()
