@@ -19,7 +19,7 @@ from nas_ops.report.figures import _plt, _safe, _save
 from nas_ops.report.lineage import best_per_output
 
 COLORS = {"input": "#dbe9f6", "network": "#fdebd0", "output": "#d5f5e3"}
-LAYERS_PER_LINE = 3
+LAYERS_PER_LINE = 2
 
 
 @dataclass
@@ -40,7 +40,7 @@ class ArchitectureView:
 
 
 def layer_summary(layers: tuple[Layer, ...]) -> str:
-    """``64 relu+bn, 32 tanh+do0.2`` with at most three layers a line."""
+    """``64 relu+bn, 32 tanh+do0.2`` with at most two layers a line."""
     parts = [f"{la.units} {la.activation}{'+bn' if la.batchnorm else ''}"
              f"{f'+do{la.dropout:g}' if la.dropout else ''}" for la in layers]
     lines = [", ".join(parts[k:k + LAYERS_PER_LINE])
@@ -103,7 +103,7 @@ def architecture_figure(view: ArchitectureView, fig_dir: Path) -> Path:
     for n in view.nodes:
         rows.setdefault(n.column, []).append(n)
     n_rows = max(len(v) for v in rows.values())
-    fig, ax = plt.subplots(figsize=(min(1.0 + 3.0 * n_cols, 13.5), 0.9 + 1.0 * n_rows))
+    fig, ax = plt.subplots(figsize=(min(1.0 + 3.0 * n_cols, 13.5), 0.9 + 1.2 * n_rows))
     boxes: dict[str, Any] = {}
     for col, members in rows.items():
         for k, n in enumerate(members):
