@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from nas_ops.analysis import Analysis, CellStats
+from nas_ops.analysis import Analysis, CellStats, ControlComparison
 from nas_ops.report.document import Code, Details, Figure, Files, Paragraph, Section, Table
 from nas_ops.report.lineage import best_per_output, lineage_chains
 from nas_ops.report.rules import distinct_rules, exactly_zero
@@ -167,16 +167,22 @@ def guidelines(a: Analysis) -> Section:
         s.add(Paragraph(f"Against retraining alone (the study's control arm): "
                         f"{len(g.control_rules)} of {len(g.versus_control)} operator x output "
                         "pairs differ significantly (Mann-Whitney, Holm)."))
-        s.add(Details(f"the {len(g.versus_control)} comparisons with the control", [Table(
-            ["operator", "output", "median - control median", "CI low", "CI high", "p",
-             "Holm p", "n", "n control"],
-            [[c.operator, c.output, c.median_difference, c.ci[0], c.ci[1], c.p_value,
-              c.p_adjusted, c.n, c.n_control] for c in g.versus_control])]))
+        if g.control_rules:
+            s.add(_control_table(g.control_rules))
+        s.add(Details(f"all {len(g.versus_control)} comparisons with the control",
+                      [_control_table(g.versus_control)]))
     s.add(Paragraph(f"{len(g.insufficient)} cell(s) with insufficient evidence, "
                     f"{len(g.not_significant)} tested but not significant."))
     return s.add(Files("machine-readable", ["guidelines.json", "guidelines.txt",
                                             "tables/guideline_rules.csv",
                                             "tables/versus_control.csv"]))
+
+
+def _control_table(rows: list[ControlComparison]) -> Table:
+    return Table(["operator", "output", "median - control median", "CI low", "CI high", "p",
+                  "Holm p", "n", "n control"],
+                 [[c.operator, c.output, c.median_difference, c.ci[0], c.ci[1], c.p_value,
+                   c.p_adjusted, c.n, c.n_control] for c in rows])
 
 
 def figures(figs: dict[str, FigureResult]) -> Section:
