@@ -137,10 +137,10 @@ def lineage(a: Analysis, fig_dir: Path) -> Path | str:
     fig, ax = plt.subplots(figsize=(min(max(2.0 + 2.2 * n_cols, 7.0), 13.5),
                                     1.4 + 0.65 * _max_layer(pos)))
     colors = ["tab:orange" if n in best.values() else "lightsteelblue" for n in graph.nodes]
-    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=2600,
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=3200,
                            node_shape="s", alpha=0.9)
     nx.draw_networkx_labels(graph, pos, ax=ax, font_size=10)
-    nx.draw_networkx_edges(graph, pos, ax=ax, node_size=2600, node_shape="s", arrows=True,
+    nx.draw_networkx_edges(graph, pos, ax=ax, node_size=3200, node_shape="s", arrows=True,
                            arrowsize=14, edge_color="#666")
     labels = {e: graph.edges[e].get("operator", "") for e in graph.edges}
     nx.draw_networkx_edge_labels(graph, pos, edge_labels=labels, ax=ax, font_size=9,
