@@ -135,7 +135,7 @@ def lineage(a: Analysis, fig_dir: Path) -> Path | str:
     pos = _layered_layout(graph)
     n_cols = 1 + int(max(x for x, _ in pos.values()))
     fig, ax = plt.subplots(figsize=(min(max(2.0 + 2.2 * n_cols, 7.0), 13.5),
-                                    1.4 + 0.65 * _max_layer(pos)))
+                                    1.4 + 0.8 * _max_layer(pos)))
     colors = ["tab:orange" if n in best.values() else "lightsteelblue" for n in graph.nodes]
     nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=3200,
                            node_shape="s", alpha=0.9)
@@ -149,6 +149,7 @@ def lineage(a: Analysis, fig_dir: Path) -> Path | str:
     ax.set_title("lineage of the best model per output (orange); edges: operator\n" + ", ".join(
         f"{o}: {u}" for o, u in best.items()), fontsize=11)
     ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(-_max_layer(pos) + 0.5, 0.5)  # room for the boxes of the first and last row
     ax.set_axis_off()
     return _save(fig, fig_dir / "lineage.png")
 
