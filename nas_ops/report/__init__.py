@@ -4,8 +4,10 @@
 
     OUT_DIR/index.html        self-contained (figures embedded as data URIs)
     OUT_DIR/report.md         the same sections, linking figures/*.png
-    OUT_DIR/figures/*.png     effects per output, effect vs complexity, usage, Pareto, lineage
-    OUT_DIR/tables/*.csv|json effects, stats, conditioned, rates, kruskal, pairwise, rules
+    OUT_DIR/figures/*.png     effects per output, effect vs complexity, usage, Pareto (every
+                              objective pair), lineage, the best architecture of each output
+    OUT_DIR/tables/*.csv|json effects, stats, conditioned, rates, kruskal, pairwise, rules,
+                              versus_control (linked from the page; long tables are collapsed)
     OUT_DIR/guidelines.json   versioned rules with their evidence; guidelines.txt as text
 
 Everything is written into a temporary sibling directory first and renamed into place, so a
@@ -22,7 +24,9 @@ from pathlib import Path
 from nas_ops.analysis import Analysis, analyze_run
 from nas_ops.errors import ConfigError
 from nas_ops.report import figures as F
+from nas_ops.report.architecture import architecture_figure, best_architectures, figure_name
 from nas_ops.report.document import to_html, to_markdown
+from nas_ops.report.pareto import pareto_matrix
 from nas_ops.report.sections import SECTION_IDS, FigureResult, all_sections
 from nas_ops.report.tables import write_tables
 
@@ -39,8 +43,10 @@ def _figures(a: Analysis, root: Path) -> dict[str, FigureResult]:
         results[f"effects_{out.name}"] = F.effect_distribution(a, out, fig_dir)
     results["effect_vs_complexity"] = F.effect_vs_complexity(a, fig_dir)
     results["operator_usage"] = F.operator_usage(a, fig_dir)
-    results["pareto"] = F.pareto_fronts(a, fig_dir)
+    results["pareto"] = pareto_matrix(a, fig_dir)
     results["lineage"] = F.lineage(a, fig_dir)
+    for view in best_architectures(a):
+        results[figure_name(view)] = architecture_figure(view, fig_dir)
     return {k: v.relative_to(root) if isinstance(v, Path) else v for k, v in results.items()}
 
 

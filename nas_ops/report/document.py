@@ -3,8 +3,13 @@
 The HTML is self-contained: figures are embedded as base64 PNG data URIs, the style sheet and
 the one script are inline, and nothing refers to another host. The script sets
 ``data-figures="rendered-N"`` on ``<body>`` once every one of the N images has decoded
-(``naturalWidth > 0``), or ``"broken"`` otherwise, and ``data-errors="yes"`` on ``<html>`` on any
-script or resource error, so a headless browser can check rendering.
+(``naturalWidth > 0``), or ``"broken"`` otherwise, ``data-height`` on ``<body>`` to the page
+height in CSS pixels, and ``data-errors="yes"`` on ``<html>`` on any script or resource error,
+so a headless browser can check rendering. ``<meta name="nas-ops-figures">`` states how many
+figures the page holds.
+
+Long tables go into :class:`Details` blocks (a collapsed ``<details>`` element in HTML) and
+:class:`Files` blocks link the CSV files that hold every row.
 """
 
 from __future__ import annotations
@@ -40,7 +45,29 @@ class Figure:
     caption: str
 
 
-Block = Paragraph | Code | Table | Figure
+@dataclass
+class Files:
+    """Links to files of the report (paths relative to the report directory)."""
+
+    caption: str
+    paths: list[str]
+
+
+@dataclass
+class Details:
+    """Blocks shown collapsed under a one-line summary."""
+
+    summary: str
+    blocks: list[Block]
+
+
+Block = Paragraph | Code | Table | Figure | Files | Details
+
+
+def count_figures(blocks: list[Block]) -> int:
+    """The number of figures among ``blocks``, those inside :class:`Details` included."""
+    return sum(count_figures(b.blocks) if isinstance(b, Details) else isinstance(b, Figure)
+               for b in blocks)
 
 
 @dataclass
@@ -84,6 +111,10 @@ def _md_block(b: Block) -> str:
         return "```\n" + b.text.rstrip("\n") + "\n```"
     if isinstance(b, Table):
         return _md_table(b)
+    if isinstance(b, Files):
+        return f"{b.caption}: " + ", ".join(f"[{p}]({p})" for p in b.paths)
+    if isinstance(b, Details):
+        return "\n\n".join([f"**{b.summary}**", *(_md_block(x) for x in b.blocks)])
     return f"![{b.caption}]({b.path.as_posix()})\n\n*{b.caption}*"
 
 
@@ -103,7 +134,8 @@ body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}
+pre{background:#f7f7f7;padding:.6em;white-space:pre-wrap;word-break:break-all;font-size:.8em}
+details{margin:.5em 0 1em}summary{cursor:pointer;color:#235}
 figure{margin:1em 0}img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}nav a{margin-right:.8em}
 """
@@ -116,6 +148,7 @@ window.addEventListener('load', function () {
   var imgs = Array.prototype.slice.call(document.images);
   var ok = imgs.every(function (i) { return i.complete && i.naturalWidth > 0; });
   document.body.setAttribute('data-figures', ok ? 'rendered-' + imgs.length : 'broken');
+  document.body.setAttribute('data-height', String(document.documentElement.scrollHeight));
 });
 """
 
@@ -135,6 +168,12 @@ def _html_block(b: Block, root: Path) -> str:
         return f"<pre>{html.escape(b.text)}</pre>"
     if isinstance(b, Table):
         return _html_table(b)
+    if isinstance(b, Files):
+        links = ", ".join(f'<a href="{html.escape(p)}">{html.escape(p)}</a>' for p in b.paths)
+        return f"<p>{html.escape(b.caption)}: {links}</p>"
+    if isinstance(b, Details):
+        inner = "".join(_html_block(x, root) for x in b.blocks)
+        return f"<details><summary>{html.escape(b.summary)}</summary>{inner}</details>"
     data = base64.b64encode((root / b.path).read_bytes()).decode("ascii")
     cap = html.escape(b.caption)
     return (f'<figure><img alt="{cap}" src="data:image/png;base64,{data}">'
@@ -149,7 +188,9 @@ def to_html(title: str, sections: list[Section], root: Path) -> str:
         body.append(f'<section id="{s.id}"><h2>{html.escape(s.title)}</h2>')
         body += [_html_block(b, root) for b in s.blocks]
         body.append("</section>")
+    n_figures = sum(count_figures(s.blocks) for s in sections)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta name="nas-ops-figures" content="{n_figures}">'
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
             f"<script>{_SCRIPT}</script></head>\n<body>\n" + "\n".join(body)
             + "\n</body></html>\n")

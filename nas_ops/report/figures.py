@@ -124,62 +124,6 @@ def _stacked(ax: Any, gens: list[int], counts: Counter, keys: list[str], plt: An
     ax.legend(fontsize=6, ncol=1 + len(keys) // 12, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
-def pareto_fronts(a: Analysis, fig_dir: Path) -> Path | str:
-    """Non-dominated set of each generation's population: first output vs parameters."""
-    if not a.outputs or not a.run.populations:
-        return "insufficient data: no population recorded"
-    out = a.outputs[0]
-    by_uid = a.run.by_uid()
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    cmap = plt.cm.viridis
-    gens = sorted(a.run.populations)
-    drawn = 0
-    for g in gens:
-        pts = _points(a.run.populations[g], by_uid, out)
-        front = _front(pts, out.higher_is_better)
-        if not front:
-            continue
-        color = cmap(g / max(gens[-1], 1))
-        ax.scatter(*zip(*pts, strict=True), s=8, color=color, alpha=0.3)
-        ax.step(*zip(*front, strict=True), where="post", color=color, marker="o", ms=3,
-                label=f"gen {g}")
-        drawn += 1
-    if not drawn:
-        plt.close(fig)
-        return "insufficient data: no evaluated population"
-    ax.set_xscale("log")
-    ax.set_xlabel("parameters")
-    ax.set_ylabel(f"{out.name} {out.metric} (val)")
-    ax.legend(fontsize=7)
-    return _save(fig, fig_dir / "pareto.png")
-
-
-def _points(uids: list[str], by_uid: dict[str, Any], out: OutputInfo) -> list[tuple[float, float]]:
-    from nas_ops.analysis.effects import metric_value
-
-    pts = []
-    for uid in uids:
-        ind = by_uid.get(uid)
-        value = metric_value(ind, out)
-        if ind is None or math.isnan(value):
-            continue
-        pts.append((float(ind.evaluation.complexity.get("parameters", math.nan)), value))
-    return [p for p in pts if not math.isnan(p[0]) and p[0] > 0]
-
-
-def _front(pts: list[tuple[float, float]], higher_better: bool = True) -> list[tuple[float, float]]:
-    """Points not dominated (fewer parameters, better metric), sorted by parameters."""
-    front: list[tuple[float, float]] = []
-    best = -math.inf
-    sign = 1.0 if higher_better else -1.0
-    for p, v in sorted(set(pts), key=lambda t: (t[0], -sign * t[1])):
-        if sign * v > best:
-            front.append((p, v))
-            best = sign * v
-    return front
-
-
 def lineage(a: Analysis, fig_dir: Path) -> Path | str:
     """The ancestors of the best individual of each output, laid out by generation."""
     graph, best = lineage_graph(a)
@@ -189,15 +133,23 @@ def lineage(a: Analysis, fig_dir: Path) -> Path | str:
 
     plt = _plt()
     pos = _layered_layout(graph)
-    width = 1.5 + 1.3 * (1 + max(x for x, _ in pos.values()))
-    fig, ax = plt.subplots(figsize=(min(max(width, 6.5), 16), 1.8 + 0.45 * _max_layer(pos)))
+    n_cols = 1 + int(max(x for x, _ in pos.values()))
+    fig, ax = plt.subplots(figsize=(min(max(2.0 + 2.2 * n_cols, 7.0), 13.5),
+                                    1.4 + 0.8 * _max_layer(pos)))
     colors = ["tab:orange" if n in best.values() else "lightsteelblue" for n in graph.nodes]
-    nx.draw_networkx(graph, pos, ax=ax, node_color=colors, node_size=420, font_size=6,
-                     arrows=True, arrowsize=8)
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=3200,
+                           node_shape="s", alpha=0.9)
+    nx.draw_networkx_labels(graph, pos, ax=ax, font_size=10)
+    nx.draw_networkx_edges(graph, pos, ax=ax, node_size=3200, node_shape="s", arrows=True,
+                           arrowsize=14, edge_color="#666")
     labels = {e: graph.edges[e].get("operator", "") for e in graph.edges}
-    nx.draw_networkx_edge_labels(graph, pos, edge_labels=labels, ax=ax, font_size=5)
-    ax.set_title("lineage of the best model per output (orange)\n" + ", ".join(
-        f"{o}: {u}" for o, u in best.items()), fontsize=8)
+    nx.draw_networkx_edge_labels(graph, pos, edge_labels=labels, ax=ax, font_size=9,
+                                 label_pos=0.6, rotate=False,
+                                 bbox={"fc": "white", "ec": "none", "alpha": 0.85})
+    ax.set_title("lineage of the best model per output (orange); edges: operator\n" + ", ".join(
+        f"{o}: {u}" for o, u in best.items()), fontsize=11)
+    ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(-_max_layer(pos) + 0.5, 0.5)  # room for the boxes of the first and last row
     ax.set_axis_off()
     return _save(fig, fig_dir / "lineage.png")
 

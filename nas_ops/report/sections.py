@@ -7,13 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from nas_ops.analysis import Analysis, CellStats
-from nas_ops.report.document import Code, Figure, Paragraph, Section, Table
+from nas_ops.analysis import Analysis, CellStats, ControlComparison
+from nas_ops.report.document import Code, Details, Figure, Files, Paragraph, Section, Table
 from nas_ops.report.lineage import best_per_output, lineage_chains
+from nas_ops.report.rules import distinct_rules, exactly_zero
 
 FigureResult = Path | str  # a PNG path relative to the report, or why it was skipped
-SECTION_IDS = ("summary", "rates", "effects", "conditioned", "tests", "guidelines", "figures",
-               "lineage")
+SECTION_IDS = ("summary", "guidelines", "rates", "effects", "conditioned", "tests", "figures",
+               "architectures", "lineage")
 SHOWN_MIN_N = 3  # conditioned cells with fewer effects are in tables/conditioned.csv only
 
 
@@ -48,8 +49,9 @@ def summary(a: Analysis) -> Section:
         s.add(Table(["uid", "operator", "error"], [
             [i.uid, i.operator, (i.evaluation.error if i.evaluation else "")[:160]]
             for i in failures[:20]], f"failed evaluations ({len(failures)}, first 20)"))
-    s.add(Code("\n".join(f"{k} = {json.dumps(v, sort_keys=True)}"
-                          for k, v in sorted(a.run.config.items())) or "(no config recorded)"))
+    s.add(Details("run configuration", [Code("\n".join(
+        f"{k} = {json.dumps(v, sort_keys=True)}" for k, v in sorted(a.run.config.items()))
+        or "(no config recorded)")]))
     return s
 
 
@@ -60,11 +62,12 @@ def rates(a: Analysis) -> Section:
     s.add(Paragraph("Per operator, over every attempt: success = a child was produced; neutral = "
                     "the child has its parent's structural hash; not applicable / failed = the "
                     "variation's status; eval failed = the child's training failed."))
-    return s.add(Table(
+    s.add(Files("all rows", ["tables/rates.csv"]))
+    return s.add(Details(f"rates of the {len(a.rates)} operators", [Table(
         ["operator", "family", "attempts", "success", "not appl.", "neutral", "failed",
          "eval failed", "mean cost (s)"],
         [[r.operator, r.family, r.attempts, r.success_rate, r.not_applicable_rate,
-          r.neutral_rate, r.failure_rate, r.eval_failed, r.mean_cost_s] for r in a.rates]))
+          r.neutral_rate, r.failure_rate, r.eval_failed, r.mean_cost_s] for r in a.rates])]))
 
 
 _STAT_COLS = ["operator", "n", "median", "CI low", "CI high", "P(improve)", "Cliff's δ",
@@ -81,8 +84,8 @@ def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
     s.add(Paragraph("Effect = child - parent on the output's primary validation metric, signed so "
                     "that positive = better (error metrics negated). Median with a bootstrap "
                     "95% CI; Cliff's δ against no change = P(effect>0) - P(effect<0); two-sided "
-                    "one-sample Wilcoxon signed-rank p against 0 (exact zeros dropped). "
-                    "All rows: tables/effects.csv, tables/stats.csv."))
+                    "one-sample Wilcoxon signed-rank p against 0 (exact zeros dropped)."))
+    s.add(Files("all rows", ["tables/effects.csv", "tables/stats.csv"]))
     for out in a.outputs:
         cells = [c for c in a.stats if c.output == out.name]
         s.add(Paragraph(f"{out.name} ({out.kind}, {out.metric}, "
@@ -90,7 +93,9 @@ def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
         if not any(c.n for c in cells):
             s.add(Paragraph(f"Insufficient data: no effect measured on {out.name}."))
             continue
-        s.add(Table(_STAT_COLS, [_stat_row(c) for c in cells if c.n]))
+        rows = [_stat_row(c) for c in cells if c.n]
+        s.add(Details(f"statistics of {len(rows)} operators on {out.name}",
+                      [Table(_STAT_COLS, rows)]))
         s.add(_figure(figs[f"effects_{out.name}"], f"effects of each operator on {out.name}"))
     if not a.outputs:
         s.add(Paragraph("Insufficient data: the run has no individual."))
@@ -112,13 +117,18 @@ def conditioned(a: Analysis) -> Section:
         s.add(Paragraph("Relevance: insufficient data (no diagnosis of the parents in this run; "
                         "a study diagnoses its base models, a search with "
                         "evaluation.diagnose = true diagnoses every model)."))
-    shown = [c for c in a.conditioned if c.n >= SHOWN_MIN_N]
+    s.add(Files("all cells", ["tables/conditioned.csv"]))
+    supported = [c for c in a.conditioned if c.n >= SHOWN_MIN_N]
+    shown = [c for c in supported if not exactly_zero(c)]
     if not shown:
         return s.add(Paragraph(f"Insufficient data: no condition cell has n >= {SHOWN_MIN_N} "
-                               "(all cells: tables/conditioned.csv)."))
-    return s.add(Table(["condition", "level", "output", *_STAT_COLS], [
-        [c.condition, c.level, c.output, *_stat_row(c)] for c in shown],
-        f"cells with n >= {SHOWN_MIN_N} (all cells: tables/conditioned.csv)"))
+                               "and a non-zero effect."))
+    dropped = len(supported) - len(shown)
+    return s.add(Details(
+        f"{len(shown)} cells with n >= {SHOWN_MIN_N} ({dropped} cells whose every effect is "
+        "exactly 0, such as outputs the edit cannot reach, left out)",
+        [Table(["condition", "level", "output", *_STAT_COLS],
+               [[c.condition, c.level, c.output, *_stat_row(c)] for c in shown])]))
 
 
 def tests(a: Analysis) -> Section:
@@ -131,11 +141,12 @@ def tests(a: Analysis) -> Section:
     sig = [p for p in a.pairwise if p.p_adjusted < alpha]
     s.add(Paragraph(f"Pairwise two-sided Mann-Whitney U tests: {len(a.pairwise)} pairs, "
                     f"{len(sig)} significant at alpha {alpha} after Holm correction within each "
-                    "output (all pairs: tables/pairwise.csv)."))
+                    "output."))
+    s.add(Files("all pairs", ["tables/kruskal.csv", "tables/pairwise.csv"]))
     if sig:
-        s.add(Table(["output", "a", "b", "n a", "n b", "U", "p", "Holm p"],
-                    [[p.output, p.a, p.b, p.n_a, p.n_b, p.u, p.p_value, p.p_adjusted]
-                     for p in sig]))
+        s.add(Details(f"the {len(sig)} significant pairs", [Table(
+            ["output", "a", "b", "n a", "n b", "U", "p", "Holm p"],
+            [[p.output, p.a, p.b, p.n_a, p.n_b, p.u, p.p_value, p.p_adjusted] for p in sig])]))
     return s
 
 
@@ -143,32 +154,57 @@ def guidelines(a: Analysis) -> Section:
     g = a.guidelines
     s = Section("guidelines", "Guidelines")
     s.add(Paragraph(g.verdict))
-    if g.rules:
-        s.add(Table(["condition", "level", "operator", "output", "direction", "median", "CI low",
-                     "CI high", "p", "Holm p", "n", "Δparams (median)"],
-                    [[r.condition, r.level, r.operator, r.output, r.direction,
-                      r.expected_effect, r.ci[0], r.ci[1], r.p_value, r.p_adjusted, r.support,
-                      r.complexity_cost] for r in g.rules]))
+    rules = distinct_rules(g.rules)
+    if rules:
+        s.add(Paragraph(f"{len(rules)} distinct rule(s); a rule whose evidence is the same "
+                        "sample under several conditions is listed once with all of them."))
+        s.add(Table(["when", "operator", "output", "direction", "median", "CI low", "CI high",
+                     "p", "Holm p", "n", "Δparams (median)"],
+                    [[when, r.operator, r.output, r.direction, r.expected_effect, r.ci[0],
+                      r.ci[1], r.p_value, r.p_adjusted, r.support, r.complexity_cost]
+                     for when, r in rules]))
     if g.versus_control:
         s.add(Paragraph(f"Against retraining alone (the study's control arm): "
                         f"{len(g.control_rules)} of {len(g.versus_control)} operator x output "
                         "pairs differ significantly (Mann-Whitney, Holm)."))
-        s.add(Table(["operator", "output", "median - control median", "CI low", "CI high", "p",
-                     "Holm p", "n", "n control"],
-                    [[c.operator, c.output, c.median_difference, c.ci[0], c.ci[1], c.p_value,
-                      c.p_adjusted, c.n, c.n_control] for c in g.versus_control]))
+        if g.control_rules:
+            s.add(_control_table(g.control_rules))
+        s.add(Details(f"all {len(g.versus_control)} comparisons with the control",
+                      [_control_table(g.versus_control)]))
     s.add(Paragraph(f"{len(g.insufficient)} cell(s) with insufficient evidence, "
-                    f"{len(g.not_significant)} tested but not significant; machine-readable: "
-                    "guidelines.json, text: guidelines.txt."))
-    return s
+                    f"{len(g.not_significant)} tested but not significant."))
+    return s.add(Files("machine-readable", ["guidelines.json", "guidelines.txt",
+                                            "tables/guideline_rules.csv",
+                                            "tables/versus_control.csv"]))
+
+
+def _control_table(rows: list[ControlComparison]) -> Table:
+    return Table(["operator", "output", "median - control median", "CI low", "CI high", "p",
+                  "Holm p", "n", "n control"],
+                 [[c.operator, c.output, c.median_difference, c.ci[0], c.ci[1], c.p_value,
+                   c.p_adjusted, c.n, c.n_control] for c in rows])
 
 
 def figures(figs: dict[str, FigureResult]) -> Section:
     s = Section("figures", "Figures")
     s.add(_figure(figs["effect_vs_complexity"], "effect against parameter change"))
     s.add(_figure(figs["operator_usage"], "operator usage and outcome per generation"))
-    s.add(_figure(figs["pareto"], "Pareto front (first output vs parameters) per generation"))
+    s.add(_figure(figs["pareto"], "objectives of every evaluated model, each pair of "
+                  "objectives (generation coloured; red rings: non-dominated models of the final "
+                  "population)"))
     return s
+
+
+def architectures(a: Analysis, figs: dict[str, FigureResult]) -> Section:
+    s = Section("architectures", "Best architectures")
+    views = [k for k in figs if k.startswith("architecture_")]
+    if not views:
+        return s.add(Paragraph("Insufficient data: no successfully evaluated model."))
+    s.add(Paragraph("The best model of each output as a graph: inputs, networks (kind, hidden "
+                    "layers as units + activation, +bn = batch norm, +doP = dropout P; output "
+                    "width and parameters), outputs. Genomes: the run's ledger."))
+    return s.add(*[_figure(figs[k], k.removeprefix("architecture_").join(
+        ("best model for ", ""))) for k in views])
 
 
 def lineage(a: Analysis, figs: dict[str, FigureResult]) -> Section:
@@ -181,5 +217,5 @@ def lineage(a: Analysis, figs: dict[str, FigureResult]) -> Section:
 
 
 def all_sections(a: Analysis, figs: dict[str, FigureResult]) -> Sequence[Section]:
-    return [summary(a), rates(a), effects(a, figs), conditioned(a), tests(a), guidelines(a),
-            figures(figs), lineage(a, figs)]
+    return [summary(a), guidelines(a), rates(a), effects(a, figs), conditioned(a), tests(a),
+            figures(figs), architectures(a, figs), lineage(a, figs)]

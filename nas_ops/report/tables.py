@@ -53,7 +53,8 @@ def write_tables(a: Analysis, table_dir: Path) -> list[Path]:
             ("rates", a.rates, ["operator", "attempts"]),
             ("kruskal", a.kruskal, ["output", "operators", "h", "p_value"]),
             ("pairwise", a.pairwise, ["output", "a", "b", "p_value", "p_adjusted"]),
-            ("guideline_rules", a.guidelines.rules, ["condition", "operator", "output"])):
+            ("guideline_rules", a.guidelines.rules, ["condition", "operator", "output"]),
+            ("versus_control", a.guidelines.versus_control, ["operator", "output", "n"])):
         records = _records(items)
         written += write_table(table_dir / name, records, _columns(records, fallback))
     cov = table_dir / "coverage.json"

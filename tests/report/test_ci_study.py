@@ -36,3 +36,13 @@ def test_ci_study_and_its_report(tmp_path: Path) -> None:
     assert guidelines["n_tested"] == len(guidelines["rules"]) + len(guidelines["not_significant"])
     for rule in guidelines["rules"]:
         assert rule["support"] >= 10 and rule["p_adjusted"] <= 0.05
+    # the page keeps to what a reader acts on: the long conditioned table is collapsed, without
+    # its all-zero cells, and a rule resting on the same sample under two conditions shows once
+    conditioned = html.split('<section id="conditioned">')[1].split("</section>")[0]
+    assert "<details>" in conditioned and "whose every effect is exactly 0" in conditioned
+    rules = html.split('<section id="guidelines">')[1].split("</section>")[0]
+    shown = rules.split("<tbody>")[1].split("</tbody>")[0].count("<tr>") if guidelines[
+        "rules"] else 0
+    evidence = {(r["operator"], r["output"], r["support"], r["expected_effect"], r["p_value"])
+                for r in guidelines["rules"]}
+    assert shown == len(evidence)

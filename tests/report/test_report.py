@@ -36,7 +36,9 @@ def test_search_report_has_every_section_figure_and_table(search_report: Path) -
         data = (search_report / "figures" / f"{name}.png").read_bytes()
         assert data.startswith(PNG) and len(data) > 2000
         assert f"figures/{name}.png" in md
-    assert html.count("<img ") == len(FIGURES)
+    drawn = list((search_report / "figures").glob("*.png"))
+    assert len(drawn) > len(FIGURES), "plus one architecture per distinct best model"
+    assert html.count("<img ") == len(drawn)
     _assert_self_contained(html)
     for name in TABLES:
         assert (search_report / "tables" / f"{name}.csv").is_file()
@@ -99,7 +101,8 @@ def test_run_without_children_skips_effect_and_lineage_figures(tmp_path: Path) -
     run = write_planted_run(tmp_path / "run", n_parents=3, per_parent=0)
     index = build_report(run, tmp_path / "report")
     figures = sorted(p.name for p in (index.parent / "figures").iterdir())
-    assert figures == ["operator_usage.png", "pareto.png"]
+    architectures = [f for f in figures if f.startswith("architecture_")]
+    assert [f for f in figures if f not in architectures] == ["operator_usage.png", "pareto.png"]
     html = index.read_text()
     assert "no effect measured on class" in html and "no recorded ancestors" in html
-    assert html.count("<img ") == 2
+    assert html.count("<img ") == 2 + len(architectures)
