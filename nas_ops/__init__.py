@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nas_ops.capacity import CapacityAllocation, capacity_allocation
 from nas_ops.errors import (
     ConfigError,
     EvaluationError,
@@ -19,6 +18,7 @@ from nas_ops.errors import (
 )
 from nas_ops.genome import Genome, complexity, structural_hash
 from nas_ops.genome import validate as _validate_genome
+from nas_ops.metrics.capacity import CapacityAllocation, capacity_allocation
 from nas_ops.phenotype import build_model, inherit_weights
 from nas_ops.rng import generator as _generator
 from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space, rules_for
