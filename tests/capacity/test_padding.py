@@ -1,4 +1,4 @@
-"""docs/capacity.md: when the per-offset profile of a linear conv stack is a flat 1, and when not."""
+"""docs/capacity.md: when a linear conv stack's per-offset profile is a flat 1, and when not."""
 
 from __future__ import annotations
 
