@@ -14,10 +14,14 @@ from pathlib import Path
 from nas_ops.cli._io import check_out_dir
 from nas_ops.files import atomic_dir
 
+DESCRIPTION = ("Run a capacity-allocation study (CONFIG is a study TOML) or analyse the best model "
+               "of a run for each output (CONFIG is a run directory), and write the report "
+               "(report.md, index.html, results.json, PNGs) to --out. See docs/capacity.md.")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("capacity", help="capacity-allocation study of 1-D architectures, or of "
-                       "the best models of a run", description=__doc__.splitlines()[0])
+                       "the best models of a run", description=DESCRIPTION)
     p.add_argument("config", type=Path,
                    help="study TOML (e.g. studies/capacity_architectures.toml), or a run "
                    "directory to analyse the best models of a search or study")

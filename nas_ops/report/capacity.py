@@ -23,8 +23,9 @@ from nas_ops.report.plotting import pyplot
 STUDY_INTRO = (
     "Capacity = rank of J = d vec(W)/d theta (independent parameters). Allocation per input = "
     "diagonal of the orthogonal projector onto col(J), summed over outputs; per offset = summed "
-    "over all (output, input) pairs at that offset (a single-channel linear conv stack gives 1 "
-    "per receptive-field offset only away from the zero-padded borders; see docs/capacity.md). "
+    "over all (output, input) pairs at that offset (a single-channel linear conv stack gives "
+    "exactly 1 per receptive-field offset only with 'valid' or circular padding; the study's "
+    "zero 'same' padding makes the profile uneven, see docs/capacity.md). "
     "ReLU models: local linear maps averaged over the analysis points."
 )
 RUN_INTRO = (
