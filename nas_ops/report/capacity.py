@@ -48,16 +48,23 @@ def _save(fig: object, path: Path, dpi: int) -> None:
 
 
 def figure_capacity_vs_params(records: list[ModelRecord], path: Path) -> None:
-    fig, ax = pyplot().subplots(figsize=(6, 4.5))
-    for task in _tasks(records):
-        rs = [r for r in records if r.task == task]
-        ax.scatter([r.n_parameters for r in rs], [r.capacity for r in rs], label=task)
-        for r in rs:
-            ax.annotate(r.architecture, (r.n_parameters, r.capacity), fontsize=6)
+    """One panel per task (tasks would hide each other: same architectures, same parameter
+    counts), one marker per architecture named in a legend instead of overlapping labels."""
+    tasks = _tasks(records)
+    archs = list(dict.fromkeys(r.architecture for r in records))
+    markers = "osD^v<>ph*XP"
+    fig, axes = pyplot().subplots(1, len(tasks), figsize=(4.2 * len(tasks) + 2.2, 4.2),
+                                  squeeze=False, sharey=True)
     top = max(max(r.n_parameters for r in records), 1)
-    ax.plot([1, top], [1, top], "k:", lw=0.8, label="capacity = parameters")
-    ax.set(xscale="log", yscale="log", xlabel="parameters", ylabel="total capacity (rank J)")
-    ax.legend(fontsize=7)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        for i, arch in enumerate(archs):
+            rs = [r for r in records if r.task == task and r.architecture == arch]
+            ax.scatter([r.n_parameters for r in rs], [r.capacity for r in rs],
+                       marker=markers[i % len(markers)], color=f"C{i % 10}", label=arch)
+        ax.plot([1, top], [1, top], "k:", lw=0.8, label="capacity = parameters")
+        ax.set(xscale="log", yscale="log", xlabel="parameters", title=task)
+    axes[0, 0].set_ylabel("total capacity (rank J)")
+    axes[0, -1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     _save(fig, path, 110)
 
 
