@@ -28,7 +28,7 @@ import torch
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # not benchmarks/ (operators.py shadows)
 import nas_ops  # noqa: E402
 from benchmarks._meta import write  # noqa: E402
-from nas_ops.capacity.of_run import _best  # noqa: E402
+from nas_ops.capacity.of_run import best_for_output  # noqa: E402
 from nas_ops.metrics.capacity.phenotypes import network_capacity, output_capacity  # noqa: E402
 from nas_ops.phenotype.model import build_model  # noqa: E402
 from nas_ops.store.run import load_run  # noqa: E402
@@ -62,7 +62,7 @@ def per_model(run_dir: Path) -> list[dict[str, Any]]:
     x = task.val[name][:2]
     rows, seen = [], set()
     for k, spec in enumerate(task.outputs):
-        ind = _best(run.individuals, k, spec.higher_is_better)
+        ind = best_for_output(run.individuals, k, spec.higher_is_better)
         if ind.uid in seen:
             continue
         seen.add(ind.uid)

@@ -34,7 +34,8 @@ class RunModelRecord:
     networks: dict[str, list[float]]  # network -> [capacity, parameters]
 
 
-def _best(run_individuals: list[Individual], k: int, higher: bool) -> Individual:
+def best_for_output(run_individuals: list[Individual], k: int, higher: bool) -> Individual:
+    """The successfully trained individual with the best value of objective ``k``."""
     ok = [i for i in run_individuals if i.evaluation is not None and i.evaluation.status == "ok"]
     if not ok:
         raise CapacityError("the run has no successfully trained individual")
@@ -66,7 +67,7 @@ def analyse_run(run_dir: str | Path, samples: int = 2,
     records: list[RunModelRecord] = []
     start = time.perf_counter()
     for k, spec in enumerate(task.outputs):
-        ind = _best(run.individuals, k, spec.higher_is_better)
+        ind = best_for_output(run.individuals, k, spec.higher_is_better)
         t0 = time.perf_counter()
         cached = ind.uid in done
         if not cached:
