@@ -37,9 +37,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from nas_ops.capacity import capacity_allocation
-from nas_ops.capacity._jacobian import Problem, full_jacobian
-from nas_ops.capacity._setup import make_fn
+from nas_ops.metrics.capacity import capacity_allocation
+from nas_ops.metrics.capacity._jacobian import Problem, full_jacobian
+from nas_ops.metrics.capacity._setup import make_fn
 
 
 def build_cnn(seed: int) -> nn.Module:

@@ -37,7 +37,7 @@ from nas_ops.errors import (
 
 if TYPE_CHECKING:
     from nas_ops.analysis import analyze_run
-    from nas_ops.capacity import CapacityAllocation, capacity_allocation
+    from nas_ops.metrics.capacity import CapacityAllocation, capacity_allocation
     from nas_ops.engine import (
         Candidate,
         Search,
@@ -68,7 +68,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     name: (module, name)
     for module, names in {
         "nas_ops.analysis": ["analyze_run"],
-        "nas_ops.capacity": ["CapacityAllocation", "capacity_allocation"],
+        "nas_ops.metrics.capacity": ["CapacityAllocation", "capacity_allocation"],
         "nas_ops.engine": ["Candidate", "Search", "SearchSummary", "create_search", "run_search",
                            "run_study"],
         "nas_ops.genome": ["Genome", "complexity", "structural_hash"],

@@ -1,5 +1,4 @@
-"""Capacity allocation analysis of neural networks (DOMAIN.md section B, docs/capacity.md)."""
-
-from .allocation import VARIANTS, CapacityAllocation, capacity_allocation
-
-__all__ = ["VARIANTS", "CapacityAllocation", "capacity_allocation"]
+"""The capacity study (DOMAIN.md section B, docs/capacity.md): classical 1-D architectures
+trained on synthetic signals (:mod:`.study`, config in :mod:`.config`), and the best models of a
+search run (:mod:`.of_run`), analysed with the measure in :mod:`nas_ops.metrics.capacity` and
+rendered by :mod:`nas_ops.report.capacity`. ``nas-ops capacity`` runs it."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError, MissingDependencyError
+from nas_ops.errors import ConfigError, MissingDependencyError
 
 TASK_KINDS = ("gp", "mnist1d")
 

@@ -1,10 +1,11 @@
-"""Small helpers shared by CLI commands: reading genomes, writing files atomically."""
+"""Small helpers shared by CLI commands: reading genomes, checking an output directory.
+
+Files are written atomically with :mod:`nas_ops.files`."""
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from nas_ops.errors import ConfigError, GenomeError
@@ -34,10 +35,19 @@ def read_genome(path: str) -> Genome:
         raise GenomeError(f"{where}: {exc}") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+def check_out_dir(out: Path, *, replace: bool) -> None:
+    """Refuse, before any work, an ``--out`` directory that could not be written at the end: a
+    file, an existing directory (unless ``replace``), or a parent that cannot be created or
+    written to. Creates nothing."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {str(out)!r} is a file, not a directory")
+    if out.exists() and not replace:
+        raise ConfigError(f"--out {str(out)!r} already exists; choose a new directory or pass "
+                          "--force")
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--out {str(out)!r} cannot be created: {str(parent)!r} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {str(out)!r} cannot be written: {str(parent)!r} is read-only")

@@ -14,11 +14,11 @@ For a trained phenotype and each (network, output) pair:
   each output (0 outside the output's subgraph).
 - ``param_share``: the network's parameters over the parameters of the output's subgraph.
 - ``affected``: 1 when the output is reachable from the network, else 0.
-- ``capacity_per_param``: the capacity (rank of d vec(W)/d theta, see nas_ops.capacity) of the
-  network's own local linear map at two validation inputs, over its parameter count: the share
-  of its parameters that are independent degrees of freedom. Reported for every output the
-  network reaches; left out for networks with more than ``CAPACITY_MAX_PAIRS`` (output, input)
-  pairs, whose analysis takes minutes on a CPU.
+- ``capacity_per_param``: the capacity (rank of d vec(W)/d theta, see
+  nas_ops.metrics.capacity) of the network's own local linear map at two validation inputs,
+  over its parameter count: the share of its parameters that are independent degrees of
+  freedom. Reported for every output the network reaches; left out for networks with more
+  than ``CAPACITY_MAX_PAIRS`` (output, input) pairs, whose analysis takes minutes on a CPU.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import copy
 import torch
 
 from nas_ops.genome.shapes import network_cost
+from nas_ops.metrics.capacity.phenotypes import network_capacity
 from nas_ops.phenotype.model import Phenotype
 from nas_ops.rng import torch_seed
 from nas_ops.tasks.base import OutputSpec, Split, Task
@@ -88,8 +89,6 @@ def diagnose(model: Phenotype, task: Task, *, seed: int = 0, max_samples: int = 
     saliency = _saliency(model, task, split)
     rows: list[Row] = []
     if capacity:
-        from nas_ops.capacity.phenotypes import network_capacity
-
         caps = network_capacity(model, {i.name: split[i.name][:2] for i in task.inputs},
                                 max_pairs=CAPACITY_MAX_PAIRS)
         rows += [(nid, o, "capacity_per_param", cap / params if params else 0.0)

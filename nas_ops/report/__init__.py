@@ -17,12 +17,11 @@ failure never leaves half a report. An existing OUT_DIR is replaced only if it h
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from nas_ops.analysis import Analysis, analyze_run
 from nas_ops.errors import ConfigError
+from nas_ops.files import atomic_dir
 from nas_ops.report import figures as F
 from nas_ops.report.architecture import architecture_figure, best_architectures, figure_name
 from nas_ops.report.document import to_html, to_markdown
@@ -78,19 +77,6 @@ def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0) -> 
     out = Path(out_dir).resolve()
     _check_target(out)
     analysis = analyze_run(run_dir, seed=seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
+    with atomic_dir(out) as tmp:
         render_report(analysis, tmp)
-        old = None
-        if out.exists():
-            old = out.parent / f"{tmp.name}.old"
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out / "index.html"

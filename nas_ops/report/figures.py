@@ -12,19 +12,9 @@ import numpy as np
 
 from nas_ops.analysis import Analysis, OutputInfo
 from nas_ops.report.lineage import lineage_graph
+from nas_ops.report.plotting import pyplot as _plt
 
 DPI = 80
-
-
-def _plt() -> Any:
-    try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
-        raise ImportError("report figures need matplotlib: pip install matplotlib") from exc
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _save(fig: Any, path: Path) -> Path:

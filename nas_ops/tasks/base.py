@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from nas_ops.errors import TaskError, unknown
+from nas_ops.tasks import reference
 
 if TYPE_CHECKING:
     from torch import nn
@@ -190,9 +191,7 @@ class Task:
 
     def reference_classifier(self) -> nn.Module:
         """The task's reference classifier (trained once, cached in memory and on disk)."""
-        from nas_ops.tasks.reference import reference_classifier
-
-        return reference_classifier(self)
+        return reference.reference_classifier(self)
 
     def sample_score(self, samples: torch.Tensor) -> float:
         """Inception-Score-like quality of ``samples`` (flattened source inputs), in [1, classes].
@@ -200,15 +199,11 @@ class Task:
         exp(E_x KL(p(y|x) || p(y))) under the reference classifier; TaskError if the task has
         no classification output.
         """
-        from nas_ops.tasks.reference import sample_score
-
-        return sample_score(self, samples)
+        return reference.sample_score(self, samples)
 
     def reference_accuracy(self, samples: torch.Tensor, labels: torch.Tensor) -> float:
         """Accuracy of the reference classifier on ``samples`` (e.g. reconstructions)."""
-        from nas_ops.tasks.reference import reference_accuracy
-
-        return reference_accuracy(self, samples, labels)
+        return reference.reference_accuracy(self, samples, labels)
 
 
 def _require(split: Split, name: str, where: str) -> torch.Tensor:

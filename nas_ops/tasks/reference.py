@@ -5,8 +5,8 @@ statistics -> 256 ReLU -> classes) trained with Adam from a fixed seed on the ta
 split for at most ``max_steps`` minibatch steps (about a second on a CPU). It is trained once
 per (dataset, training data) and cached in memory and on disk, in
 ``$NAS_OPS_CACHE/reference/<dataset>-<hash>.pt`` (default ``~/.cache/nas-ops``), where the hash
-covers the training inputs, the labels and the recipe. Files are written atomically (temporary
-file + ``os.replace``).
+covers the training inputs, the labels and the recipe. Files are written atomically
+(:func:`nas_ops.files.atomic_file`).
 
 ``sample_score`` = exp(E_x KL(p(y|x) || p(y))), p(y) the mean prediction over the samples: 1 when
 every sample gets the same prediction, ``n_classes`` when predictions are confident and balanced.
@@ -19,14 +19,17 @@ import hashlib
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from nas_ops.errors import TaskError
-from nas_ops.tasks.base import InputSpec, OutputSpec, Task
+from nas_ops.files import atomic_file
+
+if TYPE_CHECKING:  # annotations only: base.Task calls into this module, not the reverse
+    from nas_ops.tasks.base import InputSpec, OutputSpec, Task
 
 RECIPE = {"version": 2, "hidden": 256, "lr": 3e-3, "batch": 128, "max_steps": 800,
           "max_epochs": 30, "seed": 1234}
@@ -136,15 +139,8 @@ def _load(path: Path, in_features: int, n_classes: int) -> nn.Module | None:
 
 
 def _save(model: nn.Module, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(model.state_dict(), handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp:
+        torch.save(model.state_dict(), tmp)
 
 
 def reference_path(task: Task) -> Path:

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from nas_ops.capacity import _jacobian, _linalg, capacity_allocation
-from nas_ops.capacity._setup import make_fn
 from nas_ops.errors import CapacityError, ConfigError
+from nas_ops.metrics.capacity import _jacobian, _linalg, capacity_allocation
+from nas_ops.metrics.capacity._setup import make_fn
 
 
 def small_model(relu: bool, seed: int) -> nn.Module:

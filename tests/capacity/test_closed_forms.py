@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from nas_ops.capacity import capacity_allocation
 from nas_ops.capacity.architectures import Residual
+from nas_ops.metrics.capacity import capacity_allocation
 
 
 def conv_stack(n_layers: int, k: int, padding: str = "valid", seed: int = 0) -> nn.Module:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nas_ops.capacity.cli import main
-from nas_ops.capacity.study import parse_config
+from nas_ops.capacity.config import parse_config
+from nas_ops.capacity.study import run_study
+from nas_ops.cli import main
 from nas_ops.errors import ConfigError
 
 TINY = """
@@ -77,10 +78,10 @@ def test_cli_bad_config_is_one_line_and_writes_nothing(
 @pytest.mark.parametrize(
     ("patch", "message"),
     [
-        (("seed = 3", "sead = 3"), "unknown key 'sead'"),
+        (("seed = 3", "sead = 3"), "unknown key study.sead"),
         (('kind = "gp"', 'kind = "gauss"'), "valid choices: gp, mnist1d"),
         (('kind = "unet"', 'kind = "vgg"'), "valid choices: conv, dense, dilated, residual, unet"),
-        (("epochs = 5", 'epochs = "five"'), "epochs='five' must be a int"),
+        (("epochs = 5", 'epochs = "five"'), "study.epochs must be an integer, got 'five'"),
         (('activation = "relu"', 'activation = "tanh"'), "valid choices: linear, relu"),
     ],
 )
@@ -88,6 +89,4 @@ def test_config_errors(patch: tuple[str, str], message: str) -> None:
     text = TINY.replace(*patch)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         cfg = parse_config(text)
-        from nas_ops.capacity.study import run_study
-
         run_study(cfg, progress=lambda _: None)

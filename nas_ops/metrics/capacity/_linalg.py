@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._jacobian import Problem, full_jacobian, jacobian_block, output_chunks, param_groups
+from nas_ops.metrics.capacity._jacobian import (
+    Problem,
+    full_jacobian,
+    jacobian_block,
+    output_chunks,
+    param_groups,
+)
 
 Tensor = torch.Tensor
 EPS = float(np.finfo(np.float64).eps)

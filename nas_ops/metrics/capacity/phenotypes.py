@@ -1,8 +1,8 @@
 """Capacity of NAS phenotypes: per output (over the task input) and per network.
 
 A phenotype is not linear in its input, so both analyses use the local linear maps at a few
-validation inputs (see :func:`nas_ops.capacity.capacity_allocation`), in eval mode (batch norm
-uses its running statistics, dropout is off, decoders use their mean latent).
+validation inputs (see :func:`nas_ops.metrics.capacity.capacity_allocation`), in eval mode
+(batch norm uses its running statistics, dropout is off, decoders use their mean latent).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from nas_ops.capacity.allocation import capacity_allocation
 from nas_ops.errors import CapacityError
 from nas_ops.genome.shapes import network_cost
+from nas_ops.metrics.capacity.allocation import capacity_allocation
 from nas_ops.phenotype.blocks import DecoderNet
 from nas_ops.phenotype.model import Phenotype
 

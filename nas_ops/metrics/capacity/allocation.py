@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..errors import CapacityError, ConfigError
-from ._jacobian import Problem
-from ._linalg import (
+from nas_ops.errors import CapacityError, ConfigError
+from nas_ops.metrics.capacity._jacobian import Problem
+from nas_ops.metrics.capacity._linalg import (
     column_basis,
     euclidean_diag,
     memory_needed,
@@ -38,8 +38,8 @@ from ._linalg import (
     sym_sqrt,
     whitened_diag,
 )
-from ._setup import as_batch, make_fn, select_outputs
-from .offsets import per_offset_allocation
+from nas_ops.metrics.capacity._setup import as_batch, make_fn, select_outputs
+from nas_ops.metrics.capacity.offsets import per_offset_allocation
 
 VARIANTS = ("euclidean", "oblique", "whitened")
 Tensor = torch.Tensor

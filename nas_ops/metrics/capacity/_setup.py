@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from torch.func import functional_call
 
-from ..errors import CapacityError
-from ._jacobian import ModelFn
+from nas_ops.errors import CapacityError
+from nas_ops.metrics.capacity._jacobian import ModelFn
 
 Tensor = torch.Tensor
 
