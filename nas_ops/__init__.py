@@ -37,7 +37,6 @@ from nas_ops.errors import (
 
 if TYPE_CHECKING:
     from nas_ops.analysis import analyze_run
-    from nas_ops.metrics.capacity import CapacityAllocation, capacity_allocation
     from nas_ops.engine import (
         Candidate,
         Search,
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     )
     from nas_ops.engine import resume_search as resume
     from nas_ops.genome import Genome, complexity, structural_hash
+    from nas_ops.metrics.capacity import CapacityAllocation, capacity_allocation
     from nas_ops.phenotype import build_model
     from nas_ops.report import build_report
     from nas_ops.shortcuts import sample_genome, validate
