@@ -69,3 +69,22 @@ def write_config(path: Path, *, extra: str = "", **over: Any) -> Path:
     for [budget], or whole tables)."""
     path.write_text(toml_text(tiny_dict(**over)) + extra)
     return path
+
+
+# The smallest capacity-allocation study TOML (one GP task, one conv architecture, 8 samples).
+TINY_CAPACITY = """
+[study]
+signal_length = 8
+n_train = 8
+n_test = 4
+epochs = 1
+analysis_points = 1
+
+[[tasks]]
+name = "gp"
+kind = "gp"
+
+[[architectures]]
+name = "conv"
+kind = "conv"
+"""

@@ -10,28 +10,12 @@ import pytest
 from nas_ops.capacity.config import MAX_SIGNAL_LENGTH, parse_config
 from nas_ops.cli import main
 from nas_ops.errors import ConfigError
-
-CONFIG = """
-[study]
-signal_length = 8
-n_train = 8
-n_test = 4
-epochs = 1
-analysis_points = 1
-
-[[tasks]]
-name = "gp"
-kind = "gp"
-
-[[architectures]]
-name = "conv"
-kind = "conv"
-"""
+from tests.configs import TINY_CAPACITY
 
 
 def _run(tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     cfg = tmp_path / "c.toml"
-    cfg.write_text(CONFIG)
+    cfg.write_text(TINY_CAPACITY)
     code = main(["capacity", str(cfg), "--out", str(out)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
@@ -87,5 +71,5 @@ def test_success_prints_one_line_per_model(tmp_path: Path,
 )
 def test_sizes_out_of_range(patch: tuple[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")) as info:
-        parse_config(CONFIG.replace(*patch), "c.toml")
+        parse_config(TINY_CAPACITY.replace(*patch), "c.toml")
     assert "\n" not in str(info.value) and str(info.value).startswith("c.toml: ")

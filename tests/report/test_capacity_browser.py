@@ -11,34 +11,14 @@ from pathlib import Path
 import pytest
 
 from nas_ops.cli import main
-
-CONFIG = """
-[study]
-signal_length = 8
-n_train = 8
-n_test = 4
-epochs = 1
-analysis_points = 1
-
-[[tasks]]
-name = "gp"
-kind = "gp"
-
-[[architectures]]
-name = "conv"
-kind = "conv"
-
-[[architectures]]
-name = "dense"
-kind = "dense"
-"""
+from tests.configs import TINY_CAPACITY
 
 
 def test_capacity_report_renders_every_figure(tmp_path: Path) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("chromium not installed: apt-get install chromium")
-    (tmp_path / "c.toml").write_text(CONFIG)
+    (tmp_path / "c.toml").write_text(TINY_CAPACITY)
     out = tmp_path / "cap"
     assert main(["capacity", str(tmp_path / "c.toml"), "--out", str(out)]) == 0
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
