@@ -44,6 +44,13 @@ def test_objectives_describe_the_stored_values(searched: tuple[Path, SearchSumma
         assert ind.objectives[3] == ind.evaluation.complexity["parameters"]
 
 
+def test_without_a_complexity_objective_only_outputs_count(
+        searched: tuple[Path, SearchSummary]) -> None:
+    run = load_run(searched[0])
+    run.meta["config"]["search"]["complexity_objective"] = "none"
+    assert [o.output for o in run.objectives()] == ["class", "histogram", "reconstruction"]
+
+
 def test_pareto_front_and_best_equal_the_search_summary(
         searched: tuple[Path, SearchSummary]) -> None:
     out, summary = searched
