@@ -10,10 +10,9 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from nas_ops.genome.nodes import PRIMARY_METRICS
 from nas_ops.store.run import Individual, Run
 
-_PRIMARY = {"classification": ("accuracy", True), "regression": ("mse", False),
-            "generation": ("recon_mse", False)}
 COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
 
 
@@ -106,7 +105,7 @@ def run_outputs(run: Run) -> list[OutputInfo]:
         return []
     infos = []
     for node in run.individuals[0].genome.outputs:
-        metric, higher = _PRIMARY.get(node.kind, (None, True))
+        metric, higher = PRIMARY_METRICS.get(node.kind, (None, True))
         infos.append(OutputInfo(node.id, node.kind, metric or _guess_metric(run, node.id), higher))
     return infos
 

@@ -23,7 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = gsub.add_parser("validate", help="check a genome file (or - for stdin)")
     v.add_argument("file")
     v.set_defaults(func=_validate)
-    w = gsub.add_parser("show", help="readable summary: nodes, edges, parameters")
+    w = gsub.add_parser(
+        "show", help="readable summary: nodes, edges, parameters",
+        description="One line per node. Layers read [8e+do0.1 64t+bn+do0.2]: per hidden layer "
+                    "<units><activation letter> (r relu, t tanh, s sigmoid, e elu, "
+                    "l leaky_relu, g gelu, i identity), +bn batch norm, +do<rate> dropout.")
     w.add_argument("file")
     w.set_defaults(func=_show)
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from deap import base
-
 from nas_ops.evaluation.records import EvalRecord
+from nas_ops.pareto import Member, fitness_class
 from nas_ops.tasks.base import OutputSpec
+
+__all__ = ["Member", "WORST_COMPLEXITY", "WORST_ERROR", "fitness_class", "objective_weights",
+           "objectives", "output_score", "scalar"]
 
 WORST_ERROR = 1e6
 WORST_COMPLEXITY = 1e12
@@ -38,21 +40,6 @@ def objectives(record: EvalRecord, outputs: Sequence[OutputSpec],
         values.append(float(record.complexity.get(complexity, WORST_COMPLEXITY))
                       if record.ok else WORST_COMPLEXITY)
     return values
-
-
-def fitness_class(weights: tuple[float, ...]) -> type[base.Fitness]:
-    """A ``deap.base.Fitness`` subclass for these weights (local, no ``creator`` globals)."""
-    return type("RunFitness", (base.Fitness,), {"weights": weights})
-
-
-class Member:
-    """What DEAP's selection tools see: a uid with a fitness."""
-
-    __slots__ = ("uid", "fitness")
-
-    def __init__(self, uid: str, values: Sequence[float], fitness_cls: type[base.Fitness]):
-        self.uid = uid
-        self.fitness = fitness_cls(tuple(values))
 
 
 def output_score(spec: OutputSpec, value: float) -> float:

@@ -1,17 +1,34 @@
-"""Evaluation backends behind one protocol: ``submit(request)`` then ``as_completed()``."""
+"""Evaluation backends behind one protocol: ``submit(request)`` then ``as_completed()``.
+
+The records (``EvalRecord``, ``EvalRequest``, ``InheritSpec``) import no torch, so reading a run
+does not either; the backends and ``run_request`` are imported on first use.
+"""
 
 from __future__ import annotations
 
+import importlib
 from importlib.util import find_spec
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nas_ops.config import BACKENDS, EvaluationConfig
 from nas_ops.errors import ConfigError
-from nas_ops.evaluation.local import SequentialEvaluator
-from nas_ops.evaluation.pool import PoolEvaluator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
-from nas_ops.evaluation.worker import run_request
-from nas_ops.training import pick_device
+
+if TYPE_CHECKING:
+    from nas_ops.evaluation.local import SequentialEvaluator
+    from nas_ops.evaluation.pool import PoolEvaluator
+    from nas_ops.evaluation.worker import run_request
+
+_LAZY = {"SequentialEvaluator": "nas_ops.evaluation.local",
+         "PoolEvaluator": "nas_ops.evaluation.pool", "run_request": "nas_ops.evaluation.worker"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'nas_ops.evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
 
 
 class Evaluator(Protocol):
@@ -31,6 +48,10 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     """The evaluator a config asks for. ``auto``: batched on a GPU; on CPU the pool with several
     workers, else local (both run_request, whose records do not depend on which requests run
     together, so a resumed run equals an uninterrupted one: docs/evaluation.md)."""
+    from nas_ops.evaluation.local import SequentialEvaluator  # lazily: these need torch
+    from nas_ops.evaluation.pool import PoolEvaluator
+    from nas_ops.training import pick_device
+
     backend = cfg.backend
     if backend == "auto":
         on_gpu = pick_device(cfg.device).type == "cuda"

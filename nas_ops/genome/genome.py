@@ -174,6 +174,7 @@ class Genome:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def replace_network(self, net: NetworkNode) -> Genome:
+        """A copy in which the network with ``net.id`` is ``net`` (lineage cleared)."""
         nets = tuple(net if n.id == net.id else n for n in self.networks)
         return self.replace(networks=nets)
 

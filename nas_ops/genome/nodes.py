@@ -13,6 +13,10 @@ from math import prod
 DATA_TYPES = ("vector", "signal", "image")
 NETWORK_KINDS = ("mlp", "discrete", "decoder", "conv_encoder", "conv_decoder")
 OUTPUT_KINDS = ("classification", "regression", "generation")
+# The metric that ranks models on an output of each kind, and whether it is maximized.
+PRIMARY_METRICS: dict[str, tuple[str, bool]] = {
+    "classification": ("accuracy", True), "regression": ("mse", False),
+    "generation": ("recon_mse", False)}
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu", "gelu", "identity")
 INITIALIZERS = ("xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal",
                 "uniform")
@@ -61,6 +65,7 @@ class NetworkNode:
     out_shape: tuple[int, ...] = field(default=())
 
     def with_layers(self, layers: tuple[Layer, ...]) -> NetworkNode:
+        """A copy with these hidden layers (id, kind, sizes and shape kept)."""
         return NetworkNode(self.id, self.kind, tuple(layers), self.out_size, self.latent,
                            self.out_shape)
 

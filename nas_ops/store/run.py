@@ -1,7 +1,9 @@
-"""Reading a run back as typed records: ``nas_ops.load_run(RUN_DIR)``.
+"""Reading a run back as typed records: ``nas_ops.load_run(RUN_DIR)``, and what a researcher
+does next with it: the Pareto front, the best individual per output, a trained model.
 
 Variation events come back as :class:`~nas_ops.variation.VariationEvent`; events of ledgers
-written before schema 2 (no ``family``/``direction``) load with both ``"unknown"``.
+written before schema 2 (no ``family``/``direction``) load with both ``"unknown"``. Reading a run
+imports no torch; :meth:`Run.model` imports it when called.
 """
 
 from __future__ import annotations
@@ -9,17 +11,55 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, NasOpsError, unknown
 from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import Genome, from_json, to_json
+from nas_ops.genome.nodes import PRIMARY_METRICS
+from nas_ops.pareto import first_front
 from nas_ops.store.ledger import LEDGER_NAME, Ledger, row_to_record
 from nas_ops.variation.events import VariationEvent
+
+if TYPE_CHECKING:
+    from nas_ops.phenotype import Phenotype
+
+WEIGHTS_DIR = "weights"
+
+
+def weights_path(run_dir: str | Path, uid: str) -> Path:
+    """Where a run keeps the trained weights of ``uid``: ``RUN_DIR/weights/<uid>.pt``."""
+    return Path(run_dir) / WEIGHTS_DIR / f"{uid}.pt"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective of a run, as stored in ``Individual.objectives``: an output's primary
+    validation metric (``output`` set), or the complexity objective (``output`` is None)."""
+
+    output: str | None
+    metric: str
+    higher_is_better: bool
+
+    @property
+    def name(self) -> str:
+        return self.metric if self.output is None else f"{self.output} {self.metric}"
 
 
 @dataclass(frozen=True)
 class Individual:
+    """One genome of a run and its evaluation.
+
+    ``objectives`` are the values the search ranked it by, in the order of
+    :meth:`Run.objectives`: each task output's primary validation metric in task output order,
+    then the complexity objective (``search.complexity_objective``, parameters by default; absent
+    when it is ``"none"``). They are stored as measured, never negated: accuracy (higher is
+    better) sits next to ``mse`` / ``recon_mse`` and the parameter count (lower is better);
+    :attr:`Objective.higher_is_better` says which. A failed evaluation, or a metric that is not
+    finite, stores the worst value: 0.0 for accuracy, 1e6 for an error metric, 1e12 for
+    complexity. A duplicate (``evaluation.duplicate_of``) repeats its original's values.
+    """
+
     uid: str
     generation: int
     slot: int
@@ -64,6 +104,89 @@ class Run:
 
     def evaluated(self) -> list[Individual]:
         return [i for i in self.individuals if i.evaluation is not None]
+
+    def objectives(self) -> list[Objective]:
+        """What each value of ``Individual.objectives`` is, and its direction. The outputs and
+        their kinds come from the run's genomes (a genome's outputs are its task's, in task
+        order), the direction from each kind's primary metric: accuracy is maximized, mse and
+        recon_mse are minimized, and so is the complexity objective."""
+        outs = self.individuals[0].genome.outputs if self.individuals else ()
+        objs = [Objective(o.id, *PRIMARY_METRICS[o.kind]) for o in outs]
+        search = self.config.get("search", {})
+        cx = str(search.get("complexity_objective", "parameters") or "parameters")
+        return objs if cx == "none" else [*objs, Objective(None, cx, False)]
+
+    def ok(self) -> list[Individual]:
+        """The individuals with a usable evaluation: trained (``ok``) or a ``duplicate``."""
+        return [i for i in self.individuals if i.evaluation is not None and i.evaluation.ok]
+
+    def pareto_front(self) -> list[Individual]:
+        """The non-dominated individuals (by uid) among :meth:`ok` over the run's
+        :meth:`objectives`: the front ``nas-ops search`` prints, sorted the same way (DEAP)."""
+        weights = tuple(1.0 if o.higher_is_better else -1.0 for o in self.objectives())
+        front = first_front({i.uid: i.objectives for i in self.ok()}, weights)
+        by_uid = self.by_uid()
+        return [by_uid[u] for u in front]
+
+    def best(self, output: str) -> Individual:
+        """The individual with the best validation value of ``output``'s primary metric (the
+        first one, in creation order, on a tie), as ``nas-ops search`` prints it."""
+        index = {o.output: k for k, o in enumerate(self.objectives()) if o.output is not None}
+        if output not in index:
+            raise unknown("output", output, list(index))
+        k = index[output]
+        sign = 1.0 if self.objectives()[k].higher_is_better else -1.0
+        ok = self.ok()
+        if not ok:
+            raise NasOpsError(f"run {str(self.run_dir)!r} has no successfully evaluated "
+                              f"individual, so none is best for {output!r}")
+        return max(ok, key=lambda i: sign * i.objectives[k])
+
+    def weights_path(self, uid: str) -> Path:
+        """``RUN_DIR/weights/<uid>.pt`` (a duplicate has none: see :meth:`model`)."""
+        return weights_path(self.run_dir, uid)
+
+    def trained_individual(self, uid: str) -> Individual:
+        """``uid`` itself, or for a duplicate the individual whose trained result it reuses."""
+        by_uid = self.by_uid()
+        if uid not in by_uid:
+            raise unknown("individual", uid, list(by_uid))
+        ind, seen = by_uid[uid], {uid}
+        while ind.evaluation is not None and ind.evaluation.status == "duplicate":
+            original = ind.evaluation.duplicate_of
+            if original in seen or original not in by_uid:
+                raise NasOpsError(f"individual {uid!r} is a duplicate of {original!r}, which the "
+                                  "run does not hold")
+            ind = by_uid[original]
+            seen.add(original)
+        if ind.evaluation is None or ind.evaluation.status != "ok":
+            why = "was not evaluated" if ind.evaluation is None else \
+                f"failed: {ind.evaluation.error}"
+            raise NasOpsError(f"individual {ind.uid!r} has no trained model: it {why}")
+        return ind
+
+    def model(self, uid: str, device: str | None = None) -> Phenotype:
+        """The trained model of ``uid`` (in evaluation mode), with the weights its evaluation
+        saved; a duplicate gets its original's model. A missing or unreadable weights file is a
+        :class:`~nas_ops.errors.NasOpsError` naming it. Imports torch."""
+        import torch  # lazily: reading a run needs no torch
+
+        from nas_ops.phenotype import build_model
+
+        ind = self.trained_individual(uid)
+        path = self.weights_path(ind.uid)
+        whose = ind.uid if ind.uid == uid else f"{ind.uid} (the original of duplicate {uid})"
+        if not path.is_file():
+            raise NasOpsError(f"the trained weights of {whose} are missing: no file {path}")
+        model = build_model(ind.genome, seed=ind.seed)
+        try:
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        except Exception as exc:  # noqa: BLE001  (unpickling and state-dict errors vary)
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise NasOpsError(f"the weights file {path} of {whose} cannot be loaded: "
+                              f"{reason}") from exc
+        model.eval()
+        return model if device is None else model.to(device)
 
 
 def load_run(run_dir: str | Path) -> Run:

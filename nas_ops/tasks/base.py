@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from nas_ops.errors import TaskError, unknown
+from nas_ops.genome.nodes import PRIMARY_METRICS
 from nas_ops.tasks import reference
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ DataType = Literal["vector", "signal", "image"]
 OutputKind = Literal["classification", "regression", "generation"]
 
 _RANK = {"vector": 1, "signal": 2, "image": 3}
-_PRIMARY = {"classification": "accuracy", "regression": "mse", "generation": "recon_mse"}
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,12 @@ class OutputSpec:
     @property
     def primary_metric(self) -> str:
         """The metric that ranks models on this output: accuracy, mse or recon_mse."""
-        return _PRIMARY[self.kind]
+        return PRIMARY_METRICS[self.kind][0]
 
     @property
     def higher_is_better(self) -> bool:
         """True for accuracy (classification); errors (mse, recon_mse) are minimized."""
-        return self.kind == "classification"
+        return PRIMARY_METRICS[self.kind][1]
 
 
 Index = slice | Sequence[int] | np.ndarray | torch.Tensor
