@@ -4,6 +4,7 @@ Files are written atomically with :mod:`nas_ops.files`."""
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -53,6 +54,9 @@ def check_writable_out(out: str | Path, *, inside: bool) -> None:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a file, not a directory")
+    if not inside and os.path.ismount(out):
+        raise ConfigError(f"--out {str(out)!r} cannot be written: it is a mount point, which "
+                          "cannot be replaced; choose a directory inside it")
     place = out.absolute() if inside else out.absolute().parent
     while not place.exists() and place != place.parent:
         place = place.parent
