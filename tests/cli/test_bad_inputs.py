@@ -161,7 +161,7 @@ def out_cases(tmp: Path, a_file: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize("where", ["file", "file_as_parent", "proc"])
-@pytest.mark.parametrize("command", ["search", "study", "report", "demo"])
+@pytest.mark.parametrize("command", ["search", "study", "report", "demo", "capacity"])
 def test_out_that_cannot_be_written(command: str, where: str, tmp_path: Path, a_file: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     out, named = out_cases(tmp_path, a_file)[where]
@@ -170,7 +170,8 @@ def test_out_that_cannot_be_written(command: str, where: str, tmp_path: Path, a_
         "search": ["search", config, "--out", out, "--max-evals", 2],
         "study": ["study", config, "--out", out],
         "report": ["report", tmp_path, "--out", out],  # refused before the run is read
-        "demo": ["demo", "--config", config, "--out", out, "--quiet"]}[command]
+        "demo": ["demo", "--config", config, "--out", out, "--quiet"],
+        "capacity": ["capacity", tmp_path, "--out", out]}[command]
     line = one_error_line(argv, capsys)
     assert named in line and str(out) in line
     assert not (tmp_path / "ledger.sqlite").exists()
@@ -187,6 +188,13 @@ def test_out_on_unwritable_place(command: str, unwritable: Path, tmp_path: Path,
             "report": ["report", tmp_path, "--out", out],
             "demo": ["demo", "--config", config, "--out", out, "--quiet"]}[command]
         assert "cannot be written" in one_error_line(argv, capsys)
+    assert list(unwritable.iterdir()) == []
+
+
+def test_capacity_out_on_unwritable_place(unwritable: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_error_line(["capacity", tmp_path, "--out", unwritable / "cap"], capsys)
+    assert "cannot be written" in line
     assert list(unwritable.iterdir()) == []
 
 
@@ -212,13 +220,16 @@ def corrupt_ledger(run_dir: Path, how: str) -> Path:
 CORRUPT = ["truncated", "random", "empty"]
 
 
-@pytest.mark.parametrize("how", CORRUPT)
-@pytest.mark.parametrize("command", ["resume", "report"])
+# an empty ledger holds nothing: a new search may start there
+@pytest.mark.parametrize(("command", "how"), [(c, h) for c in ("resume", "report", "search")
+                                              for h in CORRUPT if (c, h) != ("search", "empty")])
 def test_corrupt_ledger_cli(command: str, how: str, tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
     run = corrupt_ledger(tmp_path / "run", how)
-    argv: list[object] = [command, run] + (["--out", tmp_path / "rep"] if command == "report"
-                                           else ["--quiet"])
+    argv: list[object] = {
+        "resume": ["resume", run, "--quiet"],
+        "report": ["report", run, "--out", tmp_path / "rep"],
+        "search": ["search", write_config(tmp_path / "c.toml"), "--out", run, "--quiet"]}[command]
     assert "is not a readable nas-ops ledger" in one_error_line(argv, capsys)
     assert not (tmp_path / "rep").exists()
 
