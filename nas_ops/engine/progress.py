@@ -1,10 +1,11 @@
 """A one-line progress display for long searches (stderr): redrawn in place on a terminal;
 elsewhere (logs, CI) one line at most every ``log_every_s`` seconds, plus the last one.
 
-The ETA is the time per evaluation measured from the first evaluation trained in this process
-to the latest, times the evaluations left. The time before the first one (process and worker
-start-up, data loading) is not a per-evaluation cost, so it is left out; and no ETA is shown
-until ``min_samples`` evaluations have been trained, because one interval says little.
+The ETA is the time per evaluation measured from the first evaluations trained in this process
+to the latest, times the evaluations left. The time before the first ones (process and worker
+start-up, data loading) is not a per-evaluation cost, so it is left out; evaluations that end
+together with the first (a fused batch) start the measure with it. No ETA is shown until
+``min_samples`` evaluations have been trained, because one interval says little.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
+
+BURST_S = 0.05  # results told within this long of the first one came with it
 
 
 class Progress:
@@ -28,13 +31,15 @@ class Progress:
         self.log_every_s = log_every_s
         self.min_samples = max(min_samples, 2)
         self._first_new: float | None = None  # when the first evaluation trained here ended
+        self._at_first = 0  # evaluations that ended then (within BURST_S)
         self._last_line = -float("inf")
 
     def eta(self, now: float) -> float | None:
         """Seconds left, or None while too few evaluations were trained to tell."""
-        if self._first_new is None or self.new < self.min_samples:
+        if self._first_new is None or self.new < self.min_samples \
+                or self.new - self._at_first < self.min_samples - 1:
             return None
-        rate = (now - self._first_new) / (self.new - 1)
+        rate = (now - self._first_new) / (self.new - self._at_first)
         return rate * max(self.total - self.done, 0)
 
     def update(self, generation: int, best: dict[str, float], *, fresh: bool, failed: bool) -> None:
@@ -44,6 +49,8 @@ class Progress:
         now = self.clock()
         if fresh and self._first_new is None:
             self._first_new = now
+        if fresh and now - self._first_new < BURST_S:
+            self._at_first += 1
         quiet = not self.tty and now - self._last_line < self.log_every_s and self.done < self.total
         if not self.enabled or quiet:
             return

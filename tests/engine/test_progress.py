@@ -61,3 +61,15 @@ def test_eta_of_a_resumed_run_counts_only_evaluations_trained_now():
         p.update(1, {}, fresh=True, failed=False)
         clock.now += 5.0
     assert p.eta(clock.now - 5.0) == pytest.approx(5.0 * 6)
+
+
+def test_eta_of_fused_batches_starts_after_the_first_batch():
+    """Batches of 8 models that end together every 10 s, after 30 s of start-up (32 in all):
+    after the second batch, 16 are left, 20 s."""
+    clock = FakeClock()
+    p = Progress(total=32, stream=io.StringIO(), clock=clock)
+    for end in (30.0, 40.0):
+        clock.now = end
+        for _ in range(8):
+            p.update(0, {}, fresh=True, failed=False)
+    assert p.eta(40.0) == pytest.approx(20.0)
