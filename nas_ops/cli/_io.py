@@ -66,5 +66,5 @@ def check_writable_out(out: str | Path, *, inside: bool) -> None:
         with tempfile.TemporaryDirectory(dir=place, prefix=".nas-ops-probe-"):
             pass
     except OSError as exc:
-        raise ConfigError(f"--out {str(out)!r} cannot be written: creating a directory in "
-                          f"{str(place)!r} fails ({exc.strerror or exc})") from None
+        raise ConfigError(f"--out {str(out)!r} cannot be written: {str(place)!r} is read-only "
+                          f"(creating a directory there fails: {exc.strerror or exc})") from None
