@@ -47,10 +47,11 @@ class Progress:
         self.new += int(fresh)
         self.failures += int(failed)
         now = self.clock()
-        if fresh and self._first_new is None:
-            self._first_new = now
-        if fresh and now - self._first_new < BURST_S:
-            self._at_first += 1
+        if fresh:
+            if self._first_new is None:
+                self._first_new = now
+            if now - self._first_new < BURST_S:
+                self._at_first += 1
         quiet = not self.tty and now - self._last_line < self.log_every_s and self.done < self.total
         if not self.enabled or quiet:
             return
