@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
 import tomllib
 import types
 import typing
@@ -26,16 +28,21 @@ RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
 FUSE = ("auto", "always")  # batched backend: fuse groups by the cost model, or always
 STUDY_MODES = ("per_operator", "drawn")
+DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")  # the forms a device may take
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]+)?")
+MAX_POPULATION = 100_000  # search.population and search.offspring: a typo guard, not a limit
 
 
 class _Section:
     """Validation shared by the sections: ``_choices`` (field -> valid values), ``_positive``
-    (fields that must be >= 1) and ``_ranges`` (field -> inclusive (low, high))."""
+    (integer fields that must be >= 1), ``_ranges`` (field -> inclusive (low, high); NaN is
+    out of every range) and ``_weights`` (tables of names to finite numbers >= 0)."""
 
     _name: ClassVar[str] = ""
     _choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     _positive: ClassVar[tuple[str, ...]] = ()
     _ranges: ClassVar[dict[str, tuple[float, float]]] = {}
+    _weights: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         for key, choices in self._choices.items():
@@ -51,9 +58,23 @@ class _Section:
                 raise ConfigError(f"{self._name}.{key} must be >= 1, got {value!r}")
         for key, (low, high) in self._ranges.items():
             value = getattr(self, key)
-            if not low <= value <= high:
-                raise ConfigError(f"{self._name}.{key} must be in [{low:g}, {high:g}], "
-                                  f"got {value}")
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not low <= value <= high:
+                bound = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+                raise ConfigError(f"{self._name}.{key} must be {bound}, got {value!r}")
+        for key in self._weights:
+            for name, value in getattr(self, key).items():
+                if isinstance(value, bool) or not isinstance(value, int | float) \
+                        or not (math.isfinite(value) and value >= 0):
+                    raise ConfigError(f"{self._name}.{key}.{name} must be a finite number >= 0, "
+                                      f"got {value!r}")
+
+
+def check_device_name(device: object, where: str) -> None:
+    """Refuse a device that is none of ``DEVICES`` (whether it exists here is checked when a run
+    starts, so that a config stays loadable on another machine)."""
+    if not isinstance(device, str) or not _DEVICE.fullmatch(device):
+        raise ConfigError(f"{where} = {device!r} is not a device; valid: {', '.join(DEVICES)}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +96,9 @@ class SearchConfig(_Section):
     _choices = {"algorithm": ALGORITHMS, "complexity_objective": COMPLEXITY}
     _positive = ("population", "offspring", "generations", "tournament", "max_attempts",
                  "async_lag")
-    _ranges = {"crossover_rate": (0.0, 1.0)}
+    _ranges = {"crossover_rate": (0.0, 1.0), "population": (1, MAX_POPULATION),
+               "offspring": (1, MAX_POPULATION)}
+    _weights = ("output_weights",)
     algorithm: str = "nsga2"
     population: int = 8
     offspring: int = 8
@@ -93,6 +116,8 @@ class SearchConfig(_Section):
 class PolicyConfig(_Section):
     _name = "policy"
     _choices = {"name": POLICIES}
+    _ranges = {"exploration": (0.0, math.inf)}
+    _weights = ("weights",)
     name: str = "uniform"
     operators: list[str] = field(default_factory=list)  # empty = every registered operator
     weights: dict[str, float] = field(default_factory=dict)
@@ -122,11 +147,17 @@ class EvaluationConfig(_Section):
     max_group: int = 256  # batched: most models trained as one group
     memory_budget: int = 0  # batched: bytes per group; 0 = 60 % of free GPU memory (2 GiB on CPU)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_device_name(self.device, "evaluation.device")
+
 
 @dataclass(frozen=True)
 class BudgetConfig(_Section):
     _name = "budget"
     _positive = ("epochs",)
+    _ranges = {"max_steps": (0, math.inf), "time_limit_s": (0.0, math.inf),
+               "max_evals": (0, math.inf)}
     epochs: int = 2
     max_steps: int = 0  # 0 = no cap
     time_limit_s: float = 0.0  # per evaluation; 0 = none
@@ -142,6 +173,7 @@ class StudyConfig(_Section):
     _name = "study"
     _choices = {"mode": STUDY_MODES}
     _positive = ("base_models", "variations")
+    _ranges = {"controls": (0, math.inf)}
 
     base_models: int = 4
     variations: int = 2
@@ -234,6 +266,10 @@ _SECTIONS = {"task": TaskConfig, "space": SpaceConfig, "search": SearchConfig,
              "study": StudyConfig}
 
 
+_EXAMPLES = {"study": "[study] with base_models = 4 and variations = 2 "
+                      "(see studies/operator_effects_ci.toml)"}
+
+
 def config_from_dict(data: dict[str, Any]) -> RunConfig:
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
@@ -256,14 +292,33 @@ def config_from_record(data: dict[str, Any]) -> RunConfig:
     return config_from_dict(out)
 
 
-def load_config(path: str | Path) -> RunConfig:
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The tables of a TOML file; one-line :class:`ConfigError` for a missing file, a
+    directory, a file that is not UTF-8 text or not TOML."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"config file {str(p)!r} is a directory, not a TOML file")
     if not p.is_file():
         raise ConfigError(f"config file {str(p)!r} does not exist")
     try:
-        data = tomllib.loads(p.read_text())
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not a TOML file (not UTF-8 text)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {str(p)!r} cannot be read: {exc.strerror}") from None
+
+
+def load_config(path: str | Path, *, require: tuple[str, ...] = ()) -> RunConfig:
+    """The run config of a TOML file; ``require`` names sections the file must hold (a study
+    needs ``[study]``: its defaults would silently run a study nobody asked for)."""
+    p = Path(path)
+    data = read_toml(p)
+    for section in require:
+        if section not in data:
+            raise ConfigError(f"{p}: has no [{section}] section; add one, e.g. "
+                              f"{_EXAMPLES.get(section, f'[{section}]')}")
     try:
         return config_from_dict(data)
     except ConfigError as exc:

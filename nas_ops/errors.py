@@ -43,6 +43,10 @@ class EvaluationError(NasOpsError, RuntimeError):
     """An evaluation failed in a way the caller must hear about."""
 
 
+class LedgerError(NasOpsError, RuntimeError):
+    """A run's ledger.sqlite is unreadable: truncated, overwritten, or not a nas-ops ledger."""
+
+
 class RunLockedError(NasOpsError, RuntimeError):
     """Another process already holds a run directory for writing."""
 

@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"nas-ops: error: no such file: {exc.filename}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a disk that fills up or turns read-only while working
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"nas-ops: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("nas-ops: interrupted", file=sys.stderr)
         return 130

@@ -6,6 +6,7 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
+from nas_ops.cli._io import check_writable_out
 from nas_ops.config import load_config
 
 
@@ -28,6 +29,7 @@ def _run(args: argparse.Namespace) -> int:
 
     path = Path(args.config) if args.config else default_config()
     config = load_config(path)
+    check_writable_out(args.out, inside=True)
     print(f"nas-ops demo: {config.search.algorithm} search on {config.task.name} "
           f"({config.max_evals} evaluations, {config.evaluation.workers} workers), "
           f"config {path}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from nas_ops.cli._io import check_writable_out
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write the operator-effect report of a run "
@@ -17,5 +19,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _report(args: argparse.Namespace) -> int:
     from nas_ops.report import build_report
 
+    check_writable_out(args.out, inside=False)
     print(build_report(args.run_dir, args.out, seed=args.seed))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from nas_ops.cli._io import check_writable_out
 from nas_ops.config import load_config, with_overrides
 
 
@@ -25,6 +26,7 @@ def _search(args: argparse.Namespace) -> int:
     from nas_ops.engine import run_search
 
     config = with_overrides(load_config(args.config), seed=args.seed, max_evals=args.max_evals)
+    check_writable_out(args.out, inside=True)
     summary = run_search(config, args.out, progress=not args.quiet)
     print("\n".join(summary.lines()))
     return 0

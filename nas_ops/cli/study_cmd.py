@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from nas_ops.cli._io import check_writable_out
 from nas_ops.config import load_config, with_overrides
 
 
@@ -20,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from nas_ops.engine.study import Study
 
-    config = with_overrides(load_config(args.config), seed=args.seed)
+    config = with_overrides(load_config(args.config, require=("study",)), seed=args.seed)
+    check_writable_out(args.out, inside=True)
     summary = Study(config, args.out, progress=not args.quiet).run()
     print("\n".join(summary.lines()))
     print(f"next: nas-ops report {args.out} --out {args.out}/report")

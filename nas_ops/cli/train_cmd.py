@@ -38,13 +38,18 @@ def format_metrics(task: Task, result: TrainResult) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nas_ops.tasks import load_task  # torch: only when a command needs it (fast --help)
+    from nas_ops.devices import check_device  # torch: only when a command needs it (fast --help)
+    from nas_ops.tasks import load_task
     from nas_ops.training import train
 
     if args.epochs < 1:
         raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.n_train is not None and args.n_train < 1:
+        raise ConfigError(f"--n-train must be >= 1 (leave it out to use every sample), "
+                          f"got {args.n_train}")
+    check_device(args.device)
     genome = read_genome(args.file)
-    options = {"n_train": args.n_train} if args.n_train else {}
+    options = {"n_train": args.n_train} if args.n_train is not None else {}
     task = load_task(args.task, **options)
     result = train(genome, task, epochs=args.epochs, seed=args.seed, device=args.device)
     print(json.dumps(result.to_dict(), indent=2) if args.json else format_metrics(task, result))

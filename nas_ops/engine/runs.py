@@ -64,8 +64,10 @@ def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | N
 
 def run_study(config: str | Path | RunConfig, out: str | Path, *,
               progress: bool = False) -> SearchSummary:
-    """The operator-effect study of ``config`` (its ``[study]`` section) into ``out``."""
-    return Study(_as_config(config), out, progress=progress).run()
+    """The operator-effect study of ``config`` (its ``[study]`` section, which a TOML file must
+    hold) into ``out``."""
+    cfg = config if isinstance(config, RunConfig) else load_config(config, require=("study",))
+    return Study(cfg, out, progress=progress).run()
 
 
 def resume_search(run_dir: str | Path, progress: bool = True) -> SearchSummary:

@@ -27,6 +27,7 @@ from nas_ops._version import __version__
 from nas_ops.config import RunConfig, config_from_record
 from nas_ops.engine.algorithms import Loop, Step, evaluate_batch, make_algorithm
 from nas_ops.engine.breeding import Breeder, operator_lists
+from nas_ops.engine.checks import check_run, run_operators
 from nas_ops.engine.fitness import Member, fitness_class, objective_weights, objectives, scalar
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.engine.policies import make_policy
@@ -39,7 +40,7 @@ from nas_ops.genome import to_json
 from nas_ops.spaces import get_space
 from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
 from nas_ops.tasks import load_task
-from nas_ops.variation import OPERATORS, VariationEvent
+from nas_ops.variation import VariationEvent
 
 
 class Plan(Protocol):
@@ -64,12 +65,11 @@ class Search:
         self.fitness_cls = fitness_class(self.weights)
         self.policy = make_policy(config.policy.name, config.policy.weights,
                                   config.policy.exploration)
-        names = config.policy.operators or OPERATORS.names()
-        for n in names:
-            OPERATORS.get(n)
+        names = run_operators(config)
         mutation, crossover = operator_lists(names)
         if not mutation:
             raise ConfigError("policy.operators names no mutation (arity 1) operator")
+        check_run(config, self.task, names)  # everything is checked before the ledger exists
         self.ledger = Ledger(self.run_dir, "w")
         self.breeder = Breeder(config.seed, self.space, self.policy, mutation, crossover,
                                s.crossover_rate, s.max_attempts, tuple(s.safe_outputs),

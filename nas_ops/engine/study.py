@@ -15,11 +15,14 @@ evaluates (``run()`` or ``ask()``/``tell()``) and resumes; the study only decide
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 from nas_ops.analysis.baseline import CONTROL
 from nas_ops.config import RunConfig
 from nas_ops.engine.algorithms import Loop, evaluate_batch
+from nas_ops.engine.checks import check_study
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
 from nas_ops.engine.summary import SearchSummary
@@ -34,6 +37,7 @@ class Study:
     def __init__(self, config: RunConfig, run_dir: str | Path, *, progress: bool = True,
                  evaluator: Evaluator | None = None) -> None:
         self.config = config
+        check_study(config)  # a bad study.operators fails before the run directory exists
         self.search = Search(config, run_dir, progress=progress, evaluator=evaluator, plan=self)
         try:
             self._plan()  # a bad study.operators fails before anything is recorded
@@ -88,29 +92,49 @@ class Study:
             bases.append(cand)
         return bases
 
-    def loop(self, search: Search) -> Loop:
-        """Base models first, then every child of every base model as one batch."""
-        plan = self._plan()
-        stride = len(plan) + self.config.study.controls
-        search.progress.total = self.config.study.base_models * (1 + stride)
-        search.ledger.set_meta("kind", "study")
-        bases = self._bases()
-        yield from evaluate_batch(search, bases)
-        search._checkpoint(0, [b.uid for b in bases])
+    def _children(self, search: Search, bases: Sequence[Candidate | None], plan: list[str | None],
+                  *, dry: bool) -> list[Candidate]:
+        """The children of ``bases`` (None: a base model that failed to train, skipped).
+        ``dry``: only to count them; nothing is recorded."""
+        breeder = dataclasses.replace(search.breeder, record=_ignore) if dry else search.breeder
+        controls = self.config.study.controls
+        stride = len(plan) + controls
         children: list[Candidate] = []
         for b, base in enumerate(bases):
-            if base.record is None or not base.record.ok:
+            if base is None:
                 continue  # a base model that failed to train has no effects to measure
+
             def parent(_rng: object, base: Candidate = base) -> Candidate:
                 return base
 
             for k, op in enumerate(plan):
-                uid = f"v{b:03d}-{k:03d}"
-                child = search.breeder.breed(1, b * stride + k, uid, parent, op)
+                child = breeder.breed(1, b * stride + k, f"v{b:03d}-{k:03d}", parent, op)
                 if child is not None:
                     children.append(child)
-            children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
-                         for k in range(self.config.study.controls)]
+            if dry:
+                children += [base] * controls  # stand-ins: only their number matters
+            else:
+                children += [self._control(base, b * stride + len(plan) + k,
+                                           f"c{b:03d}-{k:03d}") for k in range(controls)]
+        return children
+
+    def loop(self, search: Search) -> Loop:
+        """Base models first, then every child of every base model as one batch."""
+        plan = self._plan()
+        search.ledger.set_meta("kind", "study")
+        bases = self._bases()
+        # what the study will evaluate if every base model trains: variations that do not apply
+        # make no child; a failed base model has no children (the total is then made exact)
+        search.progress.total = len(bases) + len(self._children(search, bases, plan, dry=True))
+        yield from evaluate_batch(search, bases)
+        search._checkpoint(0, [b.uid for b in bases])
+        trained = [b if b.record is not None and b.record.ok else None for b in bases]
+        children = self._children(search, trained, plan, dry=False)
+        search.progress.total = len(bases) + len(children)
         yield from evaluate_batch(search, children)
         search._checkpoint(1, [b.uid for b in bases])
         return [b.uid for b in bases]
+
+
+def _ignore(*_args: object) -> None:
+    """A recorder that records nothing (counting children without recording them)."""

@@ -49,6 +49,8 @@ def from_json(text: str) -> Genome:
     except json.JSONDecodeError as exc:
         raise GenomeError(f"genome JSON is malformed: {exc.msg} at line {exc.lineno} column "
                           f"{exc.colno}") from None
+    except RecursionError:
+        raise GenomeError("genome JSON is nested too deeply to be a genome") from None
     return from_dict(data)
 
 

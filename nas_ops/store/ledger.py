@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from nas_ops.errors import RunLockedError
+from nas_ops.errors import ConfigError, LedgerError, RunLockedError
 from nas_ops.evaluation.records import EvalRecord
 
 LEDGER_NAME = "ledger.sqlite"
@@ -54,15 +54,40 @@ class Ledger:
         self.path = self.run_dir / LEDGER_NAME
         self._lock_fd: int | None = None
         if mode == "w":
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            self._lock()
+            try:
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+                self._lock()
+            except OSError as exc:
+                raise ConfigError(f"run directory {str(self.run_dir)!r} cannot be written: "
+                                  f"{exc.strerror}") from None
+        try:
+            self._open(mode)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise unreadable(self.path, exc) from None
+
+    def _open(self, mode: str) -> None:
+        if mode == "w":
+            existed = self.path.is_file() and self.path.stat().st_size > 0
             self.db = sqlite3.connect(self.path, isolation_level=None)
+            if existed:
+                self._check()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
         else:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._check()
         self.db.row_factory = sqlite3.Row
+
+    def _check(self) -> None:
+        """Refuse a file that is not an intact nas-ops ledger (one line, not sqlite3's error)."""
+        problem = self.db.execute("PRAGMA quick_check").fetchone()[0]
+        if problem != "ok":
+            raise sqlite3.DatabaseError(problem)
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
+        if "run" not in tables:
+            raise sqlite3.DatabaseError("it holds no nas-ops tables")
 
     def _lock(self) -> None:
         fd = os.open(self.run_dir / "ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -75,7 +100,8 @@ class Ledger:
         self._lock_fd = fd
 
     def close(self) -> None:
-        self.db.close()
+        if hasattr(self, "db"):
+            self.db.close()
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
@@ -152,6 +178,12 @@ class Ledger:
 
     def count_evaluations(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+
+
+def unreadable(path: Path, exc: Exception) -> LedgerError:
+    """The one-line error for a ledger file SQLite cannot read."""
+    return LedgerError(f"{str(path)!r} is not a readable nas-ops ledger (truncated, overwritten "
+                       f"or not a ledger: {exc}); restore it or start a new run")
 
 
 def row_to_record(row: sqlite3.Row) -> EvalRecord:

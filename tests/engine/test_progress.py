@@ -1,5 +1,7 @@
 import io
 
+import pytest
+
 from nas_ops.engine.progress import Progress
 
 
@@ -20,3 +22,54 @@ def test_disabled_progress_writes_nothing():
     for _ in range(3):
         p.update(0, {}, fresh=True, failed=True)
     assert out.getvalue() == "" and p.failures == 3
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_eta_leaves_out_start_up_and_waits_for_a_few_evaluations():
+    """30 s of start-up, then one evaluation every 2 s, 50 in all: the first ETA was 30 x 49 =
+    1470 s against 98 s left; now nothing is shown until 3 evaluations, then 2 s per one."""
+    out, clock = io.StringIO(), FakeClock()
+    p = Progress(total=50, stream=out, log_every_s=0, clock=clock)
+    clock.now = 30.0
+    etas = []
+    for _ in range(50):
+        p.update(0, {}, fresh=True, failed=False)
+        etas.append(p.eta(clock.now))
+        clock.now += 2.0
+    lines = out.getvalue().splitlines()
+    assert lines[0].endswith("ETA --") and lines[1].endswith("ETA --")
+    assert etas[:2] == [None, None]
+    for i, eta in enumerate(etas[2:], start=2):
+        assert eta == pytest.approx(2.0 * (50 - i - 1))  # exact on a steady rate
+    assert lines[-1].endswith("ETA 0s")
+
+
+def test_eta_of_a_resumed_run_counts_only_evaluations_trained_now():
+    out, clock = io.StringIO(), FakeClock()
+    p = Progress(total=20, stream=out, log_every_s=0, clock=clock)
+    for _ in range(10):  # taken from the ledger at once
+        p.update(0, {}, fresh=False, failed=False)
+    clock.now = 20.0  # start-up of the workers
+    for _ in range(4):
+        p.update(1, {}, fresh=True, failed=False)
+        clock.now += 5.0
+    assert p.eta(clock.now - 5.0) == pytest.approx(5.0 * 6)
+
+
+def test_eta_of_fused_batches_starts_after_the_first_batch():
+    """Batches of 8 models that end together every 10 s, after 30 s of start-up (32 in all):
+    after the second batch, 16 are left, 20 s."""
+    clock = FakeClock()
+    p = Progress(total=32, stream=io.StringIO(), clock=clock)
+    for end in (30.0, 40.0):
+        clock.now = end
+        for _ in range(8):
+            p.update(0, {}, fresh=True, failed=False)
+    assert p.eta(40.0) == pytest.approx(20.0)

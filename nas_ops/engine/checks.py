@@ -1,0 +1,50 @@
+"""Checks of a run config against what it names (the task's outputs, the operators, the
+machine's devices): they run when a search or study starts, before its directory is created,
+so a refused config leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nas_ops.config import RunConfig
+from nas_ops.devices import check_device
+from nas_ops.engine.breeding import operator_lists
+from nas_ops.errors import ConfigError
+from nas_ops.tasks import Task
+from nas_ops.variation import OPERATORS
+
+
+def run_operators(config: RunConfig) -> list[str]:
+    """The operator names a run draws from (every registered one when the config names none);
+    an unknown name raises the registry's one-line error."""
+    names = list(config.policy.operators or OPERATORS.names())
+    for name in names:
+        OPERATORS.get(name)
+    return names
+
+
+def _unknown_keys(where: str, table: dict[str, float], valid: Sequence[str]) -> None:
+    unknown = sorted(set(table) - set(valid))
+    if unknown:
+        raise ConfigError(f"{where} names {', '.join(map(repr, unknown))}, not one of this run's; "
+                          f"valid: {', '.join(valid)}")
+
+
+def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
+    """Refuse what only a started run can tell is wrong: a device absent from this machine,
+    output weights for outputs the task lacks, policy weights for operators the run lacks."""
+    check_device(config.evaluation.device, "evaluation.device")
+    _unknown_keys("search.output_weights", config.search.output_weights,
+                  [spec.name for spec in task.outputs])
+    _unknown_keys("policy.weights", config.policy.weights, list(operators))
+
+
+def check_study(config: RunConfig) -> list[str]:
+    """The study's operators (``study.operators``, or every mutation operator of the run),
+    refused when one is not a mutation operator of the run."""
+    mutation, _ = operator_lists(run_operators(config))
+    for op in config.study.operators:
+        if op not in mutation:
+            raise ConfigError(f"study.operators: {op!r} is not a mutation (arity 1) operator "
+                              f"of this run; valid: {', '.join(mutation)}")
+    return list(config.study.operators or mutation)

@@ -1,0 +1,31 @@
+"""The study's progress total is the number of evaluations it runs: variations that do not apply
+make no child, so they are not counted (the review saw 244 announced and 223 done)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import nas_ops
+from nas_ops.engine.study import Study
+from tests.configs import tiny_config
+
+
+def test_study_progress_total_is_what_the_study_evaluates(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # with seed 1, bypass_network does not apply to base model b000: 2 x (1 + 2 + 1) = 8 slots,
+    # 7 evaluations
+    config = tiny_config(study__base_models=2, study__variations=1, study__controls=1,
+                         study__operators=["change_units", "bypass_network"])
+    study = Study(config, tmp_path / "run", progress=True)
+    study.search.progress.log_every_s = 0  # every line, also the first
+    summary = study.run()
+    totals = {int(t) for t in re.findall(r"evals \d+/(\d+)", capsys.readouterr().err)}
+    run = nas_ops.load_run(tmp_path / "run")
+    made = {v.slot for v in run.variations if v.status == "ok"}
+    not_made = {(v.slot, v.operator) for v in run.variations if v.slot not in made}
+    assert len(not_made) == 1 and next(iter(not_made))[1] == "bypass_network"
+    assert summary.evaluations == len(run.evaluated()) == 7
+    assert totals == {7}
