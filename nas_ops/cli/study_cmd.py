@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from nas_ops.cli.search_cmd import exit_code
 from nas_ops.config import load_config, with_overrides
 
 
@@ -23,5 +24,7 @@ def _run(args: argparse.Namespace) -> int:
     config = with_overrides(load_config(args.config), seed=args.seed)
     summary = Study(config, args.out, progress=not args.quiet).run()
     print("\n".join(summary.lines()))
-    print(f"next: nas-ops report {args.out} --out {args.out}/report")
-    return 0
+    code = exit_code(summary)
+    if code == 0:
+        print(f"next: nas-ops report {args.out} --out {args.out}/report")
+    return code
