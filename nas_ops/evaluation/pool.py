@@ -11,16 +11,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
-from nas_ops.evaluation.lifeline import bind_to_coordinator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.evaluation.worker import run_request
-
-
-def _init_worker(threads: int, coordinator: int) -> None:
-    bind_to_coordinator(coordinator)  # dies with the coordinator, writes nothing after it
-    torch.set_num_threads(threads)
+from nas_ops.lifeline import init_worker
 
 
 @dataclass
@@ -50,8 +43,8 @@ class UnitPool:
 
     def _spawn(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_worker,
-                                   initargs=(self._threads, os.getpid()))
+                                   initializer=init_worker,  # dies with this process
+                                   initargs=(os.getpid(), self._threads))
 
     def submit(self, fn: Callable[..., Any], reqs: list[EvalRequest], *args: Any) -> None:
         self._submit(_Unit(fn, reqs, args))

@@ -1,10 +1,11 @@
 """Worker processes die with their coordinator, and a worker whose coordinator is gone writes
 nothing.
 
-:func:`bind_to_coordinator` runs in each pool worker's initializer: on Linux it asks the kernel
+:func:`init_worker` is the initializer of every pool worker. On Linux it first asks the kernel
 to SIGKILL the worker when its parent dies (``prctl(PR_SET_PDEATHSIG)``), and it remembers the
 coordinator's pid, so that :func:`coordinator_gone` can be checked before any weights file is
-written (elsewhere, and should the signal not come, that check is what stops an orphan).
+written (elsewhere, and should the signal not come, that check is what stops an orphan). This
+module imports no torch: a spawned worker arms the signal before the seconds torch takes to load.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ def bind_to_coordinator(pid: int) -> None:
             pass
     if coordinator_gone():  # it died before the signal was armed
         os._exit(1)
+
+
+def init_worker(coordinator: int, threads: int) -> None:
+    """Pool worker initializer: bind to ``coordinator``, then use ``threads`` torch threads."""
+    bind_to_coordinator(coordinator)
+    import torch  # only now: the worker is bound before the heavy import
+
+    torch.set_num_threads(threads)
 
 
 def coordinator_gone() -> bool:
