@@ -31,7 +31,7 @@ def test_extended_run_equals_a_run_asked_for_more(tiny_config, tmp_path: Path,  
     assert main(["search", cfg, "--out", str(fresh), "--max-evals", "10", "--quiet"]) == 0
     assert _contents(short) == _contents(fresh)
     assert load_run(short).config["budget"]["max_evals"] == 10
-    assert len(load_run(short).evaluated) == 10
+    assert len(load_run(short).evaluated()) == 10
 
 
 def test_extension_must_add_evaluations(tiny_config, tmp_path: Path,  # noqa: ANN001
