@@ -335,3 +335,11 @@ def with_overrides(config: RunConfig, *, seed: int | None = None,
         config = dataclasses.replace(config, budget=dataclasses.replace(config.budget,
                                                                         max_evals=max_evals))
     return config
+
+
+def extends(old: RunConfig, new: RunConfig) -> bool:
+    """Whether ``new`` is ``old`` with a larger evaluation budget (``budget.max_evals``) and
+    nothing else changed: a run of ``old`` may be continued as a run of ``new``."""
+    same = dataclasses.replace(new, budget=dataclasses.replace(
+        new.budget, max_evals=old.budget.max_evals))
+    return same.to_dict() == old.to_dict() and new.max_evals > old.max_evals

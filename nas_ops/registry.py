@@ -25,6 +25,7 @@ class Registry(Generic[T]):
     group: str | None = None
     _entries: dict[str, T] = field(default_factory=dict)
     _meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _origins: dict[str, str] = field(default_factory=dict)  # name -> "distribution version"
     _loaded_entry_points: bool = False
     _builtin_loader: Callable[[], None] | None = None
 
@@ -50,6 +51,7 @@ class Registry(Generic[T]):
             raise unknown(self.kind, name, list(self._entries))
         del self._entries[name]
         del self._meta[name]
+        self._origins.pop(name, None)
 
     def set_builtin_loader(self, loader: Callable[[], None]) -> None:
         self._builtin_loader = loader
@@ -62,7 +64,11 @@ class Registry(Generic[T]):
             return
         self._loaded_entry_points = True
         for ep in metadata.entry_points(group=self.group):
+            before = set(self._entries)
             ep.load()
+            if ep.dist is not None:
+                for name in set(self._entries) - before:
+                    self._origins[name] = f"{ep.dist.name} {ep.dist.version}"
 
     def get(self, name: str) -> T:
         self._load()
@@ -74,6 +80,12 @@ class Registry(Generic[T]):
     def meta(self, name: str) -> dict[str, Any]:
         self.get(name)
         return dict(self._meta[name])
+
+    def origin(self, name: str) -> str:
+        """``"distribution version"`` of the package whose entry point registered ``name``, or
+        ``""`` (registered in code, or a built-in loaded without an entry point)."""
+        self._load()
+        return self._origins.get(name, "")
 
     def names(self) -> list[str]:
         self._load()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
 from nas_ops.cli._io import check_writable_out
 from nas_ops.config import load_config, with_overrides
+
+if TYPE_CHECKING:  # the engine imports torch: loaded when a command runs, not for --help
+    from nas_ops.engine.summary import SearchSummary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_search)
     r = sub.add_parser("resume", help="finish a stopped search (nothing done is redone)")
     r.add_argument("run_dir")
+    r.add_argument("--max-evals", type=int, default=None,
+                   help="extend the run to this many evaluations (more than it has)")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_resume)
 
@@ -29,12 +36,21 @@ def _search(args: argparse.Namespace) -> int:
     check_writable_out(args.out, inside=True)
     summary = run_search(config, args.out, progress=not args.quiet)
     print("\n".join(summary.lines()))
-    return 0
+    return exit_code(summary)
 
 
 def _resume(args: argparse.Namespace) -> int:
     from nas_ops.engine import resume_search
 
-    summary = resume_search(args.run_dir, progress=not args.quiet)
+    summary = resume_search(args.run_dir, progress=not args.quiet, max_evals=args.max_evals)
     print("\n".join(summary.lines()))
-    return 0
+    return exit_code(summary)
+
+
+def exit_code(summary: SearchSummary) -> int:
+    """1, with the reason on stderr, when every evaluation failed; else 0."""
+    line = summary.all_failed()
+    if line is None:
+        return 0
+    print(f"nas-ops: error: {line}", file=sys.stderr)
+    return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nas_ops.cli._io import check_writable_out
+from nas_ops.cli.search_cmd import exit_code
 from nas_ops.config import load_config, with_overrides
 
 
@@ -25,5 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     check_writable_out(args.out, inside=True)
     summary = Study(config, args.out, progress=not args.quiet).run()
     print("\n".join(summary.lines()))
-    print(f"next: nas-ops report {args.out} --out {args.out}/report")
-    return 0
+    code = exit_code(summary)
+    if code == 0:
+        print(f"next: nas-ops report {args.out} --out {args.out}/report")
+    return code

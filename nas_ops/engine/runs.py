@@ -28,6 +28,13 @@ def _recorded_config(run_dir: Path) -> RunConfig | None:
     return None if stored is None else config_from_record(stored)
 
 
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that is a non-empty directory holding no run (nothing is written)."""
+    if out.is_dir() and not (out / LEDGER_NAME).exists() and any(out.iterdir()):
+        raise ConfigError(f"--out {str(out)!r} is not empty and holds no nas-ops run; choose a "
+                          "new or empty directory")
+
+
 def create_search(config: str | Path | RunConfig, out: str | Path, *,
                   load_if_exists: bool = False, progress: bool = False) -> Search:
     """A search of ``config`` (a TOML path or a :class:`RunConfig`) recording into ``out``.
@@ -37,6 +44,7 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
     Drive it with ``run()``, or evaluate yourself with ``ask()`` / ``tell(uid, record)``.
     """
     cfg, run_dir = _as_config(config), Path(out)
+    check_out_dir(run_dir)
     recorded = _recorded_config(run_dir)
     if recorded is not None:
         if recorded.to_dict() != cfg.to_dict():
@@ -59,6 +67,7 @@ def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | N
     """Run a search of ``config`` (a TOML path or a :class:`RunConfig`) into ``out``;
     ``seed`` and ``max_evals`` override the config's."""
     cfg = with_overrides(_as_config(config), seed=seed, max_evals=max_evals)
+    check_out_dir(Path(out))
     return Search(cfg, out, progress=progress).run()
 
 
@@ -70,9 +79,28 @@ def run_study(config: str | Path | RunConfig, out: str | Path, *,
     return Study(cfg, out, progress=progress).run()
 
 
-def resume_search(run_dir: str | Path, progress: bool = True) -> SearchSummary:
+def _extended(config: RunConfig, kind: str | None, max_evals: int) -> RunConfig:
+    """``config`` with the larger budget ``max_evals`` (checked: it must add evaluations)."""
+    if kind == "study":
+        raise ConfigError("a study cannot be extended (--max-evals is for searches)")
+    new = with_overrides(config, max_evals=max_evals)
+    if new.max_evals <= config.max_evals:
+        raise ConfigError(f"--max-evals {max_evals} does not extend this run, which has "
+                          f"max_evals = {config.max_evals}; give a larger number")
+    s = config.search
+    cap = s.population + s.offspring * s.generations
+    if s.algorithm != "aging" and max_evals > cap:
+        raise ConfigError(f"--max-evals {max_evals} is more than this run's search.generations = "
+                          f"{s.generations} allows (population + offspring x generations = "
+                          f"{cap}); start a new run with more generations")
+    return new
+
+
+def resume_search(run_dir: str | Path, progress: bool = True,
+                  max_evals: int | None = None) -> SearchSummary:
     """Finish a run (search or study) that was stopped: its config is read back from the
-    ledger, and nothing already evaluated is evaluated again."""
+    ledger, and nothing already evaluated is evaluated again. ``max_evals`` larger than the
+    run's extends it: the result is the run that asked for ``max_evals`` from the start."""
     path = Path(run_dir)
     config = _recorded_config(path)
     if config is None:
@@ -84,6 +112,8 @@ def resume_search(run_dir: str | Path, progress: bool = True) -> SearchSummary:
         kind = ledger.meta("kind")
     finally:
         ledger.close()
+    if max_evals is not None:
+        config = _extended(config, kind, max_evals)
     if kind == "study":
         return Study(config, run_dir, progress=progress).run()
-    return Search(config, run_dir, progress=progress).run()
+    return Search(config, run_dir, progress=progress, extend=max_evals is not None).run()

@@ -24,18 +24,20 @@ import torch
 from deap import tools
 
 from nas_ops._version import __version__
-from nas_ops.config import RunConfig, config_from_record
+from nas_ops.config import RunConfig, config_from_record, extends
 from nas_ops.engine.algorithms import Loop, Step, evaluate_batch, make_algorithm
 from nas_ops.engine.breeding import Breeder, operator_lists
-from nas_ops.engine.checks import check_run, run_operators
+from nas_ops.engine.checks import check_run
+from nas_ops.engine.components import check, recorded_components, resolve
 from nas_ops.engine.fitness import Member, fitness_class, objective_weights, objectives, scalar
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.engine.policies import make_policy
 from nas_ops.engine.progress import Progress
 from nas_ops.engine.summary import SearchSummary, best_and_front
+from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.evaluation import Evaluator, make_evaluator
-from nas_ops.evaluation.records import EvalRecord
+from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import to_json
 from nas_ops.spaces import get_space
 from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
@@ -51,8 +53,13 @@ class Plan(Protocol):
 
 class Search:
     def __init__(self, config: RunConfig, run_dir: str | Path, *, progress: bool = True,
-                 evaluator: Evaluator | None = None, plan: Plan | None = None) -> None:
+                 evaluator: Evaluator | None = None, plan: Plan | None = None,
+                 extend: bool = False) -> None:
+        """``extend``: the run directory may hold this run with a smaller ``max_evals``, which
+        is raised to this config's (the run goes on as if asked for that from the start)."""
         self.config, self.run_dir = config, Path(run_dir)
+        recorded = recorded_components(self.run_dir)
+        names = check(recorded) if recorded is not None else None  # before the task loads
         self.task = load_task(config.task.name, **config.task.options)
         self.space = get_space(config.space.name)
         self.outputs = self.task.outputs
@@ -65,7 +72,8 @@ class Search:
         self.fitness_cls = fitness_class(self.weights)
         self.policy = make_policy(config.policy.name, config.policy.weights,
                                   config.policy.exploration)
-        names = run_operators(config)
+        self.components = recorded if recorded is not None else resolve(config)
+        names = names or [o["name"] for o in self.components["operators"]]
         mutation, crossover = operator_lists(names)
         if not mutation:
             raise ConfigError("policy.operators names no mutation (arity 1) operator")
@@ -93,6 +101,8 @@ class Search:
         self._results: dict[str, EvalRecord] = {}  # told, not taken by the loop yet
         self._t0 = 0.0
         self._closed = False
+        self._extend = extend
+        self._verified: set[str] = set()  # parents whose weights files were checked
 
     @property
     def evaluator(self) -> Evaluator:
@@ -152,7 +162,7 @@ class Search:
                 break
             self._waiting = {c.uid for c in self._step.wait if c.uid not in self._results}
             for cand in self._step.submit:
-                cand.request = make_request(cand, self.config, self.run_dir)
+                cand.request = self._request(cand)
                 self._asked[cand.uid] = cand
             self._queued = list(self._step.submit)
 
@@ -184,19 +194,27 @@ class Search:
         """Evaluate one batch now with the evaluator, outside the loop."""
         for step in evaluate_batch(self, cands):
             for cand in step.submit:
-                self.evaluator.submit(make_request(cand, self.config, self.run_dir))
+                self.evaluator.submit(self._request(cand))
             while any(c.uid not in self._results for c in step.wait):
                 record = next(iter(self.evaluator.as_completed()))
                 self._results[record.uid] = record
+
+    def _request(self, cand: Candidate) -> EvalRequest:
+        """The request of ``cand``, once the weights files it inherits from are checked."""
+        check_parents(self, cand, self._verified)
+        return make_request(cand, self.config, self.run_dir)
 
     # --------------------------------------------------------------- recording
     def _start(self) -> None:
         stored = self.ledger.meta("config")
         if stored is not None and config_from_record(stored).to_dict() != self.config.to_dict():
-            raise ConfigError(f"run directory {str(self.run_dir)!r} holds a run with another "
-                              "config; use `nas-ops resume` or a new --out directory")
+            if not (self._extend and extends(config_from_record(stored), self.config)):
+                raise ConfigError(f"run directory {str(self.run_dir)!r} holds a run with "
+                                  "another config; use `nas-ops resume` or a new --out directory")
+            self.ledger.set_meta("config", self.config.to_dict())
         if stored is None:
             self.ledger.set_meta("config", self.config.to_dict())
+            self.ledger.set_meta("components", self.components)
             self.ledger.set_meta("versions", {
                 "nas_ops": __version__, "torch": torch.__version__,
                 "numpy": np.__version__, "python": platform.python_version()})

@@ -10,6 +10,7 @@ from deap import tools
 
 from nas_ops.engine.fitness import Member
 from nas_ops.engine.individuals import Candidate
+from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
 
 
@@ -32,6 +33,19 @@ class SearchSummary:
         out.append(f"  Pareto front: {len(self.front)} individuals: {', '.join(self.front)}")
         out.append(f"  ledger: {self.run_dir / 'ledger.sqlite'}")
         return out
+
+    def all_failed(self) -> str | None:
+        """One line when every evaluation of the run failed (with the most common reason, read
+        from the ledger), else None."""
+        if self.evaluations == 0 or self.failures < self.evaluations:
+            return None
+        with Ledger(self.run_dir, "r") as ledger:
+            row = ledger.db.execute(
+                "SELECT error, COUNT(*) AS n FROM evaluations WHERE status = 'failed' "
+                "GROUP BY error ORDER BY n DESC, error LIMIT 1").fetchone()
+        reason = f"; most common reason ({row['n']} of {self.failures}): {row['error']}" \
+            if row is not None else ""
+        return f"all {self.failures} evaluations failed{reason}"
 
 
 def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpec],

@@ -14,6 +14,8 @@ A failure anywhere becomes a ``failed`` record (:func:`failed`, with :func:`fail
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import time
 import traceback
@@ -27,8 +29,9 @@ import torch
 
 from nas_ops.errors import EvaluationError, NasOpsError
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
-from nas_ops.files import atomic_file
+from nas_ops.files import write_atomic
 from nas_ops.genome import Genome, complexity, from_dict
+from nas_ops.lifeline import coordinator_gone
 from nas_ops.metrics.diagnosis import diagnose
 from nas_ops.phenotype import Phenotype, build_model, child_model
 from nas_ops.tasks import Task, load_task
@@ -83,20 +86,30 @@ def finalize(req: EvalRequest, model: Phenotype, task: Task, steps: int, start: 
     val, test = evaluate_splits(model, task, device, sample_score=req.sample_score,
                                 seed=req.seed)
     wall = time.perf_counter() - start
-    if req.weights_out:
-        save_weights(model, req.weights_out)
+    sha = save_weights(model, req.weights_out) if req.weights_out else ""
     rows = diagnose(model, task, seed=req.seed) if req.diagnose else []
     return EvalRecord(uid=req.uid, status="ok", val=val, test=test,
                       complexity=complexity(model.genome).as_dict(), wall_time_s=wall,
                       device=str(device), steps=steps,
-                      trained_networks=trained_networks(model, req.trainable), diagnosis=rows)
+                      trained_networks=trained_networks(model, req.trainable), diagnosis=rows,
+                      weights_sha256=sha)
 
 
-def save_weights(model: Phenotype, path: str) -> None:
-    """Save the model's state dict (on CPU) to ``path`` atomically."""
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    with atomic_file(path) as tmp:
-        torch.save(state, tmp)
+def weights_bytes(model: Phenotype) -> bytes:
+    """The model's state dict (on CPU) as ``torch.save`` bytes: equal weights, equal bytes."""
+    buffer = io.BytesIO()  # not a file: torch names the archive after the file it writes
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buffer)
+    return buffer.getvalue()
+
+
+def save_weights(model: Phenotype, path: str) -> str:
+    """Save the model's state dict to ``path`` atomically; return the file's sha256. A worker
+    whose coordinator is gone writes nothing (the run directory is no longer its own)."""
+    data = weights_bytes(model)
+    if coordinator_gone():
+        raise EvaluationError("the coordinator process is gone; weights not written")
+    write_atomic(path, data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def failed(req: EvalRequest, start: float, device: str, reason: str) -> EvalRecord:

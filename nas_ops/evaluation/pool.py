@@ -4,20 +4,16 @@ worker) and :class:`PoolEvaluator` (one request per unit, through ``run_request`
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.evaluation.worker import run_request
-
-
-def _init_worker(threads: int) -> None:
-    torch.set_num_threads(threads)
+from nas_ops.lifeline import init_worker
 
 
 @dataclass
@@ -47,7 +43,8 @@ class UnitPool:
 
     def _spawn(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self._threads,))
+                                   initializer=init_worker,  # dies with this process
+                                   initargs=(os.getpid(), self._threads))
 
     def submit(self, fn: Callable[..., Any], reqs: list[EvalRequest], *args: Any) -> None:
         self._submit(_Unit(fn, reqs, args))
@@ -100,13 +97,25 @@ class UnitPool:
             self._submit(unit)
 
     def close(self) -> None:
-        for unit in self._futures.values():
-            if unit.alone is not None:
-                unit.alone.shutdown(wait=True, cancel_futures=True)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        """Shut the pool down. Work still in flight is abandoned (the coordinator is stopping:
+        an error, Ctrl-C, SIGTERM): its workers are killed rather than waited for."""
+        executors = [u.alone for u in self._futures.values() if u.alone is not None]
+        executors += [self._pool] if self._pool is not None else []
+        if any(not f.done() for f in self._futures):
+            for executor in executors:
+                _kill_workers(executor)
+        for executor in executors:
+            executor.shutdown(wait=True, cancel_futures=True)
         self._pool = None
         self._futures.clear()
+
+
+def _kill_workers(executor: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public way to stop running work before Python 3.14
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.kill()
 
 
 def died(req: EvalRequest) -> EvalRecord:

@@ -85,6 +85,7 @@ class EvalRecord:
     trained_networks: list[str] = field(default_factory=list)
     duplicate_of: str = ""
     diagnosis: list[tuple[str, str, str, float]] = field(default_factory=list)
+    weights_sha256: str = ""  # sha256 of the weights file written for it ("" if none)
 
     @property
     def ok(self) -> bool:

@@ -17,7 +17,12 @@ from nas_ops.errors import ConfigError, LedgerError, RunLockedError
 from nas_ops.evaluation.records import EvalRecord
 
 LEDGER_NAME = "ledger.sqlite"
-SCHEMA_VERSION = 2  # meta "schema" of a new run; 2: events carry family and direction
+_EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wall_time_s",
+                 "device", "error", "steps", "trained_networks", "duplicate_of", "seq",
+                 "weights_sha256")
+# meta "schema" of a new run; 2: events carry family and direction; 3: evaluations carry the
+# sha256 of their weights file, and the run its components (operators, task, space)
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +38,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     uid TEXT PRIMARY KEY, status TEXT NOT NULL, val TEXT NOT NULL, test TEXT NOT NULL,
     complexity TEXT NOT NULL, objectives TEXT NOT NULL, wall_time_s REAL NOT NULL,
     device TEXT NOT NULL, error TEXT NOT NULL, steps INTEGER NOT NULL,
-    trained_networks TEXT NOT NULL, duplicate_of TEXT NOT NULL, seq INTEGER NOT NULL);
+    trained_networks TEXT NOT NULL, duplicate_of TEXT NOT NULL, seq INTEGER NOT NULL,
+    weights_sha256 TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS population (
     generation INTEGER NOT NULL, position INTEGER NOT NULL, uid TEXT NOT NULL,
     PRIMARY KEY (generation, position));
@@ -75,6 +81,7 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
+            self._upgrade()
         else:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             self._check()
@@ -98,6 +105,13 @@ class Ledger:
             raise RunLockedError(f"run directory {str(self.run_dir)!r} is open for writing by "
                                  "another process; wait for it to finish or stop it") from None
         self._lock_fd = fd
+
+    def _upgrade(self) -> None:
+        """Add the columns a ledger of an older schema lacks (their defaults mean 'unknown')."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(evaluations)")}
+        if "weights_sha256" not in columns:
+            self.db.execute("ALTER TABLE evaluations ADD COLUMN weights_sha256 TEXT NOT NULL "
+                            "DEFAULT ''")
 
     def close(self) -> None:
         if hasattr(self, "db"):
@@ -148,15 +162,25 @@ class Ledger:
     def _insert_evaluation(self, record: EvalRecord, objectives: list[float]) -> None:
         seq = self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
         self.db.execute(
-            "INSERT OR IGNORE INTO evaluations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR IGNORE INTO evaluations ({', '.join(_EVAL_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_EVAL_COLUMNS))})",
             (record.uid, record.status, json.dumps(record.val, sort_keys=True),
              json.dumps(record.test, sort_keys=True), json.dumps(record.complexity, sort_keys=True),
              json.dumps(objectives), record.wall_time_s, record.device, record.error,
-             record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq))
+             record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq,
+             record.weights_sha256))
 
     def set_population(self, generation: int, uids: list[str]) -> None:
-        self.db.executemany("INSERT OR IGNORE INTO population VALUES (?,?,?)",
-                            [(generation, i, u) for i, u in enumerate(uids)])
+        """The population after ``generation`` (replacing what an extended run had stored)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM population WHERE generation = ?", (generation,))
+            self.db.executemany("INSERT INTO population VALUES (?,?,?)",
+                                [(generation, i, u) for i, u in enumerate(uids)])
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def add_checkpoint(self, generation: int, evals_done: int, rng: dict[str, Any],
                        policy_state: dict[str, Any]) -> None:
@@ -191,4 +215,10 @@ def row_to_record(row: sqlite3.Row) -> EvalRecord:
                       test=json.loads(row["test"]), complexity=json.loads(row["complexity"]),
                       wall_time_s=row["wall_time_s"], device=row["device"], error=row["error"],
                       steps=row["steps"], trained_networks=json.loads(row["trained_networks"]),
-                      duplicate_of=row["duplicate_of"])
+                      duplicate_of=row["duplicate_of"],
+                      weights_sha256=_column(row, "weights_sha256", ""))
+
+
+def _column(row: sqlite3.Row, name: str, default: Any) -> Any:
+    """``row[name]``, or ``default`` for a column an older ledger does not have."""
+    return row[name] if name in row.keys() else default  # noqa: SIM118 - `in row` tests values
