@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nas_ops.cli._io import check_out_dir
 from nas_ops.files import atomic_dir
+from nas_ops.outdir import check_out_dir
 
 DESCRIPTION = ("Run a capacity-allocation study (CONFIG is a study TOML) or analyse the best model "
                "of a run for each output (CONFIG is a run directory), and write the report "

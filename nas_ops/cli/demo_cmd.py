@@ -6,8 +6,8 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
-from nas_ops.cli._io import check_writable_out
 from nas_ops.config import load_config
+from nas_ops.outdir import check_writable_out
 
 
 def default_config() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nas_ops.cli._io import check_writable_out
+from nas_ops.outdir import check_writable_out
 
 
 def register(sub: argparse._SubParsersAction) -> None:

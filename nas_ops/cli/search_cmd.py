@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from nas_ops.cli._io import check_writable_out
 from nas_ops.config import load_config, with_overrides
+from nas_ops.outdir import check_writable_out
 
 if TYPE_CHECKING:  # the engine imports torch: loaded when a command runs, not for --help
     from nas_ops.engine.summary import SearchSummary

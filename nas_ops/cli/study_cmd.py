@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from nas_ops.cli._io import check_writable_out
 from nas_ops.cli.search_cmd import exit_code
 from nas_ops.config import load_config, with_overrides
+from nas_ops.outdir import check_writable_out
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,6 +9,7 @@ from nas_ops.engine.search import Search
 from nas_ops.engine.study import Study
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
+from nas_ops.outdir import check_run_dir
 from nas_ops.store import LEDGER_NAME, Ledger
 
 
@@ -28,13 +29,6 @@ def _recorded_config(run_dir: Path) -> RunConfig | None:
     return None if stored is None else config_from_record(stored)
 
 
-def check_out_dir(out: Path) -> None:
-    """Refuse an ``--out`` that is a non-empty directory holding no run (nothing is written)."""
-    if out.is_dir() and not (out / LEDGER_NAME).exists() and any(out.iterdir()):
-        raise ConfigError(f"--out {str(out)!r} is not empty and holds no nas-ops run; choose a "
-                          "new or empty directory")
-
-
 def create_search(config: str | Path | RunConfig, out: str | Path, *,
                   load_if_exists: bool = False, progress: bool = False) -> Search:
     """A search of ``config`` (a TOML path or a :class:`RunConfig`) recording into ``out``.
@@ -44,7 +38,7 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
     Drive it with ``run()``, or evaluate yourself with ``ask()`` / ``tell(uid, record)``.
     """
     cfg, run_dir = _as_config(config), Path(out)
-    check_out_dir(run_dir)
+    check_run_dir(run_dir)
     recorded = _recorded_config(run_dir)
     if recorded is not None:
         if recorded.to_dict() != cfg.to_dict():
@@ -67,7 +61,7 @@ def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | N
     """Run a search of ``config`` (a TOML path or a :class:`RunConfig`) into ``out``;
     ``seed`` and ``max_evals`` override the config's."""
     cfg = with_overrides(_as_config(config), seed=seed, max_evals=max_evals)
-    check_out_dir(Path(out))
+    check_run_dir(Path(out))
     return Search(cfg, out, progress=progress).run()
 
 
