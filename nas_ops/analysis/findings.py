@@ -38,6 +38,7 @@ from nas_ops.analysis.blocks import (
     blocked_p,
     cluster_bootstrap,
     make_blocks,
+    median,
     n_children,
     subset,
 )
@@ -101,7 +102,7 @@ def _effect_candidates(rows: Sequence[EffectRow]) -> list[Candidate]:
 
 def _per_base_median(rows: Sequence[EffectRow], scaled: bool) -> dict[str, float]:
     blocks = make_blocks((r.base, r.scaled_effect if scaled else r.effect) for r in rows)
-    return {b: float(np.median(v)) for b, v in blocks.items()}
+    return {b: median(v) for b, v in blocks.items()}
 
 
 def _control_candidates(rows: Sequence[EffectRow]) -> list[Candidate]:

@@ -223,7 +223,8 @@ def derive_guidelines(rows: Sequence[EffectRow], alpha: float = ALPHA,
     ``base_status`` is :func:`nas_ops.analysis.bases.base_status` of the rows' bases."""
     status = base_status or {}
     chance = sorted(b for b, s in status.items() if s.get("chance_level"))
-    used = [r for r in rows if allow_untrained or r.base not in set(chance)]
+    excluded = set() if allow_untrained else set(chance)
+    used = [r for r in rows if r.base not in excluded]
     discovery, held_out = split_bases({r.base for r in used}, seed)
     cands = candidates(used)
     tested, untested = judge(cands, discovery, held_out, alpha, min_support, seed, n_boot)
