@@ -90,6 +90,7 @@ class Guidelines:
     source: dict[str, Any] = field(default_factory=dict)
     versus_control: list[ControlComparison] = field(default_factory=list)
     bases: dict[str, Any] = field(default_factory=dict)
+    n_family: int = 0  # everything the Holm correction covered: tested cells + control pairs
 
     @property
     def replication(self) -> dict[str, Any]:
@@ -107,15 +108,16 @@ class Guidelines:
     @property
     def verdict(self) -> str:
         """One plain sentence on the strength of the evidence."""
-        if self.n_tested == 0:
+        if self.n_family == 0:
             return (f"Insufficient evidence: no cell has n >= {self.min_support} effects "
+                    f"and a testable per-base summary on the discovery bases "
                     f"({self.n_cells} cells); no rule can be derived.")
         if not self.rules:
-            return (f"No rule reaches significance: {self.n_tested} cells tested with "
+            return (f"No rule reaches significance: {self.n_family} findings tested with "
                     f"n >= {self.min_support}, alpha = {self.alpha} after Holm correction.")
         rep = self.replication
         return (f"{len(self.rules)} rule(s) significant at alpha = {self.alpha} on the discovery "
-                f"bases after Holm correction over {self.n_tested} tested findings "
+                f"bases after Holm correction over {self.n_family} tested findings "
                 f"(n >= {self.min_support}); {rep['replicated']} of {rep['findings']} "
                 "finding(s) replicated on the held-out bases.")
 
@@ -138,6 +140,7 @@ class Guidelines:
                        "replication": "held-out median of the same sign, interval excluding 0",
                        "unaffected_outputs": "exactly unchanged; counted, never tested"},
             "verdict": self.verdict, "n_cells": self.n_cells, "n_tested": self.n_tested,
+            "n_family": self.n_family,
             "bases": self.bases, "replication": self.replication,
             "rules": [r.to_dict() for r in self.rules],
             "versus_control": {
@@ -228,7 +231,9 @@ def derive_guidelines(rows: Sequence[EffectRow], alpha: float = ALPHA,
     discovery, held_out = split_bases({r.base for r in used}, seed)
     cands = candidates(used)
     tested, untested = judge(cands, discovery, held_out, alpha, min_support, seed, n_boot)
-    g = Guidelines(alpha, min_support, len(cands), len(tested), source=dict(source or {}))
+    n_cells = sum(c.kind == "effect" for c in tested)
+    g = Guidelines(alpha, min_support, len(cands), n_cells, source=dict(source or {}),
+                   n_family=len(tested))
     g.bases = {"n": len({r.base for r in rows}), "at_chance": chance,
                "allow_untrained": allow_untrained, "used": len(discovery) + len(held_out),
                "converged": sum(bool(s.get("converged")) for s in status.values()),

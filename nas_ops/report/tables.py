@@ -33,6 +33,8 @@ def write_table(base: Path, records: list[dict[str, Any]], columns: list[str]) -
 def _csv_cell(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, dict):
+        return json.dumps(_finite(value), sort_keys=True)
     if isinstance(value, list | tuple):
         return ";".join(str(v) for v in value)
     return value
