@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nas_ops.analysis.bases import base_status
 from nas_ops.analysis.baseline import CONTROL, ControlComparison
+from nas_ops.analysis.bases import base_status
 from nas_ops.analysis.conditions import CONDITIONS, condition_stats, coverage
 from nas_ops.analysis.effects import (
     EffectRow,

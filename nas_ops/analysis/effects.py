@@ -181,5 +181,5 @@ def _rates(op: str, c: dict[str, Any]) -> OperatorRates:
         mean_cost_s=sum(costs) / len(costs) if costs else math.nan)
 
 
-__all__ = ["COMPLEXITY_KEYS", "control_of", "EffectRow", "OperatorRates", "OutputInfo", "effect_rows",
-           "event_family", "metric_value", "operator_rates", "run_outputs"]
+__all__ = ["COMPLEXITY_KEYS", "EffectRow", "OperatorRates", "OutputInfo", "control_of",
+           "effect_rows", "event_family", "metric_value", "operator_rates", "run_outputs"]

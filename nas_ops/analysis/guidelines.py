@@ -95,7 +95,7 @@ class Guidelines:
     @property
     def replication(self) -> dict[str, Any]:
         """How many findings (rules and control rules) replicated on the held-out bases."""
-        found = [*self.rules, *self.control_rules]
+        found: list[Rule | ControlComparison] = [*self.rules, *self.control_rules]
         n = sum(f.replicated for f in found)
         return {"findings": len(found), "replicated": n,
                 "rate": n / len(found) if found else math.nan}

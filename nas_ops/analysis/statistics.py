@@ -39,7 +39,6 @@ from nas_ops.analysis.blocks import (
     blocked_p,
     cluster_bootstrap,
     make_blocks,
-    wilcoxon_p,
 )
 from nas_ops.analysis.effects import EffectRow
 

@@ -65,7 +65,8 @@ def _event(op: str, parent: str, child: str | None, touched: str, before: dict[s
     per_child = {"touched": [touched], "affected_outputs": affected,
                  "neutral": False, "complexity_before": before, "complexity_after": after}
     return {"operator": op, "version": 1, "parents": [parent], "status": status,
-            "children": [child] if child else [], "decisions": decisions or [], "touched": [touched],
+            "children": [child] if child else [], "decisions": decisions or [],
+            "touched": [touched],
             "affected_outputs": per_child["affected_outputs"] if child else [],
             "complexity_before": before, "complexity_after": [after] if child else [],
             "neutral": False, "reason": "" if child else "planted: nothing to do",
