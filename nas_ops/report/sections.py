@@ -136,6 +136,9 @@ def conditioned(a: Analysis) -> Section:
 
 def tests(a: Analysis) -> Section:
     s = Section("tests", "Statistical tests")
+    s.add(Paragraph("Descriptive only: these tests treat every child as independent, which "
+                    "children of one base model are not; no guideline rests on them (the "
+                    "guidelines test per-base summaries)."))
     s.add(Table(["output", "operators compared", "H", "p"],
                 [[k.output, len(k.operators), k.h, k.p_value] for k in a.kruskal],
                 "Kruskal-Wallis across operators with >= 2 effects")
