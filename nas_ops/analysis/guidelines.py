@@ -108,6 +108,11 @@ class Guidelines:
     @property
     def verdict(self) -> str:
         """One plain sentence on the strength of the evidence."""
+        chance = len(self.bases.get("at_chance", []))
+        if self.n_family == 0 and chance and not self.bases.get("used"):
+            return (f"No rule can be derived: all {chance} base model(s) are at chance level "
+                    "(untrained); rules are drawn from trained bases only unless "
+                    "allow_untrained is set.")
         if self.n_family == 0:
             return (f"Insufficient evidence: no cell has n >= {self.min_support} effects "
                     f"and a testable per-base summary on the discovery bases "
