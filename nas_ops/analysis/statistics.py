@@ -40,6 +40,7 @@ from nas_ops.analysis.blocks import (
     cluster_bootstrap,
     make_blocks,
 )
+from nas_ops.analysis.blocks import wilcoxon_p as wilcoxon_p  # re-exported: it moved to blocks
 from nas_ops.analysis.effects import EffectRow
 
 
