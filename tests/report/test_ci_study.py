@@ -34,7 +34,9 @@ def test_ci_study_and_its_report(tmp_path: Path) -> None:
     for sid in SECTION_IDS:
         assert f'<section id="{sid}">' in html
     guidelines = json.loads((report / "guidelines.json").read_text())
-    assert guidelines["n_tested"] > 0, "the CI study must give cells enough support to test"
+    # base model as the unit (issue 12): most operator cells of the CI study have < 10 children
+    # whose output the edit reaches, so what gets tested may be comparisons with the control only
+    assert guidelines["n_family"] > 0, "the CI study must give cells enough support to test"
     assert guidelines["n_tested"] == len(guidelines["rules"]) + len(guidelines["not_significant"])
     for rule in guidelines["rules"]:
         assert rule["support"] >= 10 and rule["p_adjusted"] <= 0.05
