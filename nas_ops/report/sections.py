@@ -166,7 +166,8 @@ def guidelines(a: Analysis) -> Section:
         s.add(Paragraph(f"{b['n']} base model(s), {chance} at chance level "
                         f"({'kept: allow_untrained' if b.get('allow_untrained') else 'left out'}); "
                         f"{len(b.get('discovery', []))} for discovery, "
-                        f"{len(b.get('held_out', []))} held out."))
+                        f"{len(b.get('held_out', []))} held out; {b.get('converged', 0)} "
+                        "recorded as converged."))
     rules = distinct_rules(g.rules)
     if rules:
         s.add(Paragraph(f"{len(rules)} distinct rule(s); a rule whose evidence is the same "
