@@ -31,9 +31,11 @@ from nas_ops.analysis.guidelines import (
 )
 from nas_ops.analysis.statistics import (
     N_BOOTSTRAP,
+    BaseSummary,
     CellStats,
     KruskalResult,
     PairwiseResult,
+    base_summaries,
     holm,
     kruskal_tests,
     operator_stats,
@@ -42,7 +44,8 @@ from nas_ops.analysis.statistics import (
 from nas_ops.store.run import Run, load_run
 
 __all__ = [
-    "ALPHA", "CONDITIONS", "CONTROL", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "CellStats",
+    "ALPHA", "CONDITIONS", "CONTROL", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "BaseSummary",
+    "CellStats", "base_summaries",
     "ControlComparison", "EffectRow", "base_status",
     "Guidelines", "KruskalResult", "OperatorRates", "OutputInfo", "PairwiseResult", "Rule",
     "analyze_run", "condition_stats", "coverage", "derive_guidelines", "effect_rows", "holm",
@@ -65,6 +68,7 @@ class Analysis:
     pairwise: list[PairwiseResult]
     guidelines: Guidelines
     settings: dict[str, Any] = field(default_factory=dict)
+    per_base: list[BaseSummary] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -94,4 +98,5 @@ def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = A
     settings = {"seed": seed, "alpha": alpha, "min_support": min_support, "split": split,
                 "n_bootstrap": N_BOOTSTRAP, "allow_untrained": allow_untrained}
     return Analysis(run, outputs, rows, operator_rates(run), stats, conditioned, coverage(rows),
-                    kruskal_tests(rows), pairwise_tests(rows), guidelines, settings)
+                    kruskal_tests(rows), pairwise_tests(rows), guidelines, settings,
+                    base_summaries(rows))

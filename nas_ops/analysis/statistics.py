@@ -78,6 +78,26 @@ class CellStats:
 
 
 @dataclass
+class BaseSummary:
+    """One base's summary of an operator's effects on an output: what the tests rank.
+
+    Over the tested rows (affected output, finite primary effect); ``against`` says whether the
+    primary effect is against the parent or the matched control."""
+
+    base: str
+    operator: str
+    output: str
+    n: int
+    n_unaffected: int
+    median: float
+    scaled_median: float
+    against: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class KruskalResult:
     output: str
     operators: list[str]
@@ -188,6 +208,23 @@ def cell_stats(rows: Sequence[EffectRow], operator: str, output: str,
         p_improve_ci=(sizes.p_improve.low, sizes.p_improve.high),
         cliffs_ci=(sizes.cliffs_delta.low, sizes.cliffs_delta.high),
         scaled_median=scaled.median.estimate, scaled_ci=(scaled.median.low, scaled.median.high))
+
+
+def base_summaries(rows: Sequence[EffectRow]) -> list[BaseSummary]:
+    """Per (operator, output, base): the median primary effect of the base's tested children."""
+    cells: dict[tuple[str, str, str], list[EffectRow]] = {}
+    for r in rows:
+        if not math.isnan(r.effect):
+            cells.setdefault((r.operator, r.output, r.base), []).append(r)
+    out = []
+    for (op, output, base), cell in sorted(cells.items()):
+        tested = tested_rows(cell)
+        scaled = [r.primary(True) for r in tested if not math.isnan(r.primary(True))]
+        out.append(BaseSummary(
+            base, op, output, len(tested), sum(not r.affected for r in cell),
+            _median_of(r.primary(False) for r in tested), _median_of(scaled),
+            "matched_control" if any(r.control is not None for r in tested) else "parent"))
+    return out
 
 
 def group(rows: Iterable[EffectRow]) -> dict[tuple[str, str], list[EffectRow]]:

@@ -88,7 +88,7 @@ def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
                     "P(effect>0) - P(effect<0); exact Wilcoxon signed-rank p of the per-base "
                     "medians of the log error ratio against 0. Outputs an edit cannot reach "
                     "are exactly unchanged and left out of the median and the test."))
-    s.add(Files("all rows", ["tables/effects.csv", "tables/stats.csv"]))
+    s.add(Files("all rows", ["tables/effects.csv", "tables/stats.csv", "tables/per_base.csv"]))
     for out in a.outputs:
         cells = [c for c in a.stats if c.output == out.name]
         s.add(Paragraph(f"{out.name} ({out.kind}, {out.metric}, "

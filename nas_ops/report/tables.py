@@ -51,6 +51,7 @@ def write_tables(a: Analysis, table_dir: Path) -> list[Path]:
     written += write_table(table_dir / "effects", _records(a.effects), EffectRow.columns())
     for name, items, fallback in (
             ("stats", a.stats, ["operator", "output", "n"]),
+            ("per_base", a.per_base, ["base", "operator", "output", "n", "median"]),
             ("conditioned", a.conditioned, ["condition", "level", "operator", "output", "n"]),
             ("rates", a.rates, ["operator", "attempts"]),
             ("kruskal", a.kruskal, ["output", "operators", "h", "p_value"]),

@@ -58,3 +58,17 @@ def test_a_rule_recomputed_with_scipy_from_the_ledger(tmp_path: Path) -> None:
     assert rule["expected_effect"] == pytest.approx(float(np.median(pooled)), rel=1e-12)
     assert rule["support"] == len(pooled) and rule["n_bases"] == len(effects)
     assert rule["p_improve"] == pytest.approx(np.mean(np.asarray(pooled) > 0))
+
+
+def test_per_base_summaries_are_what_the_test_ranks(tmp_path: Path) -> None:
+    a = analyze_run(write_planted_run(tmp_path / "run", n_parents=6))
+    rows = [s for s in a.per_base if (s.operator, s.output) == ("plant_a", "class")]
+    assert [s.base for s in rows] == [f"b{p:03d}" for p in range(6)]
+    for s in rows:
+        children = [r for r in a.effects if r.parent == s.base and r.operator == "plant_a"
+                    and r.output == "class"]
+        assert s.n == 2 and s.against == "parent" and s.n_unaffected == 0
+        assert s.median == pytest.approx(np.median([r.effect for r in children]))
+        assert s.scaled_median == pytest.approx(np.median([r.scaled_effect for r in children]))
+    recon = [s for s in a.per_base if s.output == "reconstruction"]
+    assert all(s.n == 0 and s.n_unaffected == 2 and math.isnan(s.median) for s in recon)
