@@ -110,6 +110,8 @@ def _control_candidates(rows: Sequence[EffectRow]) -> list[Candidate]:
         return []  # matched controls: the primary effect already is edit minus control
     tested = tested_rows(rows)
     control = [r for r in tested if r.operator == CONTROL]
+    if not control:
+        return []  # no control arm: nothing to compare with
     out: list[Candidate] = []
     cells: dict[tuple[str, str], list[EffectRow]] = {}
     for r in tested:

@@ -110,7 +110,7 @@ class Guidelines:
         """One plain sentence on the strength of the evidence."""
         chance = len(self.bases.get("at_chance", []))
         if self.n_family == 0 and chance and not self.bases.get("used"):
-            return (f"No rule can be derived: all {chance} base model(s) are at chance level "
+            return (f"Insufficient evidence: all {chance} base model(s) are at chance level "
                     "(untrained); rules are drawn from trained bases only unless "
                     "allow_untrained is set.")
         if self.n_family == 0:

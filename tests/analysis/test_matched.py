@@ -96,3 +96,8 @@ def test_retrain_everything_edits_are_never_judged_against_zero(matched: Analysi
             for r in matched.effects if r.operator != "matched_control"]
     g = derive_guidelines(rows, n_boot=200)
     assert not any(r.operator == "plant_a" for r in g.rules)
+
+
+def test_without_a_control_arm_nothing_is_compared_with_it(tmp_path: Path) -> None:
+    g = analyze_run(write_planted_run(tmp_path / "plain", n_parents=4)).guidelines
+    assert not any(c["kind"] == "versus_control" for c in g.insufficient + g.not_significant)
