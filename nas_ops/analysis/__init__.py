@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nas_ops.analysis.baseline import CONTROL, ControlComparison, compare_with_control
+from nas_ops.analysis.baseline import CONTROL, ControlComparison
+from nas_ops.analysis.bases import base_status
 from nas_ops.analysis.conditions import CONDITIONS, condition_stats, coverage
 from nas_ops.analysis.effects import (
     EffectRow,
@@ -30,9 +31,11 @@ from nas_ops.analysis.guidelines import (
 )
 from nas_ops.analysis.statistics import (
     N_BOOTSTRAP,
+    BaseSummary,
     CellStats,
     KruskalResult,
     PairwiseResult,
+    base_summaries,
     holm,
     kruskal_tests,
     operator_stats,
@@ -41,8 +44,9 @@ from nas_ops.analysis.statistics import (
 from nas_ops.store.run import Run, load_run
 
 __all__ = [
-    "ALPHA", "CONDITIONS", "CONTROL", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "CellStats",
-    "ControlComparison", "EffectRow", "compare_with_control",
+    "ALPHA", "CONDITIONS", "CONTROL", "MIN_SUPPORT", "N_BOOTSTRAP", "Analysis", "BaseSummary",
+    "CellStats", "base_summaries",
+    "ControlComparison", "EffectRow", "base_status",
     "Guidelines", "KruskalResult", "OperatorRates", "OutputInfo", "PairwiseResult", "Rule",
     "analyze_run", "condition_stats", "coverage", "derive_guidelines", "effect_rows", "holm",
     "kruskal_tests", "operator_rates", "operator_stats", "pairwise_tests", "run_outputs",
@@ -64,6 +68,7 @@ class Analysis:
     pairwise: list[PairwiseResult]
     guidelines: Guidelines
     settings: dict[str, Any] = field(default_factory=dict)
+    per_base: list[BaseSummary] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -74,9 +79,11 @@ class Analysis:
 
 
 def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = ALPHA,
-                min_support: int = MIN_SUPPORT, split: str = "val") -> Analysis:
-    """Analyse a run (or its directory). ``seed`` seeds the bootstrap; ``alpha`` and
-    ``min_support`` govern the guidelines; ``split`` is the metrics split (val or test)."""
+                min_support: int = MIN_SUPPORT, split: str = "val",
+                allow_untrained: bool = False) -> Analysis:
+    """Analyse a run (or its directory). ``seed`` seeds the bootstrap and the discovery /
+    held-out split of the bases; ``alpha`` and ``min_support`` govern the guidelines; ``split``
+    is the metrics split (val or test); ``allow_untrained`` lets bases at chance level count."""
     run = run_or_dir if isinstance(run_or_dir, Run) else load_run(run_or_dir)
     outputs = run_outputs(run)
     rows = effect_rows(run, outputs, split)
@@ -85,9 +92,11 @@ def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = A
     source = {"run_dir": str(run.run_dir), "kind": run.meta.get("kind", "search"),
               "seed": run.meta.get("seed"), "versions": run.meta.get("versions", {}),
               "split": split, "n_effect_rows": len(rows)}
-    guidelines = derive_guidelines([*stats, *conditioned], alpha, min_support, source)
-    guidelines.versus_control = compare_with_control(rows, min_support, seed)
+    status = base_status(run, outputs, {r.base for r in rows}, split)
+    guidelines = derive_guidelines(rows, alpha, min_support, source, seed=seed,
+                                   base_status=status, allow_untrained=allow_untrained)
     settings = {"seed": seed, "alpha": alpha, "min_support": min_support, "split": split,
-                "n_bootstrap": N_BOOTSTRAP}
+                "n_bootstrap": N_BOOTSTRAP, "allow_untrained": allow_untrained}
     return Analysis(run, outputs, rows, operator_rates(run), stats, conditioned, coverage(rows),
-                    kruskal_tests(rows), pairwise_tests(rows), guidelines, settings)
+                    kruskal_tests(rows), pairwise_tests(rows), guidelines, settings,
+                    base_summaries(rows))

@@ -11,6 +11,15 @@ Definitions (every number in a report comes from here):
 - ``family``: the operator family recorded in the event (ledger schema 2); for older ledgers,
   the family of the operator registered now, else ``"unknown"``.
 - ``cost_s``: the child's evaluation wall time in seconds.
+- ``scaled_effect`` = log(err_parent / err_child), minus the log error ratio (error = 1 - accuracy,
+  or the MSE): scale-free, so bases whose errors differ 70x pool; positive = better.
+- ``retrains_all``: the edit changed a training hyperparameter (every network trains again) or
+  the row is a control; such an edit is judged against a control, never against zero.
+- Matched controls (operator ``matched_control``, decision ``control_of`` = the edit child's uid):
+  ``control`` / ``control_value`` name the edit's control child and its metric,
+  ``effect_vs_control`` = child - control (signed) and ``scaled_vs_control`` =
+  log(err_control / err_child): the primary effect, paired within the base. Without matched
+  controls these stay None / nan and the primary effect is the one against the parent.
 - Rows whose parent or child has no successful evaluation (status ok or duplicate) have
   ``effect = nan`` and are left out of every statistic; they are counted in the rates.
 
@@ -27,9 +36,12 @@ from typing import Any
 from nas_ops.analysis.covariates import Covariates, assign_levels
 from nas_ops.analysis.rows import (
     COMPLEXITY_KEYS,
+    CONTROLS,
+    MATCHED_CONTROL,
     EffectRow,
     OperatorRates,
     OutputInfo,
+    log_error_ratio,
     metric_value,
     run_outputs,
 )
@@ -67,7 +79,36 @@ def effect_rows(run: Run, outputs: list[OutputInfo], split: str = "val") -> list
         parent = by_uid.get(child.parents[0])
         rows.extend(_rows_for(var, parent, child, outputs, cov, split))
     assign_levels(rows)
+    _attach_matched_controls(run, rows, outputs, split)
     return rows
+
+
+def control_of(var: Variation) -> str | None:
+    """The edit child a matched control belongs to (its ``control_of`` decision), else None."""
+    if var.operator != MATCHED_CONTROL:
+        return None
+    for d in var.event.decisions:
+        if d.get("name") == "control_of":
+            return str(d.get("value"))
+    child = var.child or ""
+    return child[1:] if child.startswith("m") else None
+
+
+def _attach_matched_controls(run: Run, rows: list[EffectRow], outputs: list[OutputInfo],
+                             split: str) -> None:
+    by_uid = run.by_uid()
+    controls = {edit: var.child for var in run.variations
+                if var.child and (edit := control_of(var)) is not None}
+    infos = {o.name: o for o in outputs}
+    for r in rows:
+        ctrl = by_uid.get(controls.get(r.child, ""))
+        if ctrl is None or r.operator in CONTROLS:
+            continue
+        out = infos[r.output]
+        r.control = ctrl.uid
+        r.control_value = metric_value(ctrl, out, split)
+        r.effect_vs_control = out.signed(r.child_value) - out.signed(r.control_value)
+        r.scaled_vs_control = log_error_ratio(out, r.control_value, r.child_value)
 
 
 def _rows_for(var: Variation, parent: Individual | None, child: Individual,
@@ -82,6 +123,8 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
     edited = cov.edited_network(parent, touched)
     status = child.evaluation.status if child.evaluation else "missing"
     cost = float(child.evaluation.wall_time_s) if child.evaluation else math.nan
+    hyper = bool(rec.diff.get("hyper_changed")) if rec else False
+    retrains_all = hyper or var.operator in CONTROLS
     rows = []
     for out in outputs:
         pv, cv = metric_value(parent, out, split), metric_value(child, out, split)
@@ -98,7 +141,8 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
             parent_parameters=parent_params, edited_network=edited,
             relevance=cov.relevance(parent, edited, out.name),
             worst_output=cov.is_worst(parent, out.name),
-            distance=cov.distance(child, touched, out.name)))
+            distance=cov.distance(child, touched, out.name),
+            scaled_effect=log_error_ratio(out, pv, cv), retrains_all=retrains_all))
     return rows
 
 
@@ -137,5 +181,5 @@ def _rates(op: str, c: dict[str, Any]) -> OperatorRates:
         mean_cost_s=sum(costs) / len(costs) if costs else math.nan)
 
 
-__all__ = ["COMPLEXITY_KEYS", "EffectRow", "OperatorRates", "OutputInfo", "effect_rows",
-           "event_family", "metric_value", "operator_rates", "run_outputs"]
+__all__ = ["COMPLEXITY_KEYS", "EffectRow", "OperatorRates", "OutputInfo", "control_of",
+           "effect_rows", "event_family", "metric_value", "operator_rates", "run_outputs"]

@@ -1,15 +1,18 @@
 """Guidelines: explicit rules derived from the measured effects, with their evidence.
 
-A cell is (condition, level, operator, output); the unconditioned cells have condition and level
-``"all"``. A cell is *tested* when it has at least ``min_support`` effects (default
-``MIN_SUPPORT`` = 10) and a Wilcoxon p-value (at least one non-zero effect). The p-values of all
-tested cells are Holm-adjusted together (one family), and a cell with adjusted p < ``alpha``
-(default 0.05) becomes a rule: "under <condition = level>, <operator> <improves|worsens>
-<output> by <median> (95% CI), at a median cost of <d parameters> parameters". The direction is
-the sign of the median effect (of Cliff's delta when the median is 0).
+The base model is the unit and every rule is replicated (see :mod:`nas_ops.analysis.findings`
+for the candidates, the one Holm correction and the discovery / held-out split,
+:mod:`nas_ops.analysis.blocks` for the tests and intervals). A *rule* is an ``effect`` finding:
+"under <condition = level>, <operator> <improves|worsens> <output> by <median> (95% CI)", with
+its effect sizes over all (trained) bases, each with a cluster-bootstrap interval, its discovery
+statistics (p, Holm p, median and interval of the tested effect on the discovery bases) and its
+replication statistics (the same on the held-out bases, and whether it replicated). Operators
+that retrain every network are judged against the control (``versus_control``), not zero.
 
-Cells below ``min_support`` are listed as ``insufficient``; tested cells that miss significance
-as ``not_significant``; nothing is dropped silently.
+Bases at chance level (:mod:`nas_ops.analysis.bases`) are left out unless ``allow_untrained``.
+Candidates with fewer than ``min_support`` (default ``MIN_SUPPORT`` = 10) children, or without a
+non-zero per-base median on the discovery bases, are listed as ``insufficient``; tested ones that
+miss significance as ``not_significant``; nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from nas_ops.analysis.baseline import CONTROL, ControlComparison
-from nas_ops.analysis.statistics import CellStats, holm
+import numpy as np
 
-GUIDELINES_VERSION = 1
+from nas_ops.analysis.baseline import CONTROL, ControlComparison
+from nas_ops.analysis.blocks import N_BOOTSTRAP, cluster_bootstrap, split_bases
+from nas_ops.analysis.findings import Candidate, candidates, judge
+from nas_ops.analysis.rows import EffectRow
+
+GUIDELINES_VERSION = 2
 MIN_SUPPORT = 10
 ALPHA = 0.05
 
@@ -43,19 +50,32 @@ class Rule:
     p_improve: float
     cliffs_delta: float
     complexity_cost: float
+    n_bases: int = 0
+    p_improve_ci: tuple[float, float] = (math.nan, math.nan)
+    cliffs_ci: tuple[float, float] = (math.nan, math.nan)
+    scaled_effect: float = math.nan
+    scaled_ci: tuple[float, float] = (math.nan, math.nan)
+    against: str = "zero"
+    also: list[str] = field(default_factory=list)
+    discovery: dict[str, Any] = field(default_factory=dict)
+    replication: dict[str, Any] = field(default_factory=dict)
+    replicated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["ci"] = list(self.ci)
+        for key in ("ci", "p_improve_ci", "cliffs_ci", "scaled_ci"):
+            d[key] = list(d[key])
         return d
 
     def text(self) -> str:
         where = "always" if self.condition == "all" else f"when {self.condition} = {self.level}"
         return (f"{where}: {self.operator} {self.direction} {self.output} by "
                 f"{self.expected_effect:+.4g} (95% CI {self.ci[0]:+.4g} .. {self.ci[1]:+.4g}; "
-                f"p = {self.p_value:.2g}, Holm p = {self.p_adjusted:.2g}; n = {self.support}; "
+                f"discovery p = {self.p_value:.2g}, Holm p = {self.p_adjusted:.2g}; "
+                f"n = {self.support} from {self.n_bases} bases; "
                 f"P(improve) = {self.p_improve:.2f}; median parameter change "
-                f"{self.complexity_cost:+.0f})")
+                f"{self.complexity_cost:+.0f}; "
+                f"{'replicated' if self.replicated else 'NOT replicated'} on held-out bases)")
 
 
 @dataclass
@@ -69,6 +89,16 @@ class Guidelines:
     insufficient: list[dict[str, Any]] = field(default_factory=list)
     source: dict[str, Any] = field(default_factory=dict)
     versus_control: list[ControlComparison] = field(default_factory=list)
+    bases: dict[str, Any] = field(default_factory=dict)
+    n_family: int = 0  # everything the Holm correction covered: tested cells + control pairs
+
+    @property
+    def replication(self) -> dict[str, Any]:
+        """How many findings (rules and control rules) replicated on the held-out bases."""
+        found: list[Rule | ControlComparison] = [*self.rules, *self.control_rules]
+        n = sum(f.replicated for f in found)
+        return {"findings": len(found), "replicated": n,
+                "rate": n / len(found) if found else math.nan}
 
     @property
     def control_rules(self) -> list[ControlComparison]:
@@ -78,32 +108,51 @@ class Guidelines:
     @property
     def verdict(self) -> str:
         """One plain sentence on the strength of the evidence."""
-        if self.n_tested == 0:
+        chance = len(self.bases.get("at_chance", []))
+        if self.n_family == 0 and chance and not self.bases.get("used"):
+            return (f"Insufficient evidence: all {chance} base model(s) are at chance level "
+                    "(untrained); rules are drawn from trained bases only unless "
+                    "allow_untrained is set.")
+        if self.n_family == 0:
             return (f"Insufficient evidence: no cell has n >= {self.min_support} effects "
+                    f"and a testable per-base summary on the discovery bases "
                     f"({self.n_cells} cells); no rule can be derived.")
         if not self.rules:
-            return (f"No rule reaches significance: {self.n_tested} cells tested with "
+            return (f"No rule reaches significance: {self.n_family} findings tested with "
                     f"n >= {self.min_support}, alpha = {self.alpha} after Holm correction.")
-        return (f"{len(self.rules)} rule(s) significant at alpha = {self.alpha} after Holm "
-                f"correction over {self.n_tested} tested cells (n >= {self.min_support}).")
+        rep = self.replication
+        return (f"{len(self.rules)} rule(s) significant at alpha = {self.alpha} on the discovery "
+                f"bases after Holm correction over {self.n_family} tested findings "
+                f"(n >= {self.min_support}); {rep['replicated']} of {rep['findings']} "
+                "finding(s) replicated on the held-out bases.")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": "nas-ops-guidelines", "version": GUIDELINES_VERSION,
             "source": self.source,
-            "method": {"effect": "child - parent on the output's primary validation metric, "
-                                 "signed so that positive = better",
-                       "test": "two-sided one-sample Wilcoxon signed-rank vs 0 (zeros dropped)",
-                       "correction": "holm over all tested cells", "alpha": self.alpha,
+            "method": {"unit": "base model: per-base median effect of its children",
+                       "effect": "child - parent on the output's primary validation metric, "
+                                 "signed so that positive = better; edit - matched control "
+                                 "when the ledger has matched controls",
+                       "scaled_effect": "log(err_before / err_after), err = 1 - accuracy or "
+                                        "the MSE (minus the log error ratio)",
+                       "test": "exact two-sided Wilcoxon signed-rank of the per-base medians "
+                               "of the scaled effect vs 0, on the discovery bases",
+                       "correction": "holm over every tested finding (effects and versus "
+                                     "control together)", "alpha": self.alpha,
                        "min_support": self.min_support,
-                       "ci": "percentile bootstrap 95% CI of the median"},
+                       "ci": "two-stage cluster bootstrap 95% (bases, then children within)",
+                       "replication": "held-out median of the same sign, interval excluding 0",
+                       "unaffected_outputs": "exactly unchanged; counted, never tested"},
             "verdict": self.verdict, "n_cells": self.n_cells, "n_tested": self.n_tested,
+            "n_family": self.n_family,
+            "bases": self.bases, "replication": self.replication,
             "rules": [r.to_dict() for r in self.rules],
             "versus_control": {
                 "control": CONTROL,
-                "method": "two-sided Mann-Whitney U of the operator's effects vs the "
-                          "retrain-only control's on the same output, Holm over all pairs; "
-                          "difference of medians with a percentile bootstrap 95% CI",
+                "method": "per base: median effect of the operator's children minus that of "
+                          "the base's control children on the same output; Wilcoxon of those "
+                          "differences over the discovery bases, Holm with every finding",
                 "tested": len(self.versus_control),
                 "rules": [c.to_dict() for c in self.control_rules],
                 "all": [c.to_dict() for c in self.versus_control]},
@@ -119,10 +168,10 @@ class Guidelines:
         if self.versus_control:
             lines += ["", f"Against retraining alone ({CONTROL}): {len(self.control_rules)} of "
                       f"{len(self.versus_control)} tested operator x output pair(s) differ "
-                      f"significantly (alpha = {self.alpha}, Holm)."]
+                      f"significantly (alpha = {self.alpha}, Holm, blocked on the base)."]
             lines += [f"- {c.text()}" for c in self.control_rules]
         else:
-            lines += ["", f"No control arm with n >= {self.min_support} ({CONTROL}): effects "
+            lines += ["", f"No control arm ({CONTROL}) to compare with: effects "
                       "include the extra training a child receives; see docs/search.md."]
         if self.insufficient:
             lines += ["", f"Insufficient evidence (n < {self.min_support}): "
@@ -143,33 +192,67 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
-def _cell_ref(c: CellStats, **extra: Any) -> dict[str, Any]:
-    return {"condition": c.condition, "level": c.level, "operator": c.operator,
-            "output": c.output, "support": c.n, "median": c.median, **extra}
+def _ref(c: Candidate, **extra: Any) -> dict[str, Any]:
+    return {"kind": c.kind, "condition": c.condition, "level": c.level, "operator": c.operator,
+            "output": c.output, "support": c.n, "n_bases": len(c.blocks), "also": c.also,
+            **extra}
 
 
-def _direction(c: CellStats) -> str:
-    sign = c.median if c.median != 0 else c.cliffs_delta
-    return "improves" if sign > 0 else "worsens"
+def _ci(iv: Any) -> tuple[float, float]:
+    return (iv.low, iv.high)
 
 
-def derive_guidelines(cells: Sequence[CellStats], alpha: float = ALPHA,
-                      min_support: int = MIN_SUPPORT,
-                      source: dict[str, Any] | None = None) -> Guidelines:
-    """Rules from unconditioned and conditioned cells (see the module docstring)."""
-    tested = [c for c in cells if c.n >= min_support and not math.isnan(c.p_value)]
-    adjusted = holm([c.p_value for c in tested])
-    tested_ids = {id(c) for c in tested}
-    g = Guidelines(alpha, min_support, len(cells), len(tested), source=dict(source or {}))
-    g.insufficient = [_cell_ref(c, reason=f"n = {c.n} < {min_support}" if c.n < min_support
-                                else "every effect is exactly 0")
-                      for c in cells if id(c) not in tested_ids]
-    for c, p_adj in zip(tested, adjusted, strict=True):
-        if p_adj < alpha:
-            g.rules.append(Rule(c.condition, c.level, c.operator, c.output, _direction(c),
-                                c.median, (c.ci_low, c.ci_high), c.p_value, p_adj, c.n,
-                                c.p_improve, c.cliffs_delta, c.median_d_parameters))
+def _rule(c: Candidate, rng: np.random.Generator, n_boot: int) -> Rule:
+    sizes = cluster_bootstrap(c.absolute, rng, n_boot)
+    scaled = cluster_bootstrap(c.blocks, rng, n_boot)
+    sign = sizes.median.estimate if sizes.median.estimate != 0 else sizes.cliffs_delta.estimate
+    return Rule(c.condition, c.level, c.operator, c.output,
+                "improves" if sign > 0 else "worsens", sizes.median.estimate,
+                _ci(sizes.median), c.p_value, c.p_adjusted, c.n, sizes.p_improve.estimate,
+                sizes.cliffs_delta.estimate, c.complexity_cost, n_bases=sizes.n_bases,
+                p_improve_ci=_ci(sizes.p_improve), cliffs_ci=_ci(sizes.cliffs_delta),
+                scaled_effect=scaled.median.estimate, scaled_ci=_ci(scaled.median),
+                against="matched_control" if c.matched else "zero", also=list(c.also),
+                discovery=c.discovery, replication=c.replication, replicated=c.replicated)
+
+
+def _comparison(c: Candidate, rng: np.random.Generator, n_boot: int) -> ControlComparison:
+    sizes = cluster_bootstrap(c.absolute, rng, n_boot)
+    return ControlComparison(c.operator, c.output, c.n, c.n_control, sizes.median.estimate,
+                             _ci(sizes.median), c.p_value, c.p_adjusted, len(c.absolute),
+                             c.discovery, c.replication, c.replicated)
+
+
+def derive_guidelines(rows: Sequence[EffectRow], alpha: float = ALPHA,
+                      min_support: int = MIN_SUPPORT, source: dict[str, Any] | None = None, *,
+                      seed: int = 0, base_status: dict[str, dict[str, Any]] | None = None,
+                      allow_untrained: bool = False, n_boot: int = N_BOOTSTRAP) -> Guidelines:
+    """Rules (and comparisons with the control) from effect rows (see the module docstring).
+    ``base_status`` is :func:`nas_ops.analysis.bases.base_status` of the rows' bases."""
+    status = base_status or {}
+    chance = sorted(b for b, s in status.items() if s.get("chance_level"))
+    excluded = set() if allow_untrained else set(chance)
+    used = [r for r in rows if r.base not in excluded]
+    discovery, held_out = split_bases({r.base for r in used}, seed)
+    cands = candidates(used)
+    tested, untested = judge(cands, discovery, held_out, alpha, min_support, seed, n_boot)
+    n_cells = sum(c.kind == "effect" for c in tested)
+    g = Guidelines(alpha, min_support, len(cands), n_cells, source=dict(source or {}),
+                   n_family=len(tested))
+    g.bases = {"n": len({r.base for r in rows}), "at_chance": chance,
+               "allow_untrained": allow_untrained, "used": len(discovery) + len(held_out),
+               "converged": sum(bool(s.get("converged")) for s in status.values()),
+               "discovery": discovery, "held_out": held_out, "split_seed": seed}
+    g.insufficient = [_ref(c, reason=f"n = {c.n} < {min_support}" if c.n < min_support
+                           else "no non-zero per-base median on the discovery bases")
+                      for c in untested]
+    rng = np.random.default_rng([seed, 4])
+    for c in tested:
+        if c.kind == "versus_control":
+            g.versus_control.append(_comparison(c, rng, n_boot))
+        elif c.p_adjusted < alpha:
+            g.rules.append(_rule(c, rng, n_boot))
         else:
-            g.not_significant.append(_cell_ref(c, p_value=c.p_value, p_adjusted=p_adj))
+            g.not_significant.append(_ref(c, p_value=c.p_value, p_adjusted=c.p_adjusted))
     g.rules.sort(key=lambda r: (r.p_adjusted, r.condition, r.level, r.operator, r.output))
     return g

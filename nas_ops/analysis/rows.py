@@ -14,6 +14,9 @@ from nas_ops.genome.nodes import PRIMARY_METRICS
 from nas_ops.store.run import Individual, Run
 
 COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
+CONTROL = "retrain_control"  # today's control: the base retrained whole, unpaired
+MATCHED_CONTROL = "matched_control"  # the base retrained on exactly one edit child's set
+CONTROLS = (CONTROL, MATCHED_CONTROL)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,24 @@ class EffectRow:
     size_level: str | None = None
     distance: int | None = None
     distance_level: str | None = None
+    scaled_effect: float = math.nan
+    retrains_all: bool = False
+    control: str | None = None
+    control_value: float = math.nan
+    effect_vs_control: float = math.nan
+    scaled_vs_control: float = math.nan
+
+    @property
+    def base(self) -> str:
+        """The block of the row: the base model (the parent) its child was varied from."""
+        return self.parent
+
+    def primary(self, scaled: bool) -> float:
+        """The effect a test uses: against the matched control when the row has one (edit minus
+        control), else against the parent; the scale-free log error ratio when ``scaled``."""
+        if self.control is not None:
+            return self.scaled_vs_control if scaled else self.effect_vs_control
+        return self.scaled_effect if scaled else self.effect
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,6 +137,21 @@ def _guess_metric(run: Run, output: str) -> str:
         if metrics:
             return sorted(metrics)[0]
     return "unknown"
+
+
+def error_of(out: OutputInfo, value: float) -> float:
+    """The error of a metric value: 1 - value for a score in [0, 1] where higher is better
+    (accuracy), the value itself for an error metric (mse, recon_mse)."""
+    return 1.0 - value if out.higher_is_better else value
+
+
+def log_error_ratio(out: OutputInfo, before: float, after: float) -> float:
+    """log(error before / error after): the scale-free effect, positive = better (minus the log
+    error ratio log(err_after / err_before)); nan when either error is not positive."""
+    e0, e1 = error_of(out, before), error_of(out, after)
+    if not (e0 > 0.0 and e1 > 0.0):  # also false for nan
+        return math.nan
+    return math.log(e0 / e1)
 
 
 def metric_value(ind: Individual | None, out: OutputInfo, split: str = "val") -> float:

@@ -1,15 +1,20 @@
 """Statistics of operator effects (scipy), per operator x output.
 
-Per cell (an operator's effects on one output; rows with a nan effect are left out):
+Per cell (an operator's effects on one output; rows with a nan effect are left out). The
+*tested* rows of a cell are those whose output the edit can reach (``affected``; an unaffected
+output is exactly unchanged by construction and is only counted, ``n_unaffected``), with a
+finite primary effect (against the matched control when the ledger has one, else against the
+parent; see :meth:`EffectRow.primary`). The base model is the unit (:mod:`.blocks`):
 
-- ``median`` and its bootstrap 95% CI: percentile bootstrap with ``N_BOOTSTRAP`` (2000)
-  resamples of the effects, drawn from ``numpy.random.default_rng(seed)`` (seed 0 by default).
-- ``p_improve``: the fraction of effects > 0.
-- ``cliffs_delta`` against no change: Cliff's delta of the effect sample X versus a sample of
-  zeros, (#{x > 0} - #{x < 0}) / n = P(X > 0) - P(X < 0); in [-1, 1].
-- ``p_value``: one-sample Wilcoxon signed-rank test of the effects against 0, two-sided,
-  ``scipy.stats.wilcoxon`` defaults (``zero_method="wilcox"``: exact zeros are dropped before
-  ranking; exact distribution for small samples). nan when fewer than 1 effect is non-zero.
+- ``median``, ``p_improve`` (fraction > 0), ``cliffs_delta`` (P(x > 0) - P(x < 0)) of the tested
+  effects, each with a two-stage cluster-bootstrap 95% interval (``ci_low``/``ci_high``,
+  ``p_improve_ci``, ``cliffs_ci``); ``N_BOOTSTRAP`` (2000) resamples from
+  ``numpy.random.default_rng(seed)``. A cell without tested rows describes all its rows
+  (exactly 0) and has nan intervals.
+- ``scaled_median`` / ``scaled_ci``: the same for the scale-free log error ratio.
+- ``p_value``: exact two-sided Wilcoxon signed-rank test of the per-base medians of the scaled
+  effect against 0 (of the absolute effect when a tested row has no scaled one); ``n_bases``
+  bases. nan when no base median is non-zero.
 - ``mean_d_*``: mean complexity change; ``mean_cost_s``: mean wall time of the children.
 
 Across operators, per output: Kruskal-Wallis H test over the operators with at least 2 effects,
@@ -27,10 +32,16 @@ from typing import Any
 
 import numpy as np
 
+from nas_ops.analysis.blocks import (
+    CI_LEVEL,
+    N_BOOTSTRAP,
+    Blocks,
+    blocked_p,
+    cluster_bootstrap,
+    make_blocks,
+)
+from nas_ops.analysis.blocks import wilcoxon_p as wilcoxon_p  # re-exported: it moved to blocks
 from nas_ops.analysis.effects import EffectRow
-
-N_BOOTSTRAP = 2000
-CI_LEVEL = 0.95
 
 
 @dataclass
@@ -55,6 +66,32 @@ class CellStats:
     mean_cost_s: float
     condition: str = "all"
     level: str = "all"
+    n_unaffected: int = 0
+    n_bases: int = 0
+    p_improve_ci: tuple[float, float] = (math.nan, math.nan)
+    cliffs_ci: tuple[float, float] = (math.nan, math.nan)
+    scaled_median: float = math.nan
+    scaled_ci: tuple[float, float] = (math.nan, math.nan)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class BaseSummary:
+    """One base's summary of an operator's effects on an output: what the tests rank.
+
+    Over the tested rows (affected output, finite primary effect); ``against`` says whether the
+    primary effect is against the parent or the matched control."""
+
+    base: str
+    operator: str
+    output: str
+    n: int
+    n_unaffected: int
+    median: float
+    scaled_median: float
+    against: str
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,20 +159,6 @@ def bootstrap_median_ci(x: np.ndarray, rng: np.random.Generator,
     return float(low), float(high)
 
 
-def wilcoxon_p(x: np.ndarray) -> float:
-    """Two-sided one-sample Wilcoxon signed-rank p-value vs 0 (zeros dropped); nan if untestable."""
-    from scipy import stats
-
-    if np.count_nonzero(x) < 1:
-        return math.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return float(stats.wilcoxon(x).pvalue)
-        except ValueError:
-            return math.nan
-
-
 def _mean(values: Iterable[float]) -> float:
     arr = np.asarray([v for v in values if not math.isnan(v)], dtype=float)
     return float(arr.mean()) if arr.size else math.nan
@@ -146,25 +169,62 @@ def _median_of(values: Iterable[float]) -> float:
     return float(np.median(arr)) if arr.size else math.nan
 
 
+def tested_rows(rows: Sequence[EffectRow]) -> list[EffectRow]:
+    """The rows a test uses: affected output, finite primary effect."""
+    return [r for r in rows if r.affected and not math.isnan(r.primary(False))]
+
+
+def test_blocks(rows: Sequence[EffectRow]) -> Blocks:
+    """Per-base primary effects a test uses: scaled when every row has a scaled effect."""
+    scaled = all(not math.isnan(r.primary(True)) for r in rows)
+    return make_blocks((r.base, r.primary(scaled)) for r in rows)
+
+
 def cell_stats(rows: Sequence[EffectRow], operator: str, output: str,
                rng: np.random.Generator, condition: str = "all",
-               level: str = "all") -> CellStats:
+               level: str = "all", n_boot: int = N_BOOTSTRAP) -> CellStats:
     """Statistics of the effects in ``rows`` (already filtered to one cell)."""
     valid = [r for r in rows if not math.isnan(r.effect)]
-    x = np.asarray([r.effect for r in valid], dtype=float)
-    lo, hi = bootstrap_median_ci(x, rng)
+    tested = tested_rows(valid)
+    described = tested or valid
+    x = np.asarray([r.primary(False) if tested else r.effect for r in described], dtype=float)
+    sizes = cluster_bootstrap(make_blocks((r.base, r.primary(False)) for r in tested), rng, n_boot)
+    scaled = cluster_bootstrap(make_blocks((r.base, r.primary(True)) for r in tested), rng,
+                               n_boot)
     return CellStats(
-        operator=operator, output=output, n=int(x.size),
-        median=float(np.median(x)) if x.size else math.nan, ci_low=lo, ci_high=hi,
+        operator=operator, output=output, n=len(valid),
+        median=float(np.median(x)) if x.size else math.nan,
+        ci_low=sizes.median.low, ci_high=sizes.median.high,
         p_improve=float(np.mean(x > 0)) if x.size else math.nan,
-        cliffs_delta=cliffs_delta_vs_zero(x), p_value=wilcoxon_p(x),
+        cliffs_delta=cliffs_delta_vs_zero(x), p_value=blocked_p(test_blocks(tested)),
         mean_effect=float(x.mean()) if x.size else math.nan,
         mean_d_parameters=_mean(r.d_parameters for r in valid),
         median_d_parameters=_median_of(r.d_parameters for r in valid),
         mean_d_networks=_mean(r.d_networks for r in valid),
         mean_d_connections=_mean(r.d_connections for r in valid),
         mean_d_layers=_mean(r.d_layers for r in valid),
-        mean_cost_s=_mean(r.cost_s for r in valid), condition=condition, level=level)
+        mean_cost_s=_mean(r.cost_s for r in valid), condition=condition, level=level,
+        n_unaffected=sum(not r.affected for r in valid), n_bases=sizes.n_bases,
+        p_improve_ci=(sizes.p_improve.low, sizes.p_improve.high),
+        cliffs_ci=(sizes.cliffs_delta.low, sizes.cliffs_delta.high),
+        scaled_median=scaled.median.estimate, scaled_ci=(scaled.median.low, scaled.median.high))
+
+
+def base_summaries(rows: Sequence[EffectRow]) -> list[BaseSummary]:
+    """Per (operator, output, base): the median primary effect of the base's tested children."""
+    cells: dict[tuple[str, str, str], list[EffectRow]] = {}
+    for r in rows:
+        if not math.isnan(r.effect):
+            cells.setdefault((r.operator, r.output, r.base), []).append(r)
+    out = []
+    for (op, output, base), cell in sorted(cells.items()):
+        tested = tested_rows(cell)
+        scaled = [r.primary(True) for r in tested if not math.isnan(r.primary(True))]
+        out.append(BaseSummary(
+            base, op, output, len(tested), sum(not r.affected for r in cell),
+            _median_of(r.primary(False) for r in tested), _median_of(scaled),
+            "matched_control" if any(r.control is not None for r in tested) else "parent"))
+    return out
 
 
 def group(rows: Iterable[EffectRow]) -> dict[tuple[str, str], list[EffectRow]]:

@@ -12,7 +12,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "(HTML, Markdown, figures, tables, guidelines)")
     p.add_argument("run_dir", help="run directory of a search or study (holds ledger.sqlite)")
     p.add_argument("--out", required=True, help="report directory (created or replaced)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the bootstrap and of the discovery / held-out split of the "
+                        "base models (default 0)")
+    p.add_argument("--allow-untrained", action="store_true",
+                   help="let base models at chance level count for the guidelines")
     p.set_defaults(func=_report)
 
 
@@ -20,5 +24,6 @@ def _report(args: argparse.Namespace) -> int:
     from nas_ops.report import build_report
 
     check_writable_out(args.out, inside=False)
-    print(build_report(args.run_dir, args.out, seed=args.seed))
+    print(build_report(args.run_dir, args.out, seed=args.seed,
+                       allow_untrained=args.allow_untrained))
     return 0

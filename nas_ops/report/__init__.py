@@ -71,12 +71,14 @@ def _check_target(out: Path) -> None:
                           "report; choose a new or empty directory")
 
 
-def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0) -> Path:
+def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0,
+                 allow_untrained: bool = False) -> Path:
     """Analyse the run in ``run_dir`` and write its report into ``out_dir``; returns the path
-    of ``index.html``. Raises :class:`ConfigError` for a directory that holds no run."""
+    of ``index.html``. Raises :class:`ConfigError` for a directory that holds no run.
+    ``allow_untrained`` lets base models at chance level count for the guidelines."""
     out = Path(out_dir).resolve()
     _check_target(out)
-    analysis = analyze_run(run_dir, seed=seed)
+    analysis = analyze_run(run_dir, seed=seed, allow_untrained=allow_untrained)
     with atomic_dir(out) as tmp:
         render_report(analysis, tmp)
     return out / "index.html"

@@ -70,22 +70,25 @@ def rates(a: Analysis) -> Section:
           r.neutral_rate, r.failure_rate, r.eval_failed, r.mean_cost_s] for r in a.rates])]))
 
 
-_STAT_COLS = ["operator", "n", "median", "CI low", "CI high", "P(improve)", "Cliff's δ",
-              "Wilcoxon p", "mean Δparams", "mean cost (s)"]
+_STAT_COLS = ["operator", "n", "bases", "median", "CI low", "CI high", "P(improve)",
+              "Cliff's δ", "Wilcoxon p (bases)", "mean Δparams", "mean cost (s)"]
 
 
 def _stat_row(c: CellStats) -> list[object]:
-    return [c.operator, c.n, c.median, c.ci_low, c.ci_high, c.p_improve, c.cliffs_delta,
-            c.p_value, c.mean_d_parameters, c.mean_cost_s]
+    return [c.operator, c.n, c.n_bases, c.median, c.ci_low, c.ci_high, c.p_improve,
+            c.cliffs_delta, c.p_value, c.mean_d_parameters, c.mean_cost_s]
 
 
 def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
     s = Section("effects", "Effects per output")
     s.add(Paragraph("Effect = child - parent on the output's primary validation metric, signed so "
-                    "that positive = better (error metrics negated). Median with a bootstrap "
-                    "95% CI; Cliff's δ against no change = P(effect>0) - P(effect<0); two-sided "
-                    "one-sample Wilcoxon signed-rank p against 0 (exact zeros dropped)."))
-    s.add(Files("all rows", ["tables/effects.csv", "tables/stats.csv"]))
+                    "that positive = better (error metrics negated); against the matched control "
+                    "when the study has one. The base model is the unit: median with a cluster "
+                    "bootstrap 95% CI (bases, then children); Cliff's δ against no change = "
+                    "P(effect>0) - P(effect<0); exact Wilcoxon signed-rank p of the per-base "
+                    "medians of the log error ratio against 0. Outputs an edit cannot reach "
+                    "are exactly unchanged and left out of the median and the test."))
+    s.add(Files("all rows", ["tables/effects.csv", "tables/stats.csv", "tables/per_base.csv"]))
     for out in a.outputs:
         cells = [c for c in a.stats if c.output == out.name]
         s.add(Paragraph(f"{out.name} ({out.kind}, {out.metric}, "
@@ -133,6 +136,9 @@ def conditioned(a: Analysis) -> Section:
 
 def tests(a: Analysis) -> Section:
     s = Section("tests", "Statistical tests")
+    s.add(Paragraph("Descriptive only: these tests treat every child as independent, which "
+                    "children of one base model are not; no guideline rests on them (the "
+                    "guidelines test per-base summaries)."))
     s.add(Table(["output", "operators compared", "H", "p"],
                 [[k.output, len(k.operators), k.h, k.p_value] for k in a.kruskal],
                 "Kruskal-Wallis across operators with >= 2 effects")
@@ -154,19 +160,35 @@ def guidelines(a: Analysis) -> Section:
     g = a.guidelines
     s = Section("guidelines", "Guidelines")
     s.add(Paragraph(g.verdict))
+    b = g.bases
+    if b.get("n"):
+        chance = len(b.get("at_chance", []))
+        s.add(Paragraph(f"{b['n']} base model(s), {chance} at chance level "
+                        f"({'kept: allow_untrained' if b.get('allow_untrained') else 'left out'}); "
+                        f"{len(b.get('discovery', []))} for discovery, "
+                        f"{len(b.get('held_out', []))} held out; {b.get('converged', 0)} "
+                        "recorded as converged."))
     rules = distinct_rules(g.rules)
     if rules:
         s.add(Paragraph(f"{len(rules)} distinct rule(s); a rule whose evidence is the same "
                         "sample under several conditions is listed once with all of them."))
+        rep = g.replication
+        s.add(Paragraph(f"Replication: {rep['replicated']} of {rep['findings']} finding(s) "
+                        "derived on the discovery half of the bases hold on the held-out half "
+                        "(same sign, interval excluding 0)."))
         s.add(Table(["when", "operator", "output", "direction", "median", "CI low", "CI high",
-                     "p", "Holm p", "n", "Δparams (median)"],
+                     "against", "discovery p", "Holm p", "n", "bases", "replicated",
+                     "held-out median", "Δparams (median)"],
                     [[when, r.operator, r.output, r.direction, r.expected_effect, r.ci[0],
-                      r.ci[1], r.p_value, r.p_adjusted, r.support, r.complexity_cost]
+                      r.ci[1], r.against, r.p_value, r.p_adjusted, r.support, r.n_bases,
+                      "yes" if r.replicated else "no", r.replication.get("median"),
+                      r.complexity_cost]
                      for when, r in rules]))
     if g.versus_control:
         s.add(Paragraph(f"Against retraining alone (the study's control arm): "
                         f"{len(g.control_rules)} of {len(g.versus_control)} operator x output "
-                        "pairs differ significantly (Mann-Whitney, Holm)."))
+                        "pairs differ significantly (Wilcoxon over bases of per-base median "
+                        "differences, Holm with every finding)."))
         if g.control_rules:
             s.add(_control_table(g.control_rules))
         s.add(Details(f"all {len(g.versus_control)} comparisons with the control",
@@ -180,9 +202,10 @@ def guidelines(a: Analysis) -> Section:
 
 def _control_table(rows: list[ControlComparison]) -> Table:
     return Table(["operator", "output", "median - control median", "CI low", "CI high", "p",
-                  "Holm p", "n", "n control"],
+                  "Holm p", "n", "n control", "bases", "replicated"],
                  [[c.operator, c.output, c.median_difference, c.ci[0], c.ci[1], c.p_value,
-                   c.p_adjusted, c.n, c.n_control] for c in rows])
+                   c.p_adjusted, c.n, c.n_control, c.n_bases,
+                   "yes" if c.replicated else "no"] for c in rows])
 
 
 def figures(figs: dict[str, FigureResult]) -> Section:

@@ -33,6 +33,8 @@ def write_table(base: Path, records: list[dict[str, Any]], columns: list[str]) -
 def _csv_cell(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, dict):
+        return json.dumps(_finite(value), sort_keys=True)
     if isinstance(value, list | tuple):
         return ";".join(str(v) for v in value)
     return value
@@ -49,6 +51,7 @@ def write_tables(a: Analysis, table_dir: Path) -> list[Path]:
     written += write_table(table_dir / "effects", _records(a.effects), EffectRow.columns())
     for name, items, fallback in (
             ("stats", a.stats, ["operator", "output", "n"]),
+            ("per_base", a.per_base, ["base", "operator", "output", "n", "median"]),
             ("conditioned", a.conditioned, ["condition", "level", "operator", "output", "n"]),
             ("rates", a.rates, ["operator", "attempts"]),
             ("kruskal", a.kruskal, ["output", "operators", "h", "p_value"]),

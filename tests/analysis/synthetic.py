@@ -5,6 +5,12 @@ varied ``per_parent`` times by every planted operator (generation 1). A child's 
 metric on output o is its parent's plus ``mean + sd * N(0, 1)`` in the *signed* direction
 (positive = better: accuracy up, errors down), for the (mean, sd) planted for (operator, o).
 Every operator also has one not-applicable attempt per parent (no child) for the rates.
+
+``matched``: every edit child also gets a matched control (operator ``matched_control``, uid
+``m<edit uid>``, decision ``control_of``) whose affected outputs move by the planted
+(mean, sd) of ``matched`` and whose unaffected outputs stay exactly at the parent's value.
+``chance``: the first ``chance`` bases have class accuracy 0.1 (chance for 10 classes).
+``bases_meta``: written as the ledger meta ``"bases"`` when given.
 """
 
 from __future__ import annotations
@@ -52,14 +58,15 @@ def _record(uid: str, values: dict[str, float], params: int, diagnosis: list[Any
 
 
 def _event(op: str, parent: str, child: str | None, touched: str, before: dict[str, int],
-           d_params: int) -> dict[str, Any]:
+           d_params: int, decisions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     after = {**before, "parameters": before["parameters"] + d_params}
     status = "ok" if child else "not_applicable"
     affected = planted_genome().reachable_outputs([touched])
     per_child = {"touched": [touched], "affected_outputs": affected,
                  "neutral": False, "complexity_before": before, "complexity_after": after}
     return {"operator": op, "version": 1, "parents": [parent], "status": status,
-            "children": [child] if child else [], "decisions": [], "touched": [touched],
+            "children": [child] if child else [], "decisions": decisions or [],
+            "touched": [touched],
             "affected_outputs": per_child["affected_outputs"] if child else [],
             "complexity_before": before, "complexity_after": [after] if child else [],
             "neutral": False, "reason": "" if child else "planted: nothing to do",
@@ -71,7 +78,9 @@ def _signed_step(value: float, output: str, delta: float) -> float:
 
 
 def write_planted_run(run_dir: Path, plant: Plant = PLANTED, n_parents: int = 20,
-                      per_parent: int = 2, seed: int = 0, diagnose: bool = True) -> Path:
+                      per_parent: int = 2, seed: int = 0, diagnose: bool = True,
+                      matched: Plant | None = None, chance: int = 0,
+                      bases_meta: dict[str, Any] | None = None) -> Path:
     """Write the ledger of a planted study into ``run_dir`` and return ``run_dir``."""
     rng = np.random.default_rng(seed)
     genome = planted_genome()
@@ -81,37 +90,63 @@ def write_planted_run(run_dir: Path, plant: Plant = PLANTED, n_parents: int = 20
         ledger.set_meta("versions", {"nas_ops": "test"})
         ledger.set_meta("seed", seed)
         ledger.set_meta("kind", "study")
+        if bases_meta is not None:
+            ledger.set_meta("bases", bases_meta)
         bases = []
         for p in range(n_parents):
             uid, params = f"b{p:03d}", 1000 + 100 * p
             values = {"class": float(rng.uniform(0.3, 0.7)), "histogram": float(
                 rng.uniform(0.01, 0.05)), "reconstruction": float(rng.uniform(0.02, 0.08))}
+            if p < chance:
+                values["class"] = 0.1
             diag = [(net, "class", "relevance", float(rng.uniform(1.0, 3.0)))
                     for net in genome.network_ids] if diagnose else []
             ledger.add_individual(uid, 0, p, text, f"h{uid}", [], None, 0)
             ledger.add_evaluation(_record(uid, values, params, diag), [])
             bases.append(uid)
-            _children(ledger, rng, plant, uid, p, per_parent, values, params, text)
+            _children(ledger, rng, plant, uid, p, per_parent, values, params, text, matched)
         ledger.set_population(0, bases)
         ledger.set_meta("status", "finished")
     return run_dir
 
 
+def _moved(rng: np.random.Generator, plant: Plant, op: str, values: dict[str, float],
+           affected: list[str] | None = None) -> dict[str, float]:
+    return {o: v if affected is not None and o not in affected else _signed_step(
+        v, o, plant[op].get(o, (0.0, 0.0))[0]
+        + plant[op].get(o, (0.0, 0.0))[1] * float(rng.standard_normal()))
+        for o, v in values.items()}
+
+
 def _children(ledger: Ledger, rng: np.random.Generator, plant: Plant, parent: str, p: int,
-              per_parent: int, values: dict[str, float], params: int, text: str) -> None:
+              per_parent: int, values: dict[str, float], params: int, text: str,
+              matched: Plant | None = None) -> None:
     before = {"parameters": params, "networks": 4, "connections": 7, "layers": 6}
     for j, op in enumerate(sorted(plant)):
         slot = (p * len(plant) + j) * (per_parent + 1)
         ledger.add_variation(1, slot, 0, _event(op, parent, None, "n0", before, 0), None)
         for k in range(per_parent):
             uid = f"v{p:03d}-{op}-{k}"
-            child_values = {o: _signed_step(v, o, plant[op].get(o, (0.0, 0.0))[0]
-                                            + plant[op].get(o, (0.0, 0.0))[1]
-                                            * float(rng.standard_normal()))
-                            for o, v in values.items()}
+            child_values = _moved(rng, plant, op, values)
             d_params = 50 if op.endswith("a") else 0
             touched = ("n0", "n1")[k % 2]
             ledger.add_individual(uid, 1, slot + k + 1, text, f"h{uid}", [parent], op, 0)
             ledger.add_variation(1, slot + k + 1, 0,
                                  _event(op, parent, uid, touched, before, d_params), uid)
             ledger.add_evaluation(_record(uid, child_values, params + d_params, []), [])
+            if matched is not None:
+                _matched_control(ledger, rng, matched, parent, uid, slot + k + 1, values,
+                                 params, text, touched)
+
+
+def _matched_control(ledger: Ledger, rng: np.random.Generator, matched: Plant, parent: str,
+                     edit: str, slot: int, values: dict[str, float], params: int, text: str,
+                     touched: str) -> None:
+    uid, op = f"m{edit}", "matched_control"
+    before = {"parameters": params, "networks": 4, "connections": 7, "layers": 6}
+    affected = planted_genome().reachable_outputs([touched])
+    ledger.add_individual(uid, 1, 10**6 + slot, text, f"h{uid}", [parent], op, 0)
+    event = _event(op, parent, uid, touched, before, 0, [{"name": "control_of", "value": edit}])
+    ledger.add_variation(1, 10**6 + slot, 0, event, uid)
+    ledger.add_evaluation(_record(uid, _moved(rng, {op: matched.get(op, {})}, op, values,
+                                              affected), params, []), [])

@@ -25,14 +25,18 @@ def test_ci_study_and_its_report(tmp_path: Path) -> None:
     assert run.meta["kind"] == "study" and run.meta["status"] == "finished"
     bases = [i for i in run.individuals if i.generation == 0]
     assert len(bases) == 4 and {r[0] for r in run.diagnoses} == {b.uid for b in bases}
-    out = subprocess.run([*cli, "report", str(run_dir), "--out", str(report)], check=True,
-                         capture_output=True, text=True)
+    # the CI study's 4 bases are at chance level (1 epoch on 400 samples): no rule may be drawn
+    # from them unless asked, so the end-to-end check asks
+    out = subprocess.run([*cli, "report", str(run_dir), "--out", str(report),
+                          "--allow-untrained"], check=True, capture_output=True, text=True)
     assert out.stdout.strip().endswith("index.html")
     html = (report / "index.html").read_text()
     for sid in SECTION_IDS:
         assert f'<section id="{sid}">' in html
     guidelines = json.loads((report / "guidelines.json").read_text())
-    assert guidelines["n_tested"] > 0, "the CI study must give cells enough support to test"
+    # base model as the unit (issue 12): most operator cells of the CI study have < 10 children
+    # whose output the edit reaches, so what gets tested may be comparisons with the control only
+    assert guidelines["n_family"] > 0, "the CI study must give cells enough support to test"
     assert guidelines["n_tested"] == len(guidelines["rules"]) + len(guidelines["not_significant"])
     for rule in guidelines["rules"]:
         assert rule["support"] >= 10 and rule["p_adjusted"] <= 0.05

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,14 @@ def test_cli_bad_run_dir_is_one_line_exit_2(tmp_path: Path,
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "rep")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a run directory" in err and "Traceback" not in err
+
+
+def test_cli_allow_untrained_keeps_bases_at_chance(tmp_path: Path) -> None:
+    run = write_planted_run(tmp_path / "run", n_parents=4, per_parent=1, chance=4)
+    assert main(["report", str(run), "--out", str(tmp_path / "rep"), "--allow-untrained"]) == 0
+    g = json.loads((tmp_path / "rep" / "guidelines.json").read_text())
+    assert g["bases"]["allow_untrained"] and g["bases"]["used"] == 4
+    assert len(g["bases"]["at_chance"]) == 4
+    assert main(["report", str(run), "--out", str(tmp_path / "rep2")]) == 0
+    g = json.loads((tmp_path / "rep2" / "guidelines.json").read_text())
+    assert not g["bases"]["allow_untrained"] and g["bases"]["used"] == 0

@@ -1,0 +1,67 @@
+"""Which base models are trained well enough to draw rules from.
+
+An edit of an untrained model mostly measures "more training helps". A base counts as *at
+chance* when:
+
+- the run records it: the ledger meta ``"bases"`` = {uid: {"converged": bool, "steps": int,
+  "chance_level": bool}} (written by studies that train their bases to convergence), else
+- its validation accuracy on some classification output with k classes lies within the two-sided
+  95% binomial (normal approximation) interval of chance 1/k:
+  |accuracy - 1/k| <= 1.96 * sqrt((1/k)(1 - 1/k) / n), with n the task's ``n_val`` from the run
+  config when given, else ``DEFAULT_N_VAL`` (500) validation samples.
+
+Bases without a classification output and without meta are never called at chance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from nas_ops.analysis.rows import OutputInfo, metric_value
+from nas_ops.store.run import Run
+
+DEFAULT_N_VAL = 500
+Z_95 = 1.959963984540054
+
+
+def _n_val(run: Run) -> int:
+    task = run.config.get("task", {})
+    value = task.get("n_val") if isinstance(task, dict) else None
+    return int(value) if isinstance(value, int | float) and value > 0 else DEFAULT_N_VAL
+
+
+def at_chance(accuracy: float, n_classes: int, n: int) -> bool:
+    """Whether ``accuracy`` is within the 95% binomial interval of chance 1/n_classes."""
+    if math.isnan(accuracy) or n_classes < 2:
+        return False
+    p0 = 1.0 / n_classes
+    return abs(accuracy - p0) <= Z_95 * math.sqrt(p0 * (1.0 - p0) / n)
+
+
+def base_status(run: Run, outputs: list[OutputInfo], bases: Iterable[str],
+                split: str = "val") -> dict[str, dict[str, Any]]:
+    """{base uid: {"chance_level": bool, "converged": bool | None, "steps": int | None,
+    "source": "meta" | "binomial"}} for every uid in ``bases``."""
+    meta = run.meta.get("bases")
+    by_uid = run.by_uid()
+    n = _n_val(run)
+    status: dict[str, dict[str, Any]] = {}
+    for uid in sorted(set(bases)):
+        if isinstance(meta, dict) and uid in meta:
+            m = meta[uid]
+            status[uid] = {"chance_level": bool(m.get("chance_level", False)),
+                           "converged": m.get("converged"), "steps": m.get("steps"),
+                           "source": "meta"}
+            continue
+        ind = by_uid.get(uid)
+        chance = False
+        if ind is not None:
+            sizes = {o.id: o.size for o in ind.genome.outputs}
+            chance = any(at_chance(metric_value(ind, o, split), sizes.get(o.name, 0), n)
+                         for o in outputs if o.kind == "classification")
+        steps = ind.evaluation.steps if ind is not None and ind.evaluation else None
+        status[uid] = {"chance_level": chance, "converged": None, "steps": steps,
+                       "source": "binomial"}
+    return status
