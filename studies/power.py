@@ -74,9 +74,11 @@ def simulate(delta: float, n: int, m: int, icc: float, alpha: float, reps: int,
 def main() -> None:
     p = argparse.ArgumentParser(description="power of the blocked operator-effect test")
     p.add_argument("--icc", type=float, nargs="+", default=[0.12, 0.45, 0.81])
-    p.add_argument("--bases", type=int, nargs="+", default=[30, 40, 60])
+    p.add_argument("--bases", type=int, nargs="+", default=[30, 60, 80])
     p.add_argument("--replicates", type=int, nargs="+", default=[1, 2, 3, 4, 6])
-    p.add_argument("--cells", type=int, default=24, help="K: operators x outputs tested")
+    p.add_argument("--cells", type=int, default=57,
+                   help="K: operators x outputs tested (19 x 3 on mnist1d)")
+    p.add_argument("--effect", type=float, default=0.5, help="the effect to state power for")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--simulate", type=int, default=0, help="Monte Carlo repetitions (0: none)")
     args = p.parse_args()
@@ -89,16 +91,23 @@ def main() -> None:
                      f"({detectable(n, m, icc, alpha, k, replicated=True):.2f})"
                      for m in args.replicates]
             print(f"{icc:.2f} {n:3d} " + "  ".join(f"{c:11s}" for c in cells))
+    print(f"\npower for a standardized effect of {args.effect} (found; found and replicated):")
+    for icc in args.icc:
+        for n in args.bases:
+            cells = [f"{power_t(args.effect, n, m, icc, alpha / k):.2f} "
+                     f"({power_replicated(args.effect, n, m, icc, alpha, k):.2f})"
+                     for m in args.replicates]
+            print(f"{icc:.2f} {n:3d} " + "  ".join(f"{c:11s}" for c in cells))
     if args.simulate:
         print(f"\nsimulation check (exact Wilcoxon, {args.simulate} studies per row):")
-        for icc, n, m in [(0.45, 30, 3), (0.45, 30, 1), (0.81, 30, 3)]:
+        for icc, n, m in [(0.45, 60, 2), (0.45, 30, 3), (0.81, 60, 2)]:
             delta = detectable(n, m, icc, alpha, k)
             sim = simulate(delta, n, m, icc, alpha / k, args.simulate)
             print(f"icc {icc:.2f} N {n} M {m}: delta {delta:.2f} -> approx 0.80, "
                   f"simulated {sim:.3f}")
-        null = simulate(0.0, 30, 3, 0.45, alpha / k, args.simulate, seed=1)
-        print(f"no effect (icc 0.45, N 30, M 3): rejection rate {null:.4f} "
-              f"(nominal {alpha / k:.4f})")
+        null = simulate(0.0, 60, 2, 0.45, alpha, args.simulate, seed=1)
+        print(f"no effect (icc 0.45, N 60, M 2), unadjusted: rejection rate {null:.4f} "
+              f"(nominal {alpha:.4f})")
 
 
 if __name__ == "__main__":
