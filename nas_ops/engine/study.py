@@ -148,33 +148,43 @@ class Study:
         self._say(search, convergence_line(trained, len(bases)))
         children: list[Candidate] = []
         applicability: dict[str, dict[str, int]] = {}
-        ops = self._operators()
         for b, base in enumerate(bases):
             if base.record is None or not base.record.ok:
                 continue  # a base model that failed to train has no effects to measure
-            def parent(_rng: object, base: Candidate = base) -> Candidate:
-                return base
-
-            applied = dict.fromkeys(ops, 0)
-            for k, op in enumerate(plan):
-                uid = f"v{b:03d}-{k:03d}"
-                child = search.breeder.breed(1, b * stride + k, uid, parent, op)
-                if child is None:
-                    continue
-                child.force_train = True
-                children.append(child)
-                applied[child.operator or ""] = applied.get(child.operator or "", 0) + 1
-                if st.matched_controls:
-                    slot = st.base_models * stride + b * len(plan) + k
-                    children.append(self._matched(base, child, slot))
-            applicability[base.uid] = applied
-            children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
-                         for k in range(st.controls)]
+            kids, applicability[base.uid] = self._children(search, b, base, plan)
+            children += kids
         search.ledger.set_meta("applicability", applicability)
         search.progress.total = len(bases) + len(children)
         yield from evaluate_batch(search, children)
         search._checkpoint(1, [b.uid for b in bases])
         return [b.uid for b in bases]
+
+    def _children(self, search: Search, b: int, base: Candidate,
+                  plan: list[str | None]) -> tuple[list[Candidate], dict[str, int]]:
+        """Base ``b``'s children in slot order (each edit followed by its matched control, then
+        the retrain-everything controls) and how many edit children each operator gave."""
+        st = self.config.study
+        stride = len(plan) + st.controls
+
+        def parent(_rng: object) -> Candidate:
+            return base
+
+        children: list[Candidate] = []
+        applied = dict.fromkeys(self._operators(), 0)
+        for k, op in enumerate(plan):
+            child = search.breeder.breed(1, b * stride + k, f"v{b:03d}-{k:03d}", parent, op)
+            if child is None:
+                continue  # every attempt was not applicable (recorded as such)
+            child.force_train = True
+            children.append(child)
+            name = child.operator or ""
+            applied[name] = applied.get(name, 0) + 1
+            if st.matched_controls:  # after every regular slot of every base
+                slot = st.base_models * stride + b * len(plan) + k
+                children.append(self._matched(base, child, slot))
+        children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
+                     for k in range(st.controls)]
+        return children, applied
 
     def _operators(self) -> list[str]:
         """The operators this study applies (its ``operators``, or every mutation operator)."""
