@@ -168,18 +168,31 @@ class BudgetConfig(_Section):
 class StudyConfig(_Section):
     """Operator-effect study: ``base_models`` sampled and trained, then ``variations``
     independent single variations of each (``per_operator``: that many of every operator;
-    ``drawn``: that many in all, operators drawn uniformly as in a search)."""
+    ``drawn``: that many in all, operators drawn uniformly as in a search).
+
+    ``matched_controls``: every edit child gets a control child (the base retrained on exactly
+    the edit child's trainable networks, no edit). ``controls``: per base, retrain-everything
+    children (the older baseline). ``base_patience`` > 0 trains the base models to convergence:
+    early stopping on validation loss, measured every ``base_eval_every`` steps (0: every epoch),
+    capped at ``base_max_epochs`` epochs and ``base_max_steps`` steps (0: no step cap), best
+    weights restored; 0 trains them under ``[budget]`` like the children."""
 
     _name = "study"
     _choices = {"mode": STUDY_MODES}
-    _positive = ("base_models", "variations")
-    _ranges = {"controls": (0, math.inf)}
+    _positive = ("base_models", "variations", "base_max_epochs")
+    _ranges = {key: (0, math.inf) for key in ("controls", "base_patience", "base_eval_every",
+                                               "base_max_steps")}
 
     base_models: int = 4
     variations: int = 2
     mode: str = "per_operator"
     operators: list[str] = field(default_factory=list)  # empty = every arity-1 operator
     controls: int = 0  # per base model: retrain-only children (no edit), the effect baseline
+    matched_controls: bool = True  # per edit child: same trainable networks, no edit
+    base_patience: int = 0  # base models: early-stopping patience (measurements); 0 = off
+    base_eval_every: int = 0  # base models: steps between measurements; 0 = every epoch
+    base_max_epochs: int = 100  # base models with patience: epoch cap
+    base_max_steps: int = 0  # base models with patience: step cap; 0 = none
 
 
 @dataclass(frozen=True)
@@ -287,6 +300,8 @@ def config_from_record(data: dict[str, Any]) -> RunConfig:
     """The config a ledger recorded (``RunConfig.to_dict()``), checked like a TOML file; keys
     added since the run was recorded take their defaults."""
     out = json.loads(json.dumps(data))
+    if isinstance(out.get("study"), dict):  # recorded before matched controls existed: none
+        out["study"].setdefault("matched_controls", False)
     options = out.get("task", {}).pop("options", {})
     out.setdefault("task", {}).update(options)
     return config_from_dict(out)

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from nas_ops.early_stopping import EarlyStopping
 from nas_ops.errors import EvaluationError, GenomeError
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import OutputNode
@@ -42,17 +43,35 @@ SGD_MOMENTUM = 0.9
 RMSPROP_ALPHA = 0.99
 RMSPROP_EPS = 1e-8
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+MIN_IMPROVEMENT = 1e-3  # early stopping: a validation loss counts as better below best x (1 - this)
 
 Metrics = dict[str, dict[str, float]]  # output name -> metric name -> value
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How much training a model gets: whole epochs, optionally capped in steps or seconds."""
+    """How much training a model gets: whole epochs, optionally capped in steps or seconds.
+
+    ``patience``: early stopping on the validation loss (the training loss of
+    :func:`total_loss` on the task's validation split, eval mode). It is measured every
+    ``eval_every`` optimizer steps (``None``: at the end of every epoch); training stops after
+    ``patience`` measurements in a row without an improvement (a drop by more than
+    :data:`MIN_IMPROVEMENT` of the best so far), and the weights of the best measurement are
+    restored. ``epochs`` and ``max_steps`` stay the caps. Only sequential training implements it
+    (the batched evaluator sends such requests through :func:`fit`).
+    """
 
     epochs: int = 3
     max_steps: int | None = None
     time_limit_s: float | None = None
+    patience: int | None = None
+    eval_every: int | None = None
+
+    def step_cap(self, n_train: int, batch_size: int) -> int:
+        """The most optimizer steps this budget allows on ``n_train`` samples: a run that stops
+        with fewer was stopped early (it converged)."""
+        cap = self.epochs * math.ceil(n_train / batch_size)
+        return cap if self.max_steps is None else min(cap, self.max_steps)
 
 
 @dataclass
@@ -226,6 +245,9 @@ def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: to
     opt = make_optimizer(hyper.optimizer, params, hyper.learning_rate)
     shuffle = torch.Generator().manual_seed(torch_seed(seed, "shuffle"))
     model.noise.key = torch_seed(seed, "train")  # dropout masks and decoder noise, keyed
+    stop = (EarlyStopping(model, lambda: validation_loss(model, task, dev), budget.patience,
+                          MIN_IMPROVEMENT) if budget.patience else None)
+    measured = -1  # the step of the last early-stopping measurement
     for _ in range(budget.epochs):
         _train_mode(model, trainable)
         order = torch.randperm(len(data), generator=shuffle).to(dev)
@@ -240,12 +262,44 @@ def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: to
             opt.step()
             steps, last = steps + 1, float(loss.detach())
             if budget.max_steps is not None and steps >= budget.max_steps:
-                return steps, last
+                return _stopped(stop, measured, steps), last
             limit = budget.time_limit_s
             if limit is not None and time.perf_counter() - start > limit:
                 raise EvaluationError(f"time limit of {budget.time_limit_s:g} s reached at step "
                                       f"{steps}")
-    return steps, last
+            if stop is not None and budget.eval_every and steps % budget.eval_every == 0:
+                measured = steps
+                if stop.check():
+                    return _stopped(stop, measured, steps), last
+                _train_mode(model, trainable)
+        if stop is not None and not budget.eval_every:
+            measured = steps
+            if stop.check():
+                return _stopped(stop, measured, steps), last
+    return _stopped(stop, measured, steps), last
+
+
+def _stopped(stop: EarlyStopping | None, measured: int, steps: int) -> int:
+    """End early stopping (when on): measure the final weights unless just measured, then
+    restore the best; return ``steps``."""
+    if stop is not None:
+        if measured != steps:
+            stop.check()
+        stop.restore()
+    return steps
+
+
+@torch.no_grad()
+def validation_loss(model: Phenotype, task: Task, device: torch.device,
+                    batch_size: int = 1024) -> float:
+    """The training objective (:func:`total_loss`) on the validation split, eval mode (no noise,
+    no dropout): the mean over chunks weighted by their size. Leaves the model in eval mode."""
+    model.eval()
+    split, total = task.val, 0.0
+    for lo in range(0, len(split), batch_size):
+        part = split.subset(slice(lo, lo + batch_size)).to(device)
+        total += float(total_loss(model, task, part)) * len(part)
+    return total / max(len(split), 1)
 
 
 def _train_mode(model: Phenotype, trainable: set[str] | None) -> None:

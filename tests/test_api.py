@@ -85,7 +85,8 @@ def test_create_search_refuses_an_existing_run_unless_asked(tmp_path: Path) -> N
 
 def test_run_study_and_build_report(tmp_path: Path) -> None:
     config = tiny_config(study__base_models=1, study__variations=1,
-                         study__operators=["change_units"], study__controls=1)
+                         study__operators=["change_units"], study__controls=1,
+                         study__matched_controls=False)
     summary = nas_ops.run_study(config, tmp_path / "study")
     assert summary.evaluations == 3  # one base model, one variation, one control
     run = nas_ops.load_run(tmp_path / "study")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nas_ops.config import RunConfig
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.genome import Genome, to_dict
 from nas_ops.variation.diff import cached_hash
+
+if TYPE_CHECKING:
+    from nas_ops.training import Budget
 
 
 @dataclass
@@ -30,7 +33,8 @@ class Candidate:
     objectives: list[float] = field(default_factory=list)
     hash: str = ""
     diagnose: bool = False
-    force_train: bool = False  # never reuse a duplicate's result (study controls)
+    force_train: bool = False  # never reuse a duplicate's result (every study candidate)
+    budget: Budget | None = None  # overrides [budget] (a study's base models: early stopping)
     request: EvalRequest | None = None  # set when the search asks for this candidate
 
     def __post_init__(self) -> None:
@@ -51,10 +55,15 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalReque
             inherit = InheritSpec(parents=tuple(str(p) for p in paths), map=cand.inherit_map,
                                   parent_genomes=tuple(to_dict(g) for g in cand.parent_genomes))
     trainable = cand.trainable if inherit is not None and ev.retrain == "affected" else None
-    b = config.budget
+    b, own = config.budget, cand.budget
+    epochs, max_steps, limit, patience, every = b.epochs, b.max_steps, b.time_limit_s, 0, 0
+    if own is not None:
+        epochs, max_steps, limit = own.epochs, own.max_steps or 0, own.time_limit_s or 0.0
+        patience, every = own.patience or 0, own.eval_every or 0
     return EvalRequest(
         uid=cand.uid, genome=to_dict(cand.genome), seed=cand.seed, task=config.task.name,
-        task_options=dict(config.task.options), epochs=b.epochs, max_steps=b.max_steps,
-        time_limit_s=b.time_limit_s, device=ev.device, inherit=inherit, trainable=trainable,
+        task_options=dict(config.task.options), epochs=epochs, max_steps=max_steps,
+        time_limit_s=limit, patience=patience, eval_every=every, device=ev.device,
+        inherit=inherit, trainable=trainable,
         weights_out=str(weights_path(run_dir, cand.uid)), sample_score=ev.sample_score,
         torch_threads=ev.torch_threads, diagnose=ev.diagnose or cand.diagnose)

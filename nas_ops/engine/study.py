@@ -1,13 +1,24 @@
 """Study mode: the operator-characterization protocol of the original study.
 
-``base_models`` genomes are sampled and trained (and diagnosed); then each receives independent
-single variations. Each child inherits its parent's weights and retrains only the networks the
-variation touched (and those downstream), under the same budget. ``controls`` retrain-only
-children per base model (the parent's own genome and weights, every network trained again with
-another seed, recorded as operator ``retrain_control``) measure what the extra training alone
-does, the baseline an operator's effect should be compared with. Everything lands in the same
-ledger schema as a search (``meta.kind = "study"``; base models are generation 0, children
-generation 1 with ``slot = base * per_base + k``), so reports and resume work unchanged.
+``base_models`` genomes are sampled and trained (and diagnosed): with ``base_patience`` > 0 to
+convergence (early stopping on validation loss, best weights restored; ``meta.bases`` records
+per base whether it converged, its steps and whether it is at chance level). Then each receives
+independent single variations. Each child inherits its parent's weights and retrains only the
+networks the variation touched (and those downstream), under the same budget.
+
+Controls measure what the extra training alone does. ``matched_controls`` (the default): every
+edit child ``v<b>-<k>`` gets a control ``mv<b>-<k>`` (operator ``matched_control``): the base's
+own genome and weights, no edit, retrained on exactly the edit child's trainable networks under
+the same budget, seed rule and retrain setting; its event's decision ``control_of`` names the
+edit. ``controls``: per base, retrain-everything children (operator ``retrain_control``).
+
+A study copies no result: every candidate is trained even when an identical genome was (the
+``[evaluation] reuse_duplicates`` setting is ignored), so every replicate is a real one.
+``meta.applicability`` records how many edit children each operator gave each base.
+
+Everything lands in the same ledger schema as a search (``meta.kind = "study"``; base models are
+generation 0, children generation 1 with ``slot = base * per_base + k``; matched controls take
+the slots after all of those), so reports and resume work unchanged.
 
 A :class:`Study` is the plan of a :class:`~nas_ops.engine.search.Search`: the search records,
 evaluates (``run()`` or ``ask()``/``tell()``) and resumes; the study only decides what to evaluate.
@@ -16,7 +27,6 @@ evaluates (``run()`` or ``ask()``/``tell()``) and resumes; the study only decide
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
 
 from nas_ops.analysis.baseline import CONTROL
@@ -25,12 +35,15 @@ from nas_ops.engine.algorithms import Loop, evaluate_batch
 from nas_ops.engine.checks import check_study
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
+from nas_ops.engine.study_records import bases_meta, convergence_line
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import Evaluator
 from nas_ops.genome import complexity
 from nas_ops.rng import generator, torch_seed
+from nas_ops.training import Budget
 from nas_ops.variation import VariationEvent, inheritance_map
+from nas_ops.variation.events import MATCHED_CONTROL
 
 
 class Study:
@@ -55,17 +68,43 @@ class Study:
     def _control(self, base: Candidate, slot: int, uid: str) -> Candidate:
         """A retrain-only child: no edit, every network trained again from the parent's weights
         with the child's own seed; recorded like a variation of operator ``retrain_control``."""
-        genome = base.genome.with_lineage(uid, (base.uid,), CONTROL)
+        outputs = list(base.genome.output_ids)
+        return self._unedited(base, slot, uid, CONTROL, list(base.genome.network_ids), outputs,
+                              None)
+
+    def _matched(self, base: Candidate, edit: Candidate, slot: int) -> Candidate:
+        """The matched control of ``edit``: ``base`` unedited, retrained on exactly the edit
+        child's trainable networks (a network the edit created does not exist here and trains
+        nowhere); recorded as operator ``matched_control`` with decision ``control_of``."""
+        trainable = list(edit.trainable or [])
+        outputs = base.genome.reachable_outputs(trainable)
+        return self._unedited(base, slot, "m" + edit.uid, MATCHED_CONTROL, trainable, outputs,
+                              edit.uid)
+
+    def _unedited(self, base: Candidate, slot: int, uid: str, operator: str,
+                  trainable: list[str], outputs: list[str], control_of: str | None) -> Candidate:
+        genome = base.genome.with_lineage(uid, (base.uid,), operator)
         imap = {k: v.to_dict() for k, v in
                 inheritance_map([base.genome], base.genome, 0).items()}
-        event = VariationEvent.control(CONTROL, base.uid, uid, list(base.genome.output_ids),
-                                       complexity(base.genome).as_dict(), imap)
+        event = VariationEvent.control(operator, base.uid, uid, outputs,
+                                       complexity(base.genome).as_dict(), imap,
+                                       control_of=control_of)
         self._record_variation(1, slot, 0, event, uid)
         cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", uid),
-                         parents=(base.uid,), operator=CONTROL, inherit_map=imap,
-                         parent_genomes=(base.genome,), trainable=list(base.genome.network_ids))
+                         parents=(base.uid,), operator=operator, inherit_map=imap,
+                         parent_genomes=(base.genome,), trainable=trainable)
         cand.force_train = True
         return cand
+
+    def base_budget(self) -> Budget | None:
+        """The base models' training budget when they train to convergence (``None``: they
+        train under ``[budget]`` like every child)."""
+        st, b = self.config.study, self.config.budget
+        if not st.base_patience:
+            return None
+        return Budget(epochs=st.base_max_epochs, max_steps=st.base_max_steps or None,
+                      time_limit_s=b.time_limit_s or None, patience=st.base_patience,
+                      eval_every=st.base_eval_every or None)
 
     def _plan(self) -> list[str | None]:
         """The operator of each variation slot of one base model (None = drawn by the policy)."""
@@ -89,51 +128,81 @@ class Study:
             cand = Candidate(uid, 0, i, genome.with_lineage(uid, (), None),
                              torch_seed(self.config.seed, "eval", uid))
             cand.diagnose = True
+            cand.force_train = True  # two equal bases are two replicates, both trained
+            cand.budget = self.base_budget()
             bases.append(cand)
         return bases
-
-    def _children(self, search: Search, bases: Sequence[Candidate | None], plan: list[str | None],
-                  *, dry: bool) -> list[Candidate]:
-        """The children of ``bases`` (None: a base model that failed to train, skipped).
-        ``dry``: only to count them; nothing is recorded."""
-        breeder = dataclasses.replace(search.breeder, record=_ignore) if dry else search.breeder
-        controls = self.config.study.controls
-        stride = len(plan) + controls
-        children: list[Candidate] = []
-        for b, base in enumerate(bases):
-            if base is None:
-                continue  # a base model that failed to train has no effects to measure
-
-            def parent(_rng: object, base: Candidate = base) -> Candidate:
-                return base
-
-            for k, op in enumerate(plan):
-                child = breeder.breed(1, b * stride + k, f"v{b:03d}-{k:03d}", parent, op)
-                if child is not None:
-                    children.append(child)
-            if dry:
-                children += [base] * controls  # stand-ins: only their number matters
-            else:
-                children += [self._control(base, b * stride + len(plan) + k,
-                                           f"c{b:03d}-{k:03d}") for k in range(controls)]
-        return children
 
     def loop(self, search: Search) -> Loop:
         """Base models first, then every child of every base model as one batch."""
         plan = self._plan()
         search.ledger.set_meta("kind", "study")
         bases = self._bases()
-        # what the study will evaluate if every base model trains: variations that do not apply
-        # make no child; a failed base model has no children (the total is then made exact)
-        search.progress.total = len(bases) + len(self._children(search, bases, plan, dry=True))
+        # exactly what the study evaluates if every base model trains: breeding depends on the
+        # genomes only, so a dry run (nothing recorded) counts the children that apply
+        search.progress.total = len(bases) + sum(
+            len(self._children(search, b, base, plan, dry=True)[0])
+            for b, base in enumerate(bases))
         yield from evaluate_batch(search, bases)
         search._checkpoint(0, [b.uid for b in bases])
-        trained = [b if b.record is not None and b.record.ok else None for b in bases]
-        children = self._children(search, trained, plan, dry=False)
-        search.progress.total = len(bases) + len(children)
+        trained = bases_meta(bases, search.task, self.base_budget())
+        search.ledger.set_meta("bases", trained)
+        self._say(search, convergence_line(trained, len(bases)))
+        children: list[Candidate] = []
+        applicability: dict[str, dict[str, int]] = {}
+        for b, base in enumerate(bases):
+            if base.record is None or not base.record.ok:
+                continue  # a base model that failed to train has no effects to measure
+            kids, applicability[base.uid] = self._children(search, b, base, plan)
+            children += kids
+        search.ledger.set_meta("applicability", applicability)
+        search.progress.total = len(bases) + len(children)  # exact when a base failed
         yield from evaluate_batch(search, children)
         search._checkpoint(1, [b.uid for b in bases])
         return [b.uid for b in bases]
+
+    def _children(self, search: Search, b: int, base: Candidate, plan: list[str | None], *,
+                  dry: bool = False) -> tuple[list[Candidate], dict[str, int]]:
+        """Base ``b``'s children in slot order (each edit followed by its matched control, then
+        the retrain-everything controls) and how many edit children each operator gave.
+        ``dry``: only to count them; nothing is recorded (controls are stand-ins)."""
+        st = self.config.study
+        stride = len(plan) + st.controls
+        breeder = dataclasses.replace(search.breeder, record=_ignore) if dry else search.breeder
+
+        def parent(_rng: object) -> Candidate:
+            return base
+
+        children: list[Candidate] = []
+        applied = dict.fromkeys(self._operators(), 0)
+        for k, op in enumerate(plan):
+            child = breeder.breed(1, b * stride + k, f"v{b:03d}-{k:03d}", parent, op)
+            if child is None:
+                continue  # every attempt was not applicable (recorded as such)
+            child.force_train = True
+            children.append(child)
+            name = child.operator or ""
+            applied[name] = applied.get(name, 0) + 1
+            if st.matched_controls:  # after every regular slot of every base
+                slot = st.base_models * stride + b * len(plan) + k
+                children.append(child if dry else self._matched(base, child, slot))
+        if dry:
+            children += [base] * st.controls
+        else:
+            children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
+                         for k in range(st.controls)]
+        return children, applied
+
+    def _operators(self) -> list[str]:
+        """The operators this study applies (its ``operators``, or every mutation operator)."""
+        return list(self.config.study.operators or self.search.breeder.mutation_ops)
+
+    @staticmethod
+    def _say(search: Search, line: str) -> None:
+        """A line on the progress stream (when progress is shown)."""
+        if search.progress.enabled:
+            search.progress.stream.write(("\n" if search.progress.tty else "") + line + "\n")
+            search.progress.stream.flush()
 
 
 def _ignore(*_args: object) -> None:

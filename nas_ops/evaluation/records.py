@@ -46,6 +46,8 @@ class EvalRequest:
     epochs: int = 2
     max_steps: int = 0
     time_limit_s: float = 0.0
+    patience: int = 0  # early stopping on validation loss (0: off); see training.Budget
+    eval_every: int = 0  # steps between early-stopping measurements (0: every epoch)
     device: str = "auto"
     inherit: InheritSpec | None = None
     trainable: list[str] | None = None

@@ -34,7 +34,8 @@ def fit_alone(req: EvalRequest, prepared: Prepared, device: torch.device) -> int
     """Train the prepared model on ``device`` under the request's budget, seed and trainable
     networks (sequential training); return the number of optimizer steps."""
     budget = Budget(epochs=req.epochs, max_steps=req.max_steps or None,
-                    time_limit_s=req.time_limit_s or None)
+                    time_limit_s=req.time_limit_s or None, patience=req.patience or None,
+                    eval_every=req.eval_every or None)
     trainable = set(req.trainable) if req.trainable is not None else None
     model = prepared.model.to(device)
     steps, _ = fit(model, prepared.task, budget, seed=req.seed, device=device,

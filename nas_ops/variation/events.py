@@ -20,6 +20,7 @@ FAMILIES = ("connection", "network", "layer", "hyperparameter", "crossover")
 DIRECTIONS = ("grow", "shrink", "neutral")
 STATUSES = ("ok", "not_applicable", "failed")
 UNKNOWN = "unknown"
+MATCHED_CONTROL = "matched_control"  # a study's control of one edit child (see control())
 DIFF_KEYS = ("nodes_added", "nodes_removed", "nodes_changed", "edges_added", "edges_removed",
              "hyper_changed")
 
@@ -114,13 +115,19 @@ class VariationEvent:
 
     @classmethod
     def control(cls, operator: str, parent: str, child: str, output_ids: list[str],
-                complexity: dict[str, int], inheritance: dict[str, Any]) -> VariationEvent:
-        """The event of a retrain-only control child: no edit, every output affected (the
-        networks train again), the parent's own weights copied whole. A control is no registered
-        operator: its family stays :data:`UNKNOWN`, its direction is ``neutral``."""
+                complexity: dict[str, int], inheritance: dict[str, Any], *,
+                control_of: str | None = None) -> VariationEvent:
+        """The event of a retrain-only control child: no edit, the parent's own weights copied
+        whole; ``output_ids`` are the outputs its retrained networks reach (every output for a
+        retrain-everything control). A control is no registered operator: its family stays
+        :data:`UNKNOWN`, its direction is ``neutral``. A matched control (operator
+        :data:`MATCHED_CONTROL`) names the edit child it controls in ``control_of``, recorded as
+        the decision ``{"name": "control_of", "value": <edit uid>}``."""
         record = ChildRecord(empty_diff(), [], list(output_ids), True, dict(complexity),
                              dict(complexity))
-        return cls(operator, 1, [parent], [child], [{"name": "control", "value": child}],
+        decision = ({"name": "control", "value": child} if control_of is None
+                    else {"name": "control_of", "value": control_of})
+        return cls(operator, 1, [parent], [child], [decision],
                    empty_diff(), [], list(output_ids), dict(complexity), [dict(complexity)],
                    "ok", "", True, [record], [inheritance], UNKNOWN, "neutral")
 
@@ -140,5 +147,5 @@ class VariationResult:
         return self.event.status == "ok"
 
 
-__all__ = ["DIFF_KEYS", "DIRECTIONS", "FAMILIES", "STATUSES", "UNKNOWN", "ChildRecord",
-           "VariationEvent", "VariationResult", "empty_diff"]
+__all__ = ["DIFF_KEYS", "DIRECTIONS", "FAMILIES", "MATCHED_CONTROL", "STATUSES", "UNKNOWN",
+           "ChildRecord", "VariationEvent", "VariationResult", "empty_diff"]

@@ -16,6 +16,8 @@ base_models = 2
 variations = 2
 operators = ["change_units", "add_layer", "change_activation", "add_connection"]
 controls = 2
+matched_controls = false  # this file covers the retrain-everything arm (matched controls:
+                          # tests/engine/test_study_design.py)
 [evaluation]
 backend = "local"
 [budget]
