@@ -13,12 +13,15 @@ from nas_ops.engine.study import Study
 from tests.configs import tiny_config
 
 
+@pytest.mark.parametrize("matched", [False, True])
 def test_study_progress_total_is_what_the_study_evaluates(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], matched: bool) -> None:
     # with seed 1, bypass_network does not apply to base model b000: 2 x (1 + 2 + 1) = 8 slots,
-    # 7 evaluations
+    # 7 evaluations; a matched control per edit child adds 3
     config = tiny_config(study__base_models=2, study__variations=1, study__controls=1,
-                         study__operators=["change_units", "bypass_network"])
+                         study__operators=["change_units", "bypass_network"],
+                         study__matched_controls=matched)
+    expected = 10 if matched else 7
     study = Study(config, tmp_path / "run", progress=True)
     study.search.progress.log_every_s = 0  # every line, also the first
     summary = study.run()
@@ -27,5 +30,5 @@ def test_study_progress_total_is_what_the_study_evaluates(
     made = {v.slot for v in run.variations if v.status == "ok"}
     not_made = {(v.slot, v.operator) for v in run.variations if v.slot not in made}
     assert len(not_made) == 1 and next(iter(not_made))[1] == "bypass_network"
-    assert summary.evaluations == len(run.evaluated()) == 7
-    assert totals == {7}
+    assert summary.evaluations == len(run.evaluated()) == expected
+    assert totals == {expected}
