@@ -10,7 +10,8 @@ count. Default reference values, per objective metric (:data:`DEFAULT_REFERENCE`
 keeping), log10 parameters 6 (one million), log10 FLOPs 8, networks 16. For the quickstart task
 (class accuracy, histogram mse, reconstruction recon_mse, parameters) that is (1, 0.05, 0.05, 6).
 ``[search] hv_reference = {<output or complexity name> = value}`` overrides single values (in the
-minimised units above). The hypervolume itself is computed by ``moocore``.
+minimised units above). The hypervolume itself is computed by ``moocore`` (imported on first
+use).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import moocore
 import numpy as np
 
 from nas_ops.errors import ConfigError
@@ -97,6 +97,8 @@ def hypervolume(points: Iterable[Sequence[float]], ref: Sequence[float]) -> floa
         return 0.0
     if len(ref) == 1:
         return float(ref[0] - min(p[0] for p in kept))
+    import moocore  # lazily: its import takes half a second, and reading a ledger needs none
+
     return float(moocore.hypervolume(np.asarray(kept, dtype=float),
                                      ref=np.asarray(ref, dtype=float)))
 
