@@ -14,6 +14,7 @@ from nas_ops import load_run
 from nas_ops.cli import main
 from nas_ops.config import load_config
 from nas_ops.engine import run_search
+from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
 from nas_ops.metrics.hypervolume import hypervolume
 from nas_ops.store import run_contents
@@ -87,3 +88,16 @@ def test_a_reference_for_no_objective_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="search.hv_reference names 'klass'"):
         run_search(cfg, tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
+
+
+def test_the_configured_reference_is_recorded_when_the_run_starts(tmp_path: Path) -> None:
+    cfg = tiny_config(search__hv_reference={"class": 0.5, "parameters": 5})
+    search = Search(cfg, tmp_path / "run", progress=False)
+    try:
+        assert search.ask()  # starts the run: the reference is in its meta before any result
+        assert search.ledger.meta("hv_reference") == {
+            "names": ["class", "histogram", "reconstruction", "parameters"],
+            "metrics": ["accuracy", "mse", "recon_mse", "parameters"],
+            "point": [0.5, 0.05, 0.05, 5.0]}
+    finally:
+        search.close()
