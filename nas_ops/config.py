@@ -110,6 +110,17 @@ class SearchConfig(_Section):
     crossover_rate: float = 0.1
     max_attempts: int = 10  # operator draws per offspring before giving up on a parent
     safe_outputs: list[str] = field(default_factory=list)
+    # hypervolume reference point, per objective (output name or complexity objective), in
+    # minimised units (class error, mse, log10 parameters); unnamed ones take their defaults
+    hv_reference: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name, value in self.hv_reference.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"search.hv_reference.{name} must be a finite number > 0, "
+                                  f"got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
     _unknown_keys("search.output_weights", config.search.output_weights,
                   [spec.name for spec in task.outputs])
     _unknown_keys("policy.weights", config.policy.weights, list(operators))
+    complexity = [] if config.search.complexity_objective == "none" \
+        else [config.search.complexity_objective]
+    _unknown_keys("search.hv_reference", config.search.hv_reference,
+                  [spec.name for spec in task.outputs] + complexity)
 
 
 def check_study(config: RunConfig) -> list[str]:

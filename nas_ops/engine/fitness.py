@@ -13,11 +13,12 @@ import math
 from collections.abc import Sequence
 
 from nas_ops.evaluation.records import EvalRecord
+from nas_ops.metrics.hypervolume import Reference, reference_for
 from nas_ops.pareto import Member, fitness_class
 from nas_ops.tasks.base import OutputSpec
 
-__all__ = ["Member", "WORST_COMPLEXITY", "WORST_ERROR", "fitness_class", "objective_weights",
-           "objectives", "output_score", "scalar"]
+__all__ = ["Member", "WORST_COMPLEXITY", "WORST_ERROR", "fitness_class", "hv_reference",
+           "objective_weights", "objectives", "output_score", "scalar"]
 
 WORST_ERROR = 1e6
 WORST_COMPLEXITY = 1e12
@@ -26,6 +27,15 @@ WORST_COMPLEXITY = 1e12
 def objective_weights(outputs: Sequence[OutputSpec], complexity: str) -> tuple[float, ...]:
     signs = [1.0 if o.higher_is_better else -1.0 for o in outputs]
     return tuple(signs + ([] if complexity == "none" else [-1.0]))
+
+
+def hv_reference(outputs: Sequence[OutputSpec], complexity: str,
+                 overrides: dict[str, float] | None = None) -> Reference:
+    """The hypervolume reference of a run's objectives (each output's primary metric, then the
+    complexity objective unless "none"): ``overrides`` (search.hv_reference) over the defaults."""
+    names = [o.name for o in outputs] + ([] if complexity == "none" else [complexity])
+    metrics = [o.primary_metric for o in outputs] + ([] if complexity == "none" else [complexity])
+    return reference_for(names, metrics, overrides)
 
 
 def objectives(record: EvalRecord, outputs: Sequence[OutputSpec],

@@ -29,7 +29,14 @@ from nas_ops.engine.algorithms import Loop, Step, evaluate_batch, make_algorithm
 from nas_ops.engine.breeding import Breeder, operator_lists
 from nas_ops.engine.checks import check_run
 from nas_ops.engine.components import check, recorded_components, resolve
-from nas_ops.engine.fitness import Member, fitness_class, objective_weights, objectives, scalar
+from nas_ops.engine.fitness import (
+    Member,
+    fitness_class,
+    hv_reference,
+    objective_weights,
+    objectives,
+    scalar,
+)
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.engine.policies import make_policy
 from nas_ops.engine.progress import Progress
@@ -39,6 +46,7 @@ from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.evaluation import Evaluator, make_evaluator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import to_json
+from nas_ops.metrics.hypervolume import Tracker
 from nas_ops.spaces import get_space
 from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
 from nas_ops.tasks import load_task
@@ -78,6 +86,7 @@ class Search:
         if not mutation:
             raise ConfigError("policy.operators names no mutation (arity 1) operator")
         check_run(config, self.task, names)  # everything is checked before the ledger exists
+        self.hv = Tracker(hv_reference(self.outputs, s.complexity_objective, s.hv_reference))
         self.ledger = Ledger(self.run_dir, "w")
         self.breeder = Breeder(config.seed, self.space, self.policy, mutation, crossover,
                                s.crossover_rate, s.max_attempts, tuple(s.safe_outputs),
@@ -221,6 +230,8 @@ class Search:
             self.ledger.set_meta("seed", self.config.seed)
             self.ledger.set_meta("schema", SCHEMA_VERSION)
             self.ledger.set_meta("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        if self.ledger.meta("hv_reference") is None:  # also a resumed run of an older schema
+            self.ledger.set_meta("hv_reference", self.hv.reference.to_dict())
         self.ledger.set_meta("status", "running")
 
     def _record_variation(self, generation: int, slot: int, attempt: int,
@@ -240,8 +251,12 @@ class Search:
     def _finish(self, cand: Candidate, record: EvalRecord, fresh: bool) -> None:
         cand.record = record
         cand.objectives = objectives(record, self.outputs, self.config.search.complexity_objective)
+        hv = self.hv.add(cand.uid, cand.objectives if record.ok else None,
+                         0 if record.status == "duplicate" else record.steps)
         if fresh:
-            self.ledger.add_evaluation(record, cand.objectives)
+            self.ledger.add_evaluation(record, cand.objectives, hv)
+        else:  # a ledger of schema < 4 gets the row it lacks
+            self.ledger.add_hypervolume(hv)
         if record.status == "ok":
             self.by_hash.setdefault(cand.hash, cand.uid)
         self.members[cand.uid] = cand

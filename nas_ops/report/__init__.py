@@ -5,7 +5,8 @@
     OUT_DIR/index.html        self-contained (figures embedded as data URIs)
     OUT_DIR/report.md         the same sections, linking figures/*.png
     OUT_DIR/figures/*.png     effects per output, effect vs complexity, usage, Pareto (every
-                              objective pair), lineage, the best architecture of each output
+                              objective pair), lineage, the hypervolume curve, the best
+                              architecture of each output
     OUT_DIR/tables/*.csv|json effects, stats, conditioned, rates, kruskal, pairwise, rules,
                               versus_control (linked from the page; long tables are collapsed)
     OUT_DIR/guidelines.json   versioned rules with their evidence; guidelines.txt as text
@@ -25,6 +26,7 @@ from nas_ops.files import atomic_dir
 from nas_ops.report import figures as F
 from nas_ops.report.architecture import architecture_figure, best_architectures, figure_name
 from nas_ops.report.document import to_html, to_markdown
+from nas_ops.report.hypervolume import hypervolume_figure
 from nas_ops.report.pareto import pareto_matrix
 from nas_ops.report.sections import SECTION_IDS, FigureResult, all_sections
 from nas_ops.report.tables import write_tables
@@ -44,6 +46,7 @@ def _figures(a: Analysis, root: Path) -> dict[str, FigureResult]:
     results["operator_usage"] = F.operator_usage(a, fig_dir)
     results["pareto"] = pareto_matrix(a, fig_dir)
     results["lineage"] = F.lineage(a, fig_dir)
+    results["hypervolume"] = hypervolume_figure(a.run, fig_dir)
     for view in best_architectures(a):
         results[figure_name(view)] = architecture_figure(view, fig_dir)
     return {k: v.relative_to(root) if isinstance(v, Path) else v for k, v in results.items()}

@@ -15,14 +15,16 @@ from typing import Any
 
 from nas_ops.errors import ConfigError, LedgerError, RunLockedError
 from nas_ops.evaluation.records import EvalRecord
+from nas_ops.metrics.hypervolume import HvPoint
 
 LEDGER_NAME = "ledger.sqlite"
 _EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wall_time_s",
                  "device", "error", "steps", "trained_networks", "duplicate_of", "seq",
                  "weights_sha256")
 # meta "schema" of a new run; 2: events carry family and direction; 3: evaluations carry the
-# sha256 of their weights file, and the run its components (operators, task, space)
-SCHEMA_VERSION = 3
+# sha256 of their weights file, and the run its components (operators, task, space); 4: the
+# hypervolume after every evaluation (table `hypervolume`, meta `hv_reference`)
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,6 +51,9 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE TABLE IF NOT EXISTS diagnoses (
     uid TEXT NOT NULL, network TEXT NOT NULL, output TEXT NOT NULL, metric TEXT NOT NULL,
     value REAL NOT NULL, PRIMARY KEY (uid, network, output, metric));
+CREATE TABLE IF NOT EXISTS hypervolume (
+    seq INTEGER PRIMARY KEY, uid TEXT NOT NULL, evals_done INTEGER NOT NULL,
+    steps_done INTEGER NOT NULL, value REAL NOT NULL);
 """
 
 
@@ -147,13 +152,17 @@ class Ledger:
                         (generation, slot, attempt, event["operator"], event["status"], child,
                          json.dumps(event, sort_keys=True)))
 
-    def add_evaluation(self, record: EvalRecord, objectives: list[float]) -> None:
-        """The evaluation and its diagnosis rows, in one transaction."""
+    def add_evaluation(self, record: EvalRecord, objectives: list[float],
+                       hypervolume: HvPoint | None = None) -> None:
+        """The evaluation, its diagnosis rows and the hypervolume after it, in one
+        transaction."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self._insert_evaluation(record, objectives)
             self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
                                 [(record.uid, *row) for row in record.diagnosis])
+            if hypervolume is not None:
+                self.add_hypervolume(hypervolume)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -169,6 +178,10 @@ class Ledger:
              json.dumps(objectives), record.wall_time_s, record.device, record.error,
              record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq,
              record.weights_sha256))
+
+    def add_hypervolume(self, point: HvPoint) -> None:
+        """The hypervolume after the evaluation ``point.seq`` (kept if already recorded)."""
+        self.db.execute("INSERT OR IGNORE INTO hypervolume VALUES (?,?,?,?,?)", point.to_tuple())
 
     def set_population(self, generation: int, uids: list[str]) -> None:
         """The population after ``generation`` (replacing what an extended run had stored)."""

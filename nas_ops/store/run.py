@@ -17,6 +17,7 @@ from nas_ops.errors import ConfigError, NasOpsError, unknown
 from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import Genome, from_json, to_json
 from nas_ops.genome.nodes import PRIMARY_METRICS
+from nas_ops.metrics.hypervolume import HvPoint, Reference, curve, reference_for
 from nas_ops.pareto import first_front
 from nas_ops.store.ledger import LEDGER_NAME, Ledger, row_to_record
 from nas_ops.variation.events import VariationEvent
@@ -94,6 +95,8 @@ class Run:
     populations: dict[int, list[str]]
     checkpoints: list[dict[str, Any]]
     diagnoses: list[tuple[str, str, str, str, float]] = field(default_factory=list)
+    #: the hypervolume after every evaluation (schema 4; recomputed for older ledgers)
+    hypervolume: list[HvPoint] = field(default_factory=list)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -119,6 +122,14 @@ class Run:
     def ok(self) -> list[Individual]:
         """The individuals with a usable evaluation: trained (``ok``) or a ``duplicate``."""
         return [i for i in self.individuals if i.evaluation is not None and i.evaluation.ok]
+
+    def hv_reference(self) -> Reference:
+        """The hypervolume reference point the run recorded when it started; for a ledger
+        older than schema 4, the default one of its :meth:`objectives`."""
+        if "hv_reference" in self.meta:
+            return Reference.from_dict(self.meta["hv_reference"])
+        objs = self.objectives()
+        return reference_for([o.output or o.metric for o in objs], [o.metric for o in objs])
 
     def pareto_front(self) -> list[Individual]:
         """The non-dominated individuals (by uid) among :meth:`ok` over the run's
@@ -220,9 +231,29 @@ def load_run(run_dir: str | Path) -> Run:
                         "rng": json.loads(r["rng"]), "policy_state": json.loads(r["policy_state"])}
                        for r in db.execute("SELECT * FROM checkpoints ORDER BY generation")]
         diagnoses = [tuple(r) for r in db.execute("SELECT * FROM diagnoses")]
+        hv = _hypervolume_rows(db)
+        order = [r["uid"] for r in db.execute("SELECT uid FROM evaluations ORDER BY seq")]
     finally:
         ledger.close()
-    return Run(path, meta, individuals, variations, pops, checkpoints, diagnoses)  # type: ignore[arg-type]
+    run = Run(path, meta, individuals, variations, pops, checkpoints, diagnoses)  # type: ignore[arg-type]
+    if hv is None or len(hv) < len(order):  # schema < 4 (not resumed since): recompute
+        ref, by_uid = run.hv_reference(), run.by_uid()
+        run.hypervolume = curve(ref, [  # objectives of another length than the run's count none
+            (u, ev.status if len(by_uid[u].objectives) == len(ref.point) else "failed",
+             by_uid[u].objectives, ev.steps)
+            for u in order if u in by_uid and (ev := by_uid[u].evaluation) is not None])
+    else:
+        run.hypervolume = hv
+    return run
+
+
+def _hypervolume_rows(db: Any) -> list[HvPoint] | None:
+    """The ledger's hypervolume table, None when it has none (schema < 4)."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "hypervolume" not in tables:
+        return None
+    return [HvPoint(r["seq"], r["uid"], r["evals_done"], r["steps_done"], r["value"])
+            for r in db.execute("SELECT * FROM hypervolume ORDER BY seq")]
 
 
 def run_contents(run_dir: str | Path) -> dict[str, Any]:
@@ -245,4 +276,5 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
                    for c in run.checkpoints]
     return {"config": run.meta.get("config"), "individuals": individuals,
             "variations": variations, "populations": run.populations, "checkpoints": checkpoints,
-            "status": run.meta.get("status")}
+            "status": run.meta.get("status"),
+            "hypervolume": [p.to_tuple() for p in run.hypervolume]}
