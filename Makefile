@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(VENV)/bin/nas-ops demo --config studies/quickstart.toml --out runs/demo
 
+# Two pytest workers (one per core); a file's tests stay in one worker (module fixtures).
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 bench: setup
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

@@ -5,31 +5,19 @@ import pytest
 from nas_ops import load_run
 from nas_ops.config import load_config
 from nas_ops.engine.study import Study
+from tests.configs import write_config
 
-STUDY = """
-seed = 2
-[task]
-name = "mnist1d"
-n_train = 200
-[study]
-base_models = 2
-variations = 2
-operators = ["change_units", "add_layer", "change_activation", "add_connection"]
-controls = 2
-matched_controls = false  # this file covers the retrain-everything arm (matched controls:
-                          # tests/engine/test_study_design.py)
-[evaluation]
-backend = "local"
-[budget]
-epochs = 1
-"""
+# the retrain-everything arm (matched controls: tests/engine/test_study_design.py)
+STUDY = {"seed": 2, "study__base_models": 2, "study__variations": 2,
+         "study__operators": ["change_units", "add_layer", "change_activation", "add_connection"],
+         "study__controls": 2, "study__matched_controls": False}
 
 
 @pytest.fixture(scope="module")
 def study_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("study")
-    (base / "study.toml").write_text(STUDY)
-    Study(load_config(base / "study.toml"), base / "run", progress=False).run()
+    config = load_config(write_config(base / "study.toml", **STUDY))
+    Study(config, base / "run", progress=False).run()
     return load_run(base / "run")
 
 

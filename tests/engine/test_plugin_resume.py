@@ -5,11 +5,9 @@ real plugin package installed with ``pip install --target`` (see tests/operators
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 import nas_ops
 from nas_ops.store import load_run, run_contents
 from tests.configs import write_config
-from tests.engine.test_resume import _cli, _evals
+from tests.killing import cli, kill_after
 from tests.operators.test_plugin import MODULE, PYPROJECT
 
 pytestmark = pytest.mark.slow
@@ -42,14 +40,6 @@ def _env(*paths: Path) -> dict[str, str]:
     return env
 
 
-def _killed_at(cmd: list[str], run_dir: Path, evals: int, env: dict[str, str]) -> None:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 180
-    while _evals(run_dir) < evals and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 def test_plugin_installed_or_removed_after_the_start(tmp_path: Path) -> None:
@@ -58,7 +48,7 @@ def test_plugin_installed_or_removed_after_the_start(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "cfg.toml", seed=2, generations=2)  # [policy] operators = []
 
     clean = tmp_path / "clean"
-    subprocess.run(_cli("search", str(cfg), "--out", str(clean), "--quiet"), env=bare,
+    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), env=bare,
                    check=True, capture_output=True)
     ops = load_run(clean).meta["components"]["operators"]
     assert "halve_units" not in {o["name"] for o in ops}
@@ -66,19 +56,19 @@ def test_plugin_installed_or_removed_after_the_start(tmp_path: Path) -> None:
 
     # started without the plugin, resumed with it installed: the same run
     run = tmp_path / "run"
-    _killed_at(_cli("search", str(cfg), "--out", str(run), "--quiet"), run, 6, bare)
-    done = subprocess.run(_cli("resume", str(run), "--quiet"), env=with_plugin,
+    kill_after(cli("search", str(cfg), "--out", str(run), "--quiet"), run, 6, env=bare)
+    done = subprocess.run(cli("resume", str(run), "--quiet"), env=with_plugin,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert run_contents(run) == run_contents(clean)
 
     # started with the plugin, resumed without it: one line naming it and its distribution
     plugged = tmp_path / "plugged"
-    _killed_at(_cli("search", str(cfg), "--out", str(plugged), "--quiet"), plugged, 1,
-               with_plugin)
+    kill_after(cli("search", str(cfg), "--out", str(plugged), "--quiet"), plugged, 1,
+               env=with_plugin)
     ops = load_run(plugged).meta["components"]["operators"]
     assert {"name": "halve_units", "distribution": "nasops-halving 0.1.0", "version": 1} in ops
-    gone = subprocess.run(_cli("resume", str(plugged), "--quiet"), env=bare,
+    gone = subprocess.run(cli("resume", str(plugged), "--quiet"), env=bare,
                           capture_output=True, text=True)
     assert gone.returncode == 2
     assert gone.stderr.strip().splitlines() == [

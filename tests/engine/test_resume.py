@@ -1,51 +1,27 @@
 """Kill a real search process with SIGKILL at random moments, resume it, and compare ledgers."""
 
-import os
-import signal
-import sqlite3
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nas_ops.store import run_contents
+from tests.killing import cli, kill_after
 
 pytestmark = pytest.mark.slow
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "nas_ops", *args]
 
 
-def _evals(run_dir: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{run_dir / 'ledger.sqlite'}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
 
 
-def _kill_after(cmd: list[str], run_dir: Path, evals: int, extra_delay: float) -> None:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while _evals(run_dir) < evals and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(extra_delay)
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 def test_killed_and_resumed_run_equals_uninterrupted_run(tiny_config, tmp_path):
     cfg = tiny_config(seed=3, generations=3)
     clean = tmp_path / "clean"
-    subprocess.run(_cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
+    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
                    capture_output=True)
     expected = run_contents(clean)
     assert expected["status"] == "finished"
@@ -54,11 +30,11 @@ def test_killed_and_resumed_run_equals_uninterrupted_run(tiny_config, tmp_path):
     rng = np.random.default_rng(7)  # where to kill: random, but the test itself is repeatable
     killed = tmp_path / "killed"
     for evals in sorted(rng.integers(1, 15, size=2)):
-        _kill_after(_cli("search" if not killed.exists() else "resume",
+        kill_after(cli("search" if not killed.exists() else "resume",
                          *([str(cfg), "--out", str(killed)] if not killed.exists()
                            else [str(killed)]), "--quiet"),
                     killed, int(evals), float(rng.uniform(0, 0.5)))
-    done = subprocess.run(_cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
+    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     got = run_contents(killed)
     assert got == expected
@@ -67,14 +43,14 @@ def test_killed_and_resumed_run_equals_uninterrupted_run(tiny_config, tmp_path):
 def test_second_writer_gets_a_clear_error(tiny_config, tmp_path):
     cfg = tiny_config(seed=4, generations=6, epochs=200)
     run_dir = tmp_path / "run"
-    first = subprocess.Popen(_cli("search", str(cfg), "--out", str(run_dir), "--quiet"),
+    first = subprocess.Popen(cli("search", str(cfg), "--out", str(run_dir), "--quiet"),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 60
         while not (run_dir / "ledger.sqlite").exists() and time.time() < deadline:
             time.sleep(0.05)
         assert first.poll() is None, "the first search ended before the test could race it"
-        second = subprocess.run(_cli("resume", str(run_dir)), capture_output=True, text=True)
+        second = subprocess.run(cli("resume", str(run_dir)), capture_output=True, text=True)
         assert second.returncode == 2
         assert "open for writing by another process" in second.stderr
         assert len(second.stderr.strip().splitlines()) == 1

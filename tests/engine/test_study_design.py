@@ -13,33 +13,19 @@ from nas_ops.errors import ConfigError
 from nas_ops.tasks import load_task
 from nas_ops.training import Budget
 from nas_ops.variation.events import MATCHED_CONTROL
+from tests.configs import write_config
 
 OPERATORS = ["change_units", "add_layer", "remove_connection", "change_learning_rate"]
-STUDY = f"""
-seed = 2
-[task]
-name = "mnist1d"
-n_train = 200
-[study]
-base_models = 2
-variations = 1
-operators = {OPERATORS!r}
-controls = 1
-base_patience = 2
-base_max_epochs = 30
-[evaluation]
-backend = "local"
-reuse_duplicates = true  # ignored by a study: nothing is copied
-[budget]
-epochs = 1
-"""
+STUDY = {"seed": 2, "study__base_models": 2, "study__variations": 1,
+         "study__operators": OPERATORS, "study__controls": 1, "study__base_patience": 2,
+         "study__base_max_epochs": 30,
+         "evaluation__reuse_duplicates": True}  # ignored by a study: nothing is copied
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     base = tmp_path_factory.mktemp("design")
-    (base / "study.toml").write_text(STUDY)
-    config = load_config(base / "study.toml")
+    config = load_config(write_config(base / "study.toml", **STUDY))
     st = Study(config, base / "run", progress=False)
     st.run()
     return st, load_run(base / "run")

@@ -13,7 +13,7 @@ import pytest
 from nas_ops.engine.weights import file_sha256
 from nas_ops.store import run_contents
 from tests.configs import write_config
-from tests.engine.test_resume import _cli, _kill_after
+from tests.killing import cli, kill_after
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +32,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("weights_resume")
     cfg = write_config(root / "cfg.toml", seed=3, generations=3)
     clean = root / "clean"
-    subprocess.run(_cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
+    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
                    capture_output=True)
     killed = root / "killed"
-    _kill_after(_cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, 5, 0.0)
+    kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, 5, 0.0)
     assert (killed / "ledger.sqlite").exists()
     return clean, killed
 
@@ -50,7 +50,7 @@ def clean_and_killed(runs: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Pat
 
 
 def _resume(run_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cli("resume", str(run_dir), "--quiet"), capture_output=True,
+    return subprocess.run(cli("resume", str(run_dir), "--quiet"), capture_output=True,
                           text=True)
 
 

@@ -1,0 +1,43 @@
+"""Killing a real nas-ops process mid-run, for the resume tests: start the CLI in a subprocess,
+wait until its ledger holds enough evaluations, then SIGKILL it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def cli(*args: str) -> list[str]:
+    """The command line running ``nas-ops ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "nas_ops", *args]
+
+
+def evals(run_dir: Path) -> int:
+    """Evaluations in the run's ledger so far (0 while it does not exist or is locked)."""
+    try:
+        db = sqlite3.connect(f"file:{run_dir / 'ledger.sqlite'}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def kill_after(cmd: list[str], run_dir: Path, n_evals: int, extra_delay: float = 0.0, *,
+               env: dict[str, str] | None = None, timeout_s: float = 180) -> None:
+    """Run ``cmd`` and SIGKILL it ``extra_delay`` s after its ledger holds ``n_evals``
+    evaluations (or when ``timeout_s`` passed); returns once it is dead."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout_s
+    while evals(run_dir) < n_evals and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(extra_delay)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
