@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from nas_ops.config import RunConfig
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.genome import Genome, to_dict
+from nas_ops.store.run import weights_path
 from nas_ops.variation.diff import cached_hash
 
 if TYPE_CHECKING:
@@ -40,10 +41,6 @@ class Candidate:
     def __post_init__(self) -> None:
         if not self.hash:  # memoized on the genome: the variation usually computed it already
             self.hash = cached_hash(self.genome)
-
-
-def weights_path(run_dir: Path, uid: str) -> Path:
-    return run_dir / "weights" / f"{uid}.pt"
 
 
 def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalRequest:

@@ -13,9 +13,10 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nas_ops.engine.individuals import Candidate, make_request, weights_path
+from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.worker import run_request
+from nas_ops.store.run import weights_path
 
 if TYPE_CHECKING:
     from nas_ops.engine.search import Search
