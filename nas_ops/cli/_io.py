@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from nas_ops.errors import ConfigError, GenomeError
@@ -31,3 +32,14 @@ def read_genome(path: str) -> Genome:
         return validate(genome, rules_for(genome.space))
     except GenomeError as exc:
         raise GenomeError(f"{where}: {exc}") from None
+
+
+def progress_printer(prefix: str, quiet: bool) -> Callable[[str], None] | None:
+    """Progress lines ``PREFIX: line`` on stderr, or None when ``quiet``."""
+    if quiet:
+        return None
+
+    def say(line: str) -> None:
+        print(f"{prefix}: {line}", file=sys.stderr, flush=True)
+
+    return say

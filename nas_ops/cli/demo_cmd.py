@@ -6,6 +6,7 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
+from nas_ops.cli._io import progress_printer
 from nas_ops.config import load_config
 from nas_ops.outdir import check_writable_out
 
@@ -35,6 +36,7 @@ def _run(args: argparse.Namespace) -> int:
           f"config {path}")
     summary = run_search(config, args.out, progress=not args.quiet)
     print("\n".join(summary.lines()))
-    index = build_report(args.out, Path(args.out) / "report")
+    index = build_report(args.out, Path(args.out) / "report",
+                         progress=progress_printer("report", args.quiet))
     print(f"report: {index}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from nas_ops.cli._io import progress_printer
 from nas_ops.outdir import check_writable_out
 
 
@@ -17,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "base models (default 0)")
     p.add_argument("--allow-untrained", action="store_true",
                    help="let base models at chance level count for the guidelines")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=_report)
 
 
@@ -25,5 +27,6 @@ def _report(args: argparse.Namespace) -> int:
 
     check_writable_out(args.out, inside=False)
     print(build_report(args.run_dir, args.out, seed=args.seed,
-                       allow_untrained=args.allow_untrained))
+                       allow_untrained=args.allow_untrained,
+                       progress=progress_printer("report", args.quiet)))
     return 0

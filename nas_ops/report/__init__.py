@@ -18,9 +18,10 @@ failure never leaves half a report. An existing OUT_DIR is replaced only if it h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from nas_ops.analysis import Analysis, analyze_run
+from nas_ops.analysis import Analysis, analyze_run, stage_timer
 from nas_ops.errors import ConfigError
 from nas_ops.files import atomic_dir
 from nas_ops.report import figures as F
@@ -52,9 +53,13 @@ def _figures(a: Analysis, root: Path) -> dict[str, FigureResult]:
     return {k: v.relative_to(root) if isinstance(v, Path) else v for k, v in results.items()}
 
 
-def render_report(a: Analysis, root: Path) -> Path:
-    """Write every file of the report of ``a`` into the (existing, empty) directory ``root``."""
+def render_report(a: Analysis, root: Path,
+                  progress: Callable[[str], None] | None = None) -> Path:
+    """Write every file of the report of ``a`` into the (existing, empty) directory ``root``;
+    ``progress`` gets one line per stage."""
+    say = stage_timer(progress)
     figs = _figures(a, root)
+    say(f"{len(figs)} figures drawn")
     write_tables(a, root / "tables")
     (root / "guidelines.json").write_text(a.guidelines.to_json() + "\n")
     (root / "guidelines.txt").write_text(a.guidelines.text())
@@ -63,6 +68,7 @@ def render_report(a: Analysis, root: Path) -> Path:
     (root / "report.md").write_text(to_markdown(title, sections))
     (root / "index.html").write_text(to_html(title, sections, root))
     (root / MARKER).write_text("nas-ops report\n")
+    say("tables, guidelines and pages written")
     return root / "index.html"
 
 
@@ -75,13 +81,16 @@ def _check_target(out: Path) -> None:
 
 
 def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0,
-                 allow_untrained: bool = False) -> Path:
+                 allow_untrained: bool = False,
+                 progress: Callable[[str], None] | None = None) -> Path:
     """Analyse the run in ``run_dir`` and write its report into ``out_dir``; returns the path
     of ``index.html``. Raises :class:`ConfigError` for a directory that holds no run.
-    ``allow_untrained`` lets base models at chance level count for the guidelines."""
+    ``allow_untrained`` lets base models at chance level count for the guidelines;
+    ``progress`` gets one line per stage of the analysis and the rendering."""
     out = Path(out_dir).resolve()
     _check_target(out)
-    analysis = analyze_run(run_dir, seed=seed, allow_untrained=allow_untrained)
+    analysis = analyze_run(run_dir, seed=seed, allow_untrained=allow_untrained,
+                           progress=progress)
     with atomic_dir(out) as tmp:
-        render_report(analysis, tmp)
+        render_report(analysis, tmp, progress)
     return out / "index.html"
