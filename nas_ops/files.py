@@ -1,11 +1,12 @@
 """Writing files and directories atomically: readers see the old content or the new, never half.
 
 The one place in the project that writes atomically; every writer (weights, reports, CLI output,
-capacity studies) goes through these three functions.
+capacity studies) goes through these three functions. ``file_sha256`` checks what was written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -60,3 +61,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, as the ledger records it for weights files."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

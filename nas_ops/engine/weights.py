@@ -9,21 +9,16 @@ one line naming the file. So a resumed run is the uninterrupted run, never anoth
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.worker import run_request
+from nas_ops.files import file_sha256
 from nas_ops.store.run import weights_path
 
 if TYPE_CHECKING:
     from nas_ops.engine.search import Search
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def inherits(search: Search, cand: Candidate) -> bool:

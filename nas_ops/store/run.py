@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from nas_ops.errors import ConfigError, NasOpsError, unknown
 from nas_ops.evaluation.records import EvalRecord
+from nas_ops.files import file_sha256
 from nas_ops.genome import Genome, from_json, to_json
 from nas_ops.genome.nodes import PRIMARY_METRICS
 from nas_ops.metrics.hypervolume import HvPoint, Reference, curve, reference_for
@@ -178,8 +179,9 @@ class Run:
 
     def model(self, uid: str, device: str | None = None) -> Phenotype:
         """The trained model of ``uid`` (in evaluation mode), with the weights its evaluation
-        saved; a duplicate gets its original's model. A missing or unreadable weights file is a
-        :class:`~nas_ops.errors.NasOpsError` naming it. Imports torch."""
+        saved; a duplicate gets its original's model. A missing or unreadable weights file, or
+        one whose sha256 is not the recorded one, is a :class:`~nas_ops.errors.NasOpsError`
+        naming it. Imports torch."""
         import torch  # lazily: reading a run needs no torch
 
         from nas_ops.phenotype import build_model
@@ -189,6 +191,10 @@ class Run:
         whose = ind.uid if ind.uid == uid else f"{ind.uid} (the original of duplicate {uid})"
         if not path.is_file():
             raise NasOpsError(f"the trained weights of {whose} are missing: no file {path}")
+        recorded = ind.evaluation.weights_sha256 if ind.evaluation is not None else ""
+        if recorded and file_sha256(path) != recorded:
+            raise NasOpsError(f"the weights file {path} of {whose} is not the one its evaluation "
+                              "wrote (sha256 differs from the ledger's)")
         model = build_model(ind.genome, seed=ind.seed)
         try:
             model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))

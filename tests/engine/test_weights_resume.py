@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nas_ops.engine.weights import file_sha256
+from nas_ops.files import file_sha256
 from nas_ops.store import run_contents
 from tests.configs import write_config
 from tests.killing import cli, kill_after

@@ -108,9 +108,15 @@ def test_missing_or_corrupt_weights_are_one_clear_error(searched: tuple[Path, Se
     run, dup, orig = _with_duplicate(searched[0], tmp_path / "run")
     path = run.weights_path(orig)
     path.write_bytes(b"not a torch file")
-    with pytest.raises(NasOpsError, match=f"{orig}.*cannot be loaded") as err:
+    with pytest.raises(NasOpsError, match=f"{orig}.* not the one its evaluation wrote") as err:
         run.model(orig)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+    # loadable weights of another individual: the checksum tells them apart
+    other = next(i.uid for i in run.ok() if i.uid not in (orig, dup)
+                 and i.evaluation is not None and i.evaluation.status == "ok")
+    path.write_bytes(run.weights_path(other).read_bytes())
+    with pytest.raises(NasOpsError, match="sha256 differs"):
+        run.model(orig)
     path.unlink()
     with pytest.raises(NasOpsError, match=f"weights of {orig} .*duplicate {dup}.* missing"):
         run.model(dup)
