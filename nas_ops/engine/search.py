@@ -176,7 +176,7 @@ class Search:
             self._queued = list(self._step.submit)
 
     def summary(self) -> SearchSummary:
-        best, front = best_and_front(self.members, self.outputs, self._member)
+        best, front = best_and_front(self.members, self.outputs, self.weights)
         return SearchSummary(self.run_dir, self.done, self.trained, self.failures, best, front,
                              time.perf_counter() - self._t0, list(self.population))
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deap import tools
-
-from nas_ops.engine.fitness import Member
 from nas_ops.engine.individuals import Candidate
+from nas_ops.pareto import first_front
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
 
@@ -49,8 +47,8 @@ class SearchSummary:
 
 
 def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpec],
-                   member: Callable[[str], Member]) -> tuple[dict[str, tuple[str, float]],
-                                                             list[str]]:
+                   weights: tuple[float, ...]) -> tuple[dict[str, tuple[str, float]],
+                                                        list[str]]:
     """The best evaluated model per output, and the first Pareto front (sorted uids)."""
     ok = [u for u, c in members.items() if c.record is not None and c.record.ok]
     best = {}
@@ -60,8 +58,4 @@ def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpe
             values = {u: sign * members[u].objectives[k] for u in ok}
             uid = max(ok, key=values.__getitem__)
             best[spec.name] = (uid, members[uid].objectives[k])
-    front: list[str] = []
-    if ok:
-        first = tools.sortLogNondominated([member(u) for u in ok], len(ok), True)
-        front = sorted(m.uid for m in first)
-    return best, front
+    return best, first_front({u: members[u].objectives for u in ok}, weights)

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from deap import tools
 
 from nas_ops.analysis import Analysis
 from nas_ops.analysis.effects import metric_value
-from nas_ops.engine.fitness import Member, fitness_class
+from nas_ops.pareto import first_front
 from nas_ops.report.figures import _plt, _save
 
 
@@ -74,12 +73,8 @@ def pareto_data(a: Analysis) -> ParetoData | None:
 
 def non_dominated(rows: list[list[float]], higher_is_better: list[bool]) -> list[bool]:
     """Whether each row is in the first non-dominated front (weights +1 / -1 per objective)."""
-    if not rows:
-        return []
-    cls = fitness_class(tuple(1.0 if h else -1.0 for h in higher_is_better))
-    members = [Member(str(k), row, cls) for k, row in enumerate(rows)]
-    first = tools.sortLogNondominated(members, len(members), first_front_only=True)
-    keep = {m.uid for m in first}
+    weights = tuple(1.0 if h else -1.0 for h in higher_is_better)
+    keep = set(first_front({str(k): row for k, row in enumerate(rows)}, weights))
     return [str(k) in keep for k in range(len(rows))]
 
 
