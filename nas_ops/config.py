@@ -28,6 +28,7 @@ RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
 FUSE = ("auto", "always")  # batched backend: fuse groups by the cost model, or always
 STUDY_MODES = ("per_operator", "drawn")
+RELEVANCE_NOISE = ("scale", "paper")  # diagnosis: N(0, each tensor's std) or N(0, 0.1)
 DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")  # the forms a device may take
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]+)?")
 MAX_POPULATION = 100_000  # search.population and search.offspring: a typo guard, not a limit
@@ -138,8 +139,9 @@ class PolicyConfig(_Section):
 @dataclass(frozen=True)
 class EvaluationConfig(_Section):
     _name = "evaluation"
-    _choices = {"backend": BACKENDS, "retrain": RETRAIN, "fuse": FUSE}
-    _positive = ("workers", "torch_threads", "max_group")
+    _choices = {"backend": BACKENDS, "retrain": RETRAIN, "fuse": FUSE,
+                "relevance_noise": RELEVANCE_NOISE}
+    _positive = ("workers", "torch_threads", "max_group", "relevance_draws")
     _ranges = {"memory_budget": (0, float("inf"))}
     backend: str = "auto"
     workers: int = 1
@@ -150,6 +152,8 @@ class EvaluationConfig(_Section):
     torch_threads: int = 1
     sample_score: bool = False
     diagnose: bool = False  # store network x output diagnosis of every evaluated model
+    relevance_draws: int = 5  # diagnosis: relevance = mean over this many noise draws (and sd)
+    relevance_noise: str = "scale"  # diagnosis: "scale" N(0, tensor std); "paper" N(0, 0.1)
     address: str = "local"  # ray
     cpus_per_task: float = 1.0  # ray
     gpus_per_task: float = 0.0  # ray

@@ -55,6 +55,8 @@ class EvalRequest:
     sample_score: bool = False
     torch_threads: int = 1
     diagnose: bool = False
+    relevance_draws: int = 5  # diagnosis: noise draws averaged into relevance
+    relevance_noise: str = "scale"  # diagnosis: "scale" or "paper" (see metrics.diagnosis)
 
     def __post_init__(self) -> None:
         if isinstance(self.inherit, dict):  # from JSON, or a process boundary
