@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import statistics
+from collections.abc import Sequence
 
 import torch
 
@@ -63,7 +64,7 @@ def _noise_key(seed: int, net_id: str, draw: int) -> int:
     return torch_seed(seed, "diagnosis", "noise", net_id, draw)
 
 
-def _noise_stds(params: list[torch.Tensor], noise: str) -> list[float]:
+def _noise_stds(params: Sequence[torch.Tensor], noise: str) -> list[float]:
     """The noise standard deviation of each tensor (from the intact weights)."""
     if noise == "paper":
         return [PAPER_NOISE_STD] * len(params)
@@ -71,7 +72,7 @@ def _noise_stds(params: list[torch.Tensor], noise: str) -> list[float]:
     return [std if std > 0 else 1.0 for std in stds]
 
 
-def _noise_in_place(params: list[torch.Tensor], stds: list[float], key: int) -> None:
+def _noise_in_place(params: Sequence[torch.Tensor], stds: list[float], key: int) -> None:
     gen = torch.Generator().manual_seed(key)
     with torch.no_grad():
         for p, std in zip(params, stds, strict=True):
