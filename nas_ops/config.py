@@ -317,6 +317,8 @@ def config_from_record(data: dict[str, Any]) -> RunConfig:
     out = json.loads(json.dumps(data))
     if isinstance(out.get("study"), dict):  # recorded before matched controls existed: none
         out["study"].setdefault("matched_controls", False)
+    if isinstance(out.get("evaluation"), dict):  # recorded before relevance was averaged
+        out["evaluation"].setdefault("relevance_draws", 1)
     options = out.get("task", {}).pop("options", {})
     out.setdefault("task", {}).update(options)
     return config_from_dict(out)

@@ -112,3 +112,7 @@ def test_chance_bound_and_study_settings() -> None:
     recorded = RunConfig().to_dict()  # as a ledger recorded it before matched controls
     del recorded["study"]["matched_controls"]
     assert config_from_record(recorded).study.matched_controls is False
+    # ... and before relevance was averaged over draws: one draw, as it was measured
+    assert RunConfig().evaluation.relevance_draws == 5
+    del recorded["evaluation"]["relevance_draws"]
+    assert config_from_record(recorded).evaluation.relevance_draws == 1
