@@ -71,7 +71,7 @@ def test_partial_retraining_and_inheritance(tmp_path, mixed_population):
 def test_diagnosis_is_computed_on_the_trained_model(monkeypatch, mixed_population):
     """The (costly) diagnosis runs on each trained phenotype with the request's seed; a cheap
     stand-in that reads the trained weights checks the plumbing."""
-    def fake(model, task, seed):
+    def fake(model, task, seed, **settings):  # settings: relevance draws and noise
         total = sum(float(p.detach().double().sum()) for p in model.parameters())
         return [("all", "all", f"seed{seed}", total)]
 
