@@ -1,4 +1,5 @@
-"""Operator selection policies: given a parent (and its diagnosis), pick an operator.
+"""Operator selection policies: given a parent, pick an operator. ``choose`` takes a
+``diagnosis`` argument, but the engine does not pass one yet (issue 16).
 
 Every policy draws randomness only from the generator it is handed and updates its state only in
 ``credit``, which the engine calls in a deterministic order, so a run replays exactly.
