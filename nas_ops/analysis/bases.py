@@ -5,10 +5,10 @@ chance* when:
 
 - the run records it: the ledger meta ``"bases"`` = {uid: {"converged": bool, "steps": int,
   "chance_level": bool}} (written by studies that train their bases to convergence), else
-- its validation accuracy on some classification output with k classes lies within the two-sided
-  95% binomial (normal approximation) interval of chance 1/k:
-  |accuracy - 1/k| <= 1.96 * sqrt((1/k)(1 - 1/k) / n), with n the task's ``n_val`` from the run
-  config when given, else ``DEFAULT_N_VAL`` (500) validation samples.
+- its validation accuracy on some classification output with k classes is not above chance
+  1/k: at or below the upper end of the central 95% binomial interval of n guesses at 1/k
+  (:func:`chance_accuracy_bound`, the same rule the study records), with n the task's ``n_val``
+  from the run config when given, else ``DEFAULT_N_VAL`` (500) validation samples.
 
 Bases without a classification output and without meta are never called at chance.
 """
@@ -19,11 +19,12 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from scipy.stats import binom
+
 from nas_ops.analysis.rows import OutputInfo, metric_value
 from nas_ops.store.run import Run
 
 DEFAULT_N_VAL = 500
-Z_95 = 1.959963984540054
 
 
 def _n_val(run: Run) -> int:
@@ -32,12 +33,18 @@ def _n_val(run: Run) -> int:
     return int(value) if isinstance(value, int | float) and value > 0 else DEFAULT_N_VAL
 
 
+def chance_accuracy_bound(n: int, classes: int) -> float:
+    """The accuracy that ``n`` guesses at chance (1 / ``classes``) stay at or below with 97.5 %
+    probability: the upper end of the central binomial 95 % interval, as a fraction."""
+    return float(binom.ppf(0.975, n, 1.0 / classes)) / n
+
+
 def at_chance(accuracy: float, n_classes: int, n: int) -> bool:
-    """Whether ``accuracy`` is within the 95% binomial interval of chance 1/n_classes."""
+    """Whether ``accuracy`` on ``n`` samples is not above chance 1/n_classes: at or below the
+    upper end of the binomial 95% interval (the rule the study records in ``meta.bases``)."""
     if math.isnan(accuracy) or n_classes < 2:
         return False
-    p0 = 1.0 / n_classes
-    return abs(accuracy - p0) <= Z_95 * math.sqrt(p0 * (1.0 - p0) / n)
+    return accuracy <= chance_accuracy_bound(n, n_classes)
 
 
 def base_status(run: Run, outputs: list[OutputInfo], bases: Iterable[str],

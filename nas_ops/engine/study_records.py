@@ -4,7 +4,7 @@
   model that trained (a failed base has no children and no entry). ``converged``: early stopping
   ended its training before the step cap (always false when ``[study] base_patience = 0``);
   ``steps``: optimizer steps it ran; ``chance_level``: some classification output's validation
-  accuracy is not above chance (:func:`chance_accuracy_bound`).
+  accuracy is not above chance (:func:`nas_ops.analysis.bases.at_chance`).
 - ``applicability``: ``{base uid: {operator: n_applied}}``, the edit children each operator gave
   each base (0 where every attempt was not applicable), for every operator of the study.
 """
@@ -14,29 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from scipy.stats import binom
-
+from nas_ops.analysis.bases import at_chance as at_chance_level
 from nas_ops.engine.individuals import Candidate
 from nas_ops.tasks import Task
 from nas_ops.training import Budget
-
-
-def chance_accuracy_bound(n: int, classes: int) -> float:
-    """The accuracy that ``n`` guesses at chance (1 / ``classes``) stay at or below with 97.5 %
-    probability: the upper end of the central binomial 95 % interval, as a fraction."""
-    return float(binom.ppf(0.975, n, 1.0 / classes)) / n
 
 
 def at_chance(cand: Candidate, task: Task) -> bool:
     """Whether some classification output of ``cand`` (evaluated) is at chance on validation."""
     assert cand.record is not None
     n = len(task.val)
-    for spec in task.outputs:
-        if spec.kind == "classification":
-            accuracy = cand.record.val[spec.name]["accuracy"]
-            if accuracy <= chance_accuracy_bound(n, spec.size):
-                return True
-    return False
+    return any(at_chance_level(cand.record.val[spec.name]["accuracy"], spec.size, n)
+               for spec in task.outputs if spec.kind == "classification")
 
 
 def bases_meta(bases: Iterable[Candidate], task: Task, budget: Budget | None) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from nas_ops import load_run
+from nas_ops.analysis.bases import chance_accuracy_bound
 from nas_ops.config import RunConfig, StudyConfig, config_from_record, load_config
 from nas_ops.engine.study import Study
-from nas_ops.engine.study_records import chance_accuracy_bound
 from nas_ops.errors import ConfigError
 from nas_ops.tasks import load_task
 from nas_ops.training import Budget
