@@ -137,6 +137,8 @@ class Search:
         if record.uid != uid:
             raise ConfigError(f"tell({uid!r}) got the record of {record.uid!r}")
         del self._asked[uid]
+        if record.status == "ok":  # kept at once: a kill before the batch ends loses nothing
+            self.ledger.keep_arrived(record)
         self._results[uid] = record
         self._waiting.discard(uid)
         self._advance()
@@ -169,11 +171,15 @@ class Search:
                 self.finished = True
                 self.ledger.set_meta("status", "finished")
                 break
+            for cand in self._step.submit:  # results kept before an interruption
+                kept = self.ledger.arrived(cand.uid)
+                if kept is not None:
+                    self._results[cand.uid] = kept
             self._waiting = {c.uid for c in self._step.wait if c.uid not in self._results}
-            for cand in self._step.submit:
+            self._queued = [c for c in self._step.submit if c.uid not in self._results]
+            for cand in self._queued:
                 cand.request = self._request(cand)
                 self._asked[cand.uid] = cand
-            self._queued = list(self._step.submit)
 
     def summary(self) -> SearchSummary:
         best, front = best_and_front(self.members, self.outputs, self.weights)

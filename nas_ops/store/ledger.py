@@ -2,6 +2,11 @@
 
 Every insert is idempotent (keyed by uid / natural keys), so a resumed run that replays its
 history writes nothing twice. A lock file held with ``flock`` keeps a second writer out.
+
+Table ``arrived`` is a working table: a successful result is kept there the moment it arrives,
+and moves to ``evaluations`` when the search takes it (in its deterministic order, at the end of
+its batch). A run killed in the middle of a long batch resumes with those results instead of
+training them again. It is empty whenever no batch is open, in ledgers of any schema.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ CREATE TABLE IF NOT EXISTS diagnoses (
 CREATE TABLE IF NOT EXISTS hypervolume (
     seq INTEGER PRIMARY KEY, uid TEXT NOT NULL, evals_done INTEGER NOT NULL,
     steps_done INTEGER NOT NULL, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS arrived (uid TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 
 
@@ -159,6 +165,7 @@ class Ledger:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self._insert_evaluation(record, objectives)
+            self.db.execute("DELETE FROM arrived WHERE uid = ?", (record.uid,))
             self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
                                 [(record.uid, *row) for row in record.diagnosis])
             if hypervolume is not None:
@@ -178,6 +185,11 @@ class Ledger:
              json.dumps(objectives), record.wall_time_s, record.device, record.error,
              record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq,
              record.weights_sha256))
+
+    def keep_arrived(self, record: EvalRecord) -> None:
+        """Keep a result that arrived before its batch ended (see the module docstring)."""
+        self.db.execute("INSERT OR REPLACE INTO arrived VALUES (?, ?)",
+                        (record.uid, json.dumps(record.to_dict(), sort_keys=True)))
 
     def add_hypervolume(self, point: HvPoint) -> None:
         """The hypervolume after the evaluation ``point.seq`` (kept if already recorded)."""
@@ -208,6 +220,11 @@ class Ledger:
     def evaluation(self, uid: str) -> EvalRecord | None:
         row = self.db.execute("SELECT * FROM evaluations WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else row_to_record(row)
+
+    def arrived(self, uid: str) -> EvalRecord | None:
+        """The kept result of ``uid`` whose batch had not ended, if any."""
+        row = self.db.execute("SELECT record FROM arrived WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else EvalRecord.from_dict(json.loads(row[0]))
 
     def individual_genome(self, uid: str) -> str | None:
         row = self.db.execute("SELECT genome FROM individuals WHERE uid = ?", (uid,)).fetchone()
