@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from nas_ops.genome.nodes import PRIMARY_METRICS
+from nas_ops.genome.nodes import GENERATION_METRICS, PRIMARY_METRICS, primary_metric
 from nas_ops.store.run import Individual, Run
 
 COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
@@ -121,12 +121,14 @@ class OperatorRates:
 
 
 def run_outputs(run: Run) -> list[OutputInfo]:
-    """The outputs of the run (from its first genome), with their primary metric."""
+    """The outputs of the run (from its first genome), with their primary metric (a generation
+    output's is the run's ``task.sample_metric``)."""
     if not run.individuals:
         return []
     infos = []
     for node in run.individuals[0].genome.outputs:
-        metric, higher = PRIMARY_METRICS.get(node.kind, (None, True))
+        known = node.kind in PRIMARY_METRICS and run.sample_metric in GENERATION_METRICS
+        metric, higher = primary_metric(node.kind, run.sample_metric) if known else (None, True)
         infos.append(OutputInfo(node.id, node.kind, metric or _guess_metric(run, node.id), higher))
     return infos
 
