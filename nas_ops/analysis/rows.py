@@ -59,6 +59,9 @@ class EffectRow:
     neutral: bool
     cost_s: float
     parent_parameters: float
+    d_flops: float = math.nan
+    d_output_parameters: float = math.nan
+    d_output_flops: float = math.nan
     edited_network: str | None = None
     relevance: float | None = None
     relevance_level: str | None = None
