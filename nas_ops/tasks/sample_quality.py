@@ -8,8 +8,9 @@ final reporting). :func:`sample_quality` returns, for generated samples:
 
 - ``frechet``: Frechet distance between Gaussian fits of the generated and the validation
   features (lower is better; :func:`nas_ops.tasks.feature_stats.frechet_distance`). It is biased
-  upwards by small sample counts: two real sets of 750 mnist1d signals are ~7.5 apart, of 250
-  ~17, of 100 ~34 (docs/tasks.md), so compare values measured on equally large splits only.
+  upwards by small sample counts: the real test and validation splits of mnist1d are 7.5 apart
+  with 750 signals each, 23 with 250 and 54 with 100 (docs/tasks.md), so compare values
+  measured on equally large splits only.
 - ``precision`` / ``recall``: k-NN manifold precision and recall against the validation
   features, k = :data:`K` (Kynkaanniemi et al. 2019; higher is better).
 - ``copy_rate``: the memorisation measure, the fraction of generated samples whose nearest

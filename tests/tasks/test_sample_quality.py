@@ -85,6 +85,19 @@ def test_sample_metric_needs_a_classification_and_a_generation_output() -> None:
         load_task("mnist1d", n_train=50, outputs="class").with_sample_metric("recall")
 
 
+def test_a_search_refuses_sample_quality_of_a_task_without_a_classifier(tmp_path: Path) -> None:
+    from nas_ops.engine import run_search
+    from tests.configs import tiny_config
+
+    for over, message in (
+            ({"task__sample_metric": "frechet"}, "has no classification output"),
+            ({"evaluation__sample_quality": True}, "evaluation.sample_quality needs a task")):
+        cfg = tiny_config(task__outputs="histogram,reconstruction", **over)
+        with pytest.raises((TaskError, ConfigError), match=message):
+            run_search(cfg, tmp_path / "run", progress=False)
+        assert not (tmp_path / "run").exists()
+
+
 def test_ranked_output_takes_the_metric_and_its_direction() -> None:
     task = load_task("mnist1d", n_train=50).with_sample_metric("frechet")
     rec = task.output("reconstruction")
