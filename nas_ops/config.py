@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from nas_ops.errors import ConfigError
+from nas_ops.genome.nodes import GENERATION_METRICS
 
 ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
 POLICIES = ("uniform", "weights", "adaptive")
@@ -80,9 +81,15 @@ def check_device_name(device: object, where: str) -> None:
 
 @dataclass(frozen=True)
 class TaskConfig(_Section):
+    """The task: its registered ``name``, the loader's ``options``, and ``sample_metric``, what
+    ranks a generation output: ``recon_mse`` (default) or a sample-quality metric of generated
+    samples on the validation split (``frechet``, ``precision``, ``recall``; docs/tasks.md)."""
+
     _name = "task"
+    _choices = {"sample_metric": tuple(GENERATION_METRICS)}
     name: str = "mnist1d"
     options: dict[str, Any] = field(default_factory=dict)
+    sample_metric: str = "recon_mse"
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ class EvaluationConfig(_Section):
     reuse_duplicates: bool = True
     torch_threads: int = 1
     sample_score: bool = False
+    sample_quality: bool = False  # frechet, precision, recall, copy_rate of generation outputs
     diagnose: bool = False  # store network x output diagnosis of every evaluated model
     relevance_draws: int = 5  # diagnosis: relevance = mean over this many noise draws (and sd)
     relevance_noise: str = "scale"  # diagnosis: "scale" N(0, tensor std); "paper" N(0, 0.1)

@@ -141,7 +141,8 @@ def total_loss(model: Phenotype, task: Task, batch: Split) -> Tensor:
 def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | None = None,
           epochs: int | None = None, seed: int = 0, device: str | torch.device | None = None,
           trainable: set[str] | None = None, init_state: dict[str, Tensor] | None = None,
-          sample_score: bool = False, keep_model: bool = False) -> TrainResult:
+          sample_score: bool = False, sample_quality: bool = False,
+          keep_model: bool = False) -> TrainResult:
     """Train a genome (built with ``seed``) or an existing phenotype; evaluate on val and test.
 
     ``trainable``: network ids to train (``None`` = all). ``init_state``: a state dict to start
@@ -160,7 +161,8 @@ def train(genome_or_model: Genome | Phenotype, task: Task, *, budget: Budget | N
     start = time.perf_counter()
     steps, last = fit(model, task, budget, seed=seed, device=dev, trainable=trainable,
                       start=start)
-    val, test = evaluate_splits(model, task, dev, sample_score=sample_score, seed=seed)
+    val, test = evaluate_splits(model, task, dev, sample_score=sample_score,
+                                sample_quality=sample_quality, seed=seed)
     cx = complexity(model.genome)
     result = TrainResult(
         val=val, test=test, parameters=cx.parameters, flops=cx.flops,
@@ -192,11 +194,15 @@ def trained_networks(model: Phenotype, trainable: set[str] | list[str] | None) -
 
 
 def evaluate_splits(model: Phenotype, task: Task, device: torch.device, *,
-                    sample_score: bool = False, seed: int = 0) -> tuple[Metrics, Metrics]:
+                    sample_score: bool = False, sample_quality: bool = False,
+                    seed: int = 0) -> tuple[Metrics, Metrics]:
     """The metrics every evaluation records, ``(val, test)``: :func:`evaluate` on the task's
-    validation split, and on its test split with ``sample_score`` when asked."""
-    val = evaluate(model, task, task.val, device=device)
-    test = evaluate(model, task, task.test, device=device, sample_score=sample_score, seed=seed)
+    validation split, and on its test split with ``sample_score`` when asked;
+    ``sample_quality`` on both (each split against its own real samples)."""
+    val = evaluate(model, task, task.val, device=device, sample_quality=sample_quality,
+                   seed=seed)
+    test = evaluate(model, task, task.test, device=device, sample_score=sample_score,
+                    sample_quality=sample_quality, seed=seed)
     return val, test
 
 
@@ -325,21 +331,31 @@ def predict(model: Phenotype, task: Task, split: Split, device: torch.device | N
 
 
 def evaluate(model: Phenotype, task: Task, split: Split, *, device: torch.device | None = None,
-             sample_score: bool = False, seed: int = 0) -> dict[str, dict[str, float]]:
+             sample_score: bool = False, sample_quality: bool = False,
+             seed: int = 0) -> dict[str, dict[str, float]]:
     """Per-output metrics on ``split``. Generation outputs also get, when asked and when the task
     has a classification output, ``sample_score`` (Inception-Score-like score of samples drawn
-    with decoder latents from N(0, 1)) and ``reference_accuracy`` of the reconstructions."""
+    with decoder latents from N(0, 1)) and ``reference_accuracy`` of the reconstructions; and,
+    with ``sample_quality`` or when a sample-quality metric ranks the output
+    (:attr:`OutputSpec.samples_ranked`), ``frechet``, ``precision``, ``recall`` and
+    ``copy_rate`` of such samples against the real samples of ``split``
+    (:mod:`nas_ops.tasks.sample_quality`)."""
     preds = predict(model, task, split, device)
     metrics = {spec.name: output_metrics(spec, preds[spec.name], split[spec.name])
                for spec in task.outputs}
     labels = next((split[o.name] for o in task.outputs if o.kind == "classification"), None)
-    if sample_score and labels is not None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(torch_seed(seed, "sample"))
-            samples = predict(model, task, split, device, sample=True)
-        for spec in task.outputs:
-            if spec.kind == "generation":
-                metrics[spec.name]["sample_score"] = task.sample_score(samples[spec.name])
-                metrics[spec.name]["reference_accuracy"] = task.reference_accuracy(
-                    preds[spec.name], labels)
+    scored = [s for s in task.outputs if s.kind == "generation" and labels is not None
+              and (sample_score or sample_quality or s.samples_ranked)]
+    if not scored:
+        return metrics
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(torch_seed(seed, "sample"))
+        samples = predict(model, task, split, device, sample=True)
+    for spec in scored:
+        if sample_score:
+            metrics[spec.name]["sample_score"] = task.sample_score(samples[spec.name])
+            metrics[spec.name]["reference_accuracy"] = task.reference_accuracy(
+                preds[spec.name], labels)  # type: ignore[arg-type]
+        if sample_quality or spec.samples_ranked:
+            metrics[spec.name].update(task.sample_quality(samples[spec.name], split))
     return metrics

@@ -7,7 +7,13 @@ Definitions (every number in a report comes from here):
   ``relative_effect`` = effect / |parent value| (missing when the parent value is 0).
   The parent of a child is its first parent (a crossover's child 0 is compared with parent 0,
   as in the variation event).
-- ``d_parameters`` ... ``d_layers``: child - parent complexity, from the variation event.
+- ``d_parameters`` ... ``d_layers``, ``d_flops``: child - parent complexity of the whole genome,
+  from the variation event (FLOPs: forward FLOPs per sample).
+- ``d_output_parameters`` / ``d_output_flops``: child - parent parameters / FLOPs of the row's
+  output subgraph (the networks that reach the output; a network shared by two outputs counts
+  in both), from the event's per-output complexity (ledger schema 5); for an older ledger they
+  are computed from the parent's and the child's genomes the same way
+  (:func:`nas_ops.genome.shapes.output_cost`).
 - ``family``: the operator family recorded in the event (ledger schema 2); for older ledgers,
   the family of the operator registered now, else ``"unknown"``.
 - ``cost_s``: the child's evaluation wall time in seconds.
@@ -45,8 +51,9 @@ from nas_ops.analysis.rows import (
     metric_value,
     run_outputs,
 )
+from nas_ops.genome.shapes import output_cost
 from nas_ops.store.run import Individual, Run, Variation
-from nas_ops.variation import UNKNOWN, VariationEvent, get_operator
+from nas_ops.variation import UNKNOWN, ChildRecord, VariationEvent, get_operator
 
 
 def event_family(event: VariationEvent) -> str:
@@ -64,7 +71,20 @@ def _complexity_delta(event: VariationEvent) -> dict[str, float]:
     before = event.complexity_before or {}
     after = event.complexity_after[0] if event.complexity_after else {}
     return {k: float(after.get(k, math.nan)) - float(before.get(k, math.nan))
-            for k in COMPLEXITY_KEYS}
+            for k in (*COMPLEXITY_KEYS, "flops")}
+
+
+def output_deltas(rec: ChildRecord | None, parent: Individual | None,
+                  child: Individual) -> dict[str, tuple[float, float]]:
+    """Per output: child - parent (parameters, FLOPs) of its subgraph, from the child record;
+    from the genomes when the record has none (a ledger older than schema 5)."""
+    if rec is None or not rec.output_complexity_after:
+        if parent is None:
+            return {}
+        rec = ChildRecord(output_complexity_before=output_cost(parent.genome),
+                          output_complexity_after=output_cost(child.genome))
+    return {o: (rec.output_delta(o, "parameters"), rec.output_delta(o, "flops"))
+            for o in rec.output_complexity_after}
 
 
 def effect_rows(run: Run, outputs: list[OutputInfo], split: str = "val") -> list[EffectRow]:
@@ -118,6 +138,7 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
     affected = set((rec.affected_outputs if rec else []) or event.affected_outputs)
     touched = list((rec.touched if rec else []) or event.touched)
     delta = _complexity_delta(event)
+    per_output = output_deltas(rec, parent, child)
     parent_params = float(event.complexity_before.get("parameters", math.nan))
     family = event_family(event)
     edited = cov.edited_network(parent, touched)
@@ -138,7 +159,10 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
             d_parameters=delta["parameters"], d_networks=delta["networks"],
             d_connections=delta["connections"], d_layers=delta["layers"], status=status,
             neutral=rec.neutral if rec else event.neutral, cost_s=cost,
-            parent_parameters=parent_params, edited_network=edited,
+            parent_parameters=parent_params, d_flops=delta["flops"],
+            d_output_parameters=per_output.get(out.name, (math.nan, math.nan))[0],
+            d_output_flops=per_output.get(out.name, (math.nan, math.nan))[1],
+            edited_network=edited,
             relevance=cov.relevance(parent, edited, out.name),
             worst_output=cov.is_worst(parent, out.name),
             distance=cov.distance(child, touched, out.name),

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from nas_ops.genome.nodes import PRIMARY_METRICS
+from nas_ops.genome.nodes import GENERATION_METRICS, PRIMARY_METRICS, primary_metric
 from nas_ops.store.run import Individual, Run
 
 COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
@@ -59,6 +59,9 @@ class EffectRow:
     neutral: bool
     cost_s: float
     parent_parameters: float
+    d_flops: float = math.nan
+    d_output_parameters: float = math.nan
+    d_output_flops: float = math.nan
     edited_network: str | None = None
     relevance: float | None = None
     relevance_level: str | None = None
@@ -121,12 +124,14 @@ class OperatorRates:
 
 
 def run_outputs(run: Run) -> list[OutputInfo]:
-    """The outputs of the run (from its first genome), with their primary metric."""
+    """The outputs of the run (from its first genome), with their primary metric (a generation
+    output's is the run's ``task.sample_metric``)."""
     if not run.individuals:
         return []
     infos = []
     for node in run.individuals[0].genome.outputs:
-        metric, higher = PRIMARY_METRICS.get(node.kind, (None, True))
+        known = node.kind in PRIMARY_METRICS and run.sample_metric in GENERATION_METRICS
+        metric, higher = primary_metric(node.kind, run.sample_metric) if known else (None, True)
         infos.append(OutputInfo(node.id, node.kind, metric or _guess_metric(run, node.id), higher))
     return infos
 

@@ -15,7 +15,9 @@ parent; see :meth:`EffectRow.primary`). The base model is the unit (:mod:`.block
 - ``p_value``: exact two-sided Wilcoxon signed-rank test of the per-base medians of the scaled
   effect against 0 (of the absolute effect when a tested row has no scaled one); ``n_bases``
   bases. nan when no base median is non-zero.
-- ``mean_d_*``: mean complexity change; ``mean_cost_s``: mean wall time of the children.
+- ``mean_d_*``: mean complexity change (whole genome: parameters, networks, connections, layers,
+  FLOPs; ``mean_d_output_parameters`` / ``mean_d_output_flops``: of the cell's output subgraph);
+  ``mean_cost_s``: mean wall time of the children.
 
 Across operators, per output: Kruskal-Wallis H test over the operators with at least 2 effects,
 and pairwise two-sided Mann-Whitney U tests whose p-values are Holm-adjusted within the output.
@@ -72,6 +74,9 @@ class CellStats:
     cliffs_ci: tuple[float, float] = (math.nan, math.nan)
     scaled_median: float = math.nan
     scaled_ci: tuple[float, float] = (math.nan, math.nan)
+    mean_d_flops: float = math.nan
+    mean_d_output_parameters: float = math.nan
+    mean_d_output_flops: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,7 +212,10 @@ def cell_stats(rows: Sequence[EffectRow], operator: str, output: str,
         n_unaffected=sum(not r.affected for r in valid), n_bases=sizes.n_bases,
         p_improve_ci=(sizes.p_improve.low, sizes.p_improve.high),
         cliffs_ci=(sizes.cliffs_delta.low, sizes.cliffs_delta.high),
-        scaled_median=scaled.median.estimate, scaled_ci=(scaled.median.low, scaled.median.high))
+        scaled_median=scaled.median.estimate, scaled_ci=(scaled.median.low, scaled.median.high),
+        mean_d_flops=_mean(r.d_flops for r in valid),
+        mean_d_output_parameters=_mean(r.d_output_parameters for r in valid),
+        mean_d_output_flops=_mean(r.d_output_flops for r in valid))
 
 
 def base_summaries(rows: Sequence[EffectRow]) -> list[BaseSummary]:

@@ -61,7 +61,8 @@ def analyse_run(run_dir: str | Path, samples: int = 2,
     A model that is best for several outputs is analysed once."""
     run = load_run(run_dir)
     cfg = run.config
-    task = load_task(cfg["task"]["name"], **cfg["task"].get("options", {}))
+    task = load_task(cfg["task"]["name"], **cfg["task"].get("options", {})).with_sample_metric(
+        cfg["task"].get("sample_metric", "recon_mse"))
     x = task.val[task.inputs[0].name][:samples]
     done: dict[str, tuple[dict[str, list[float]], list[tuple[str, float, int, list[float]]]]] = {}
     records: list[RunModelRecord] = []

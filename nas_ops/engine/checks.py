@@ -32,7 +32,8 @@ def _unknown_keys(where: str, table: dict[str, float], valid: Sequence[str]) -> 
 
 def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
     """Refuse what only a started run can tell is wrong: a device absent from this machine,
-    output weights for outputs the task lacks, policy weights for operators the run lacks."""
+    output weights for outputs the task lacks, policy weights for operators the run lacks,
+    sample quality asked of a task without a generation and a classification output."""
     check_device(config.evaluation.device, "evaluation.device")
     _unknown_keys("search.output_weights", config.search.output_weights,
                   [spec.name for spec in task.outputs])
@@ -41,6 +42,11 @@ def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
         else [config.search.complexity_objective]
     _unknown_keys("search.hv_reference", config.search.hv_reference,
                   [spec.name for spec in task.outputs] + complexity)
+    kinds = {spec.kind for spec in task.outputs}
+    if config.evaluation.sample_quality and not {"classification", "generation"} <= kinds:
+        raise ConfigError(f"evaluation.sample_quality needs a task with a generation and a "
+                          f"classification output (the reference classifier); task "
+                          f"{task.name!r} has {', '.join(sorted(kinds))}")
 
 
 def check_study(config: RunConfig) -> list[str]:

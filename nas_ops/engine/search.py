@@ -68,7 +68,8 @@ class Search:
         self.config, self.run_dir = config, Path(run_dir)
         recorded = recorded_components(self.run_dir)
         names = check(recorded) if recorded is not None else None  # before the task loads
-        self.task = load_task(config.task.name, **config.task.options)
+        self.task = load_task(config.task.name, **config.task.options).with_sample_metric(
+            config.task.sample_metric)
         self.space = get_space(config.space.name)
         self.outputs = self.task.outputs
         s = config.search

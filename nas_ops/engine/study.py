@@ -39,7 +39,7 @@ from nas_ops.engine.study_records import bases_meta, convergence_line
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import Evaluator
-from nas_ops.genome import complexity
+from nas_ops.genome import complexity, output_cost
 from nas_ops.rng import generator, torch_seed
 from nas_ops.training import Budget
 from nas_ops.variation import VariationEvent, inheritance_map
@@ -88,7 +88,8 @@ class Study:
                 inheritance_map([base.genome], base.genome, 0).items()}
         event = VariationEvent.control(operator, base.uid, uid, outputs,
                                        complexity(base.genome).as_dict(), imap,
-                                       control_of=control_of)
+                                       control_of=control_of,
+                                       output_complexity=output_cost(base.genome))
         self._record_variation(1, slot, 0, event, uid)
         cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", uid),
                          parents=(base.uid,), operator=operator, inherit_map=imap,

@@ -84,7 +84,7 @@ def finalize(req: EvalRequest, model: Phenotype, task: Task, steps: int, start: 
     """The record of ``model`` trained for ``req`` (``steps`` optimizer steps since ``start``,
     a ``time.perf_counter()``): its metrics, and its weights and diagnosis when asked."""
     val, test = evaluate_splits(model, task, device, sample_score=req.sample_score,
-                                seed=req.seed)
+                                sample_quality=req.sample_quality, seed=req.seed)
     wall = time.perf_counter() - start
     sha = save_weights(model, req.weights_out) if req.weights_out else ""
     rows = diagnose(model, task, seed=req.seed, draws=req.relevance_draws,

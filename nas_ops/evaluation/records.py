@@ -53,6 +53,7 @@ class EvalRequest:
     trainable: list[str] | None = None
     weights_out: str | None = None
     sample_score: bool = False
+    sample_quality: bool = False  # generation outputs: frechet, precision, recall, copy_rate
     torch_threads: int = 1
     diagnose: bool = False
     relevance_draws: int = 5  # diagnosis: noise draws averaged into relevance

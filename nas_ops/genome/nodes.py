@@ -17,6 +17,19 @@ OUTPUT_KINDS = ("classification", "regression", "generation")
 PRIMARY_METRICS: dict[str, tuple[str, bool]] = {
     "classification": ("accuracy", True), "regression": ("mse", False),
     "generation": ("recon_mse", False)}
+# The metrics a generation output may be ranked by (task.sample_metric), and whether each is
+# maximized: the reconstruction error, or a sample-quality metric of generated samples
+# (nas_ops.tasks.sample_quality).
+GENERATION_METRICS: dict[str, bool] = {"recon_mse": False, "frechet": False, "precision": True,
+                                       "recall": True}
+
+
+def primary_metric(kind: str, sample_metric: str = "recon_mse") -> tuple[str, bool]:
+    """(metric, maximized) that ranks an output of ``kind``; a generation output is ranked by
+    ``sample_metric`` (one of :data:`GENERATION_METRICS`)."""
+    if kind == "generation":
+        return sample_metric, GENERATION_METRICS[sample_metric]
+    return PRIMARY_METRICS[kind]
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "leaky_relu", "gelu", "identity")
 INITIALIZERS = ("xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal",
                 "uniform")

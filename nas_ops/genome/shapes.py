@@ -140,3 +140,16 @@ def _depth(genome: Genome, keep: set[str]) -> int:
 
 def output_complexity(genome: Genome) -> dict[str, Complexity]:
     return {o: complexity(genome, genome.output_subgraph(o)) for o in genome.output_ids}
+
+
+def output_cost(genome: Genome) -> dict[str, dict[str, int]]:
+    """Per output: ``{"parameters", "flops"}`` of the networks in its subgraph (every network
+    that reaches it), as :func:`network_cost` counts them. A network shared by two outputs counts
+    in both, so the outputs' sums can exceed the genome's total."""
+    costs = {n.id: network_cost(genome, n.id) for n in genome.networks}
+    out = {}
+    for oid in genome.output_ids:
+        nets = [n for n in genome.output_subgraph(oid) if n in costs]
+        out[oid] = {"parameters": sum(costs[n][0] for n in nets),
+                    "flops": sum(costs[n][1] for n in nets)}
+    return out

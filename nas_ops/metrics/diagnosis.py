@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import torch
 
 from nas_ops.config import RELEVANCE_NOISE
+from nas_ops.genome.nodes import PRIMARY_METRICS
 from nas_ops.genome.shapes import network_cost
 from nas_ops.metrics.capacity.phenotypes import network_capacity
 from nas_ops.phenotype.model import Phenotype
@@ -48,8 +49,11 @@ PAPER_NOISE_STD = 0.1  # the original study's relevance noise: N(0, 0.1)
 
 
 def _error(spec: OutputSpec, metrics: dict[str, float]) -> float:
-    value = metrics[spec.primary_metric]
-    return 1.0 - value if spec.higher_is_better else value
+    """The output's error under its kind's default metric (a generation output's recon_mse,
+    also when a sample-quality metric ranks it: relevance draws no samples)."""
+    metric, higher = PRIMARY_METRICS[spec.kind]
+    value = metrics[metric]
+    return 1.0 - value if higher else value
 
 
 def _errors(model: Phenotype, task: Task, split: Split) -> dict[str, float]:

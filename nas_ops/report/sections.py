@@ -72,12 +72,14 @@ def rates(a: Analysis) -> Section:
 
 
 _STAT_COLS = ["operator", "n", "bases", "median", "CI low", "CI high", "P(improve)",
-              "Cliff's δ", "Wilcoxon p (bases)", "mean Δparams", "mean cost (s)"]
+              "Cliff's δ", "Wilcoxon p (bases)", "mean Δparams", "mean ΔFLOPs",
+              "mean Δparams (output)", "mean ΔFLOPs (output)", "mean cost (s)"]
 
 
 def _stat_row(c: CellStats) -> list[object]:
     return [c.operator, c.n, c.n_bases, c.median, c.ci_low, c.ci_high, c.p_improve,
-            c.cliffs_delta, c.p_value, c.mean_d_parameters, c.mean_cost_s]
+            c.cliffs_delta, c.p_value, c.mean_d_parameters, c.mean_d_flops,
+            c.mean_d_output_parameters, c.mean_d_output_flops, c.mean_cost_s]
 
 
 def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
@@ -88,7 +90,10 @@ def effects(a: Analysis, figs: dict[str, FigureResult]) -> Section:
                     "bootstrap 95% CI (bases, then children); Cliff's δ against no change = "
                     "P(effect>0) - P(effect<0); exact Wilcoxon signed-rank p of the per-base "
                     "medians of the log error ratio against 0. Outputs an edit cannot reach "
-                    "are exactly unchanged and left out of the median and the test."))
+                    "are exactly unchanged and left out of the median and the test. "
+                    "Complexity: mean child - parent parameters and forward FLOPs per sample, "
+                    "of the whole model and of the output's subgraph (the networks that reach "
+                    "the output)."))
     s.add(Files("all rows", ["tables/effects.csv", "tables/stats.csv", "tables/per_base.csv"]))
     for out in a.outputs:
         cells = [c for c in a.stats if c.output == out.name]

@@ -28,8 +28,9 @@ _EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wa
                  "weights_sha256")
 # meta "schema" of a new run; 2: events carry family and direction; 3: evaluations carry the
 # sha256 of their weights file, and the run its components (operators, task, space); 4: the
-# hypervolume after every evaluation (table `hypervolume`, meta `hv_reference`)
-SCHEMA_VERSION = 4
+# hypervolume after every evaluation (table `hypervolume`, meta `hv_reference`); 5: events' child
+# records carry per-output complexity (`output_complexity_before` / `_after`)
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);

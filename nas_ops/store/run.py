@@ -17,7 +17,7 @@ from nas_ops.errors import ConfigError, NasOpsError, unknown
 from nas_ops.evaluation.records import EvalRecord
 from nas_ops.files import file_sha256
 from nas_ops.genome import Genome, from_json, to_json
-from nas_ops.genome.nodes import PRIMARY_METRICS
+from nas_ops.genome.nodes import primary_metric
 from nas_ops.metrics.hypervolume import HvPoint, Reference, curve, reference_for
 from nas_ops.pareto import first_front
 from nas_ops.store.ledger import LEDGER_NAME, Ledger, row_to_record
@@ -103,6 +103,12 @@ class Run:
     def config(self) -> dict[str, Any]:
         return dict(self.meta.get("config", {}))
 
+    @property
+    def sample_metric(self) -> str:
+        """What ranked the run's generation outputs (``task.sample_metric``; ``recon_mse`` for
+        a run recorded before the key existed)."""
+        return str(self.config.get("task", {}).get("sample_metric", "recon_mse"))
+
     def by_uid(self) -> dict[str, Individual]:
         return {i.uid: i for i in self.individuals}
 
@@ -113,9 +119,10 @@ class Run:
         """What each value of ``Individual.objectives`` is, and its direction. The outputs and
         their kinds come from the run's genomes (a genome's outputs are its task's, in task
         order), the direction from each kind's primary metric: accuracy is maximized, mse and
-        recon_mse are minimized, and so is the complexity objective."""
+        recon_mse are minimized, and so is the complexity objective. A generation output is
+        ranked by the run's ``task.sample_metric`` (``recon_mse`` when none was recorded)."""
         outs = self.individuals[0].genome.outputs if self.individuals else ()
-        objs = [Objective(o.id, *PRIMARY_METRICS[o.kind]) for o in outs]
+        objs = [Objective(o.id, *primary_metric(o.kind, self.sample_metric)) for o in outs]
         search = self.config.get("search", {})
         cx = str(search.get("complexity_objective", "parameters") or "parameters")
         return objs if cx == "none" else [*objs, Objective(None, cx, False)]

@@ -8,6 +8,7 @@ regression: float32 ``(N, size)``; generation: float32 ``(N, size)``, the flatte
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ import numpy as np
 import torch
 
 from nas_ops.errors import TaskError, unknown
-from nas_ops.genome.nodes import PRIMARY_METRICS
-from nas_ops.tasks import reference
+from nas_ops.genome.nodes import GENERATION_METRICS, primary_metric
+from nas_ops.tasks import reference, sample_quality
 
 if TYPE_CHECKING:
     from torch import nn
@@ -55,12 +56,15 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """One typed output. ``size``: classes, target dims, or values of the reconstructed input."""
+    """One typed output. ``size``: classes, target dims, or values of the reconstructed input.
+    ``metric``: what ranks a generation output, one of ``GENERATION_METRICS`` (``recon_mse``,
+    the default, or a sample-quality metric: ``frechet``, ``precision``, ``recall``)."""
 
     name: str
     kind: OutputKind
     size: int
     source: str | None = None
+    metric: str = "recon_mse"
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(OutputKind):
@@ -71,16 +75,29 @@ class OutputSpec:
         if (self.kind == "generation") != (self.source is not None):
             raise TaskError(f"output {self.name!r}: a source input is required for generation "
                             "outputs and only for them")
+        if self.metric not in GENERATION_METRICS:
+            raise TaskError(f"output {self.name!r}: unknown metric {self.metric!r}; valid "
+                            f"choices: {', '.join(GENERATION_METRICS)}")
+        if self.kind != "generation" and self.metric != "recon_mse":
+            raise TaskError(f"output {self.name!r}: only a generation output takes a metric "
+                            f"(got {self.metric!r} for a {self.kind} output)")
 
     @property
     def primary_metric(self) -> str:
-        """The metric that ranks models on this output: accuracy, mse or recon_mse."""
-        return PRIMARY_METRICS[self.kind][0]
+        """The metric that ranks models on this output: accuracy, mse, or for a generation
+        output its ``metric`` (recon_mse by default)."""
+        return primary_metric(self.kind, self.metric)[0]
 
     @property
     def higher_is_better(self) -> bool:
-        """True for accuracy (classification); errors (mse, recon_mse) are minimized."""
-        return PRIMARY_METRICS[self.kind][1]
+        """True for accuracy, precision and recall; errors (mse, recon_mse, frechet) are
+        minimized."""
+        return primary_metric(self.kind, self.metric)[1]
+
+    @property
+    def samples_ranked(self) -> bool:
+        """Whether generated samples rank this output (a sample-quality primary metric)."""
+        return self.kind == "generation" and self.metric != "recon_mse"
 
 
 Index = slice | Sequence[int] | np.ndarray | torch.Tensor
@@ -200,6 +217,28 @@ class Task:
         no classification output.
         """
         return reference.sample_score(self, samples)
+
+    def sample_quality(self, samples: torch.Tensor,
+                       split: Split | None = None) -> dict[str, float]:
+        """``frechet``, ``precision``, ``recall`` and ``copy_rate`` of generated ``samples``
+        against the real samples of ``split`` (default: the validation split), in the reference
+        classifier's penultimate features (:mod:`nas_ops.tasks.sample_quality`)."""
+        return sample_quality.sample_quality(self, samples, split)
+
+    def with_sample_metric(self, metric: str) -> Task:
+        """This task with every generation output ranked by ``metric`` (one of
+        ``GENERATION_METRICS``); a sample-quality metric needs a classification output (the
+        reference classifier's) and a generation output, else one-line :class:`TaskError`."""
+        if metric != "recon_mse":
+            if not any(o.kind == "generation" for o in self.outputs):
+                raise TaskError(f"sample metric {metric!r}: task {self.name!r} has no generation "
+                                "output")
+            if not any(o.kind == "classification" for o in self.outputs):
+                raise TaskError(f"sample metric {metric!r}: task {self.name!r} has no "
+                                "classification output, hence no reference classifier")
+        outputs = tuple(dataclasses.replace(o, metric=metric) if o.kind == "generation" else o
+                        for o in self.outputs)
+        return dataclasses.replace(self, outputs=outputs)
 
     def reference_accuracy(self, samples: torch.Tensor, labels: torch.Tensor) -> float:
         """Accuracy of the reference classifier on ``samples`` (e.g. reconstructions)."""

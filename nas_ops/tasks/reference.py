@@ -73,7 +73,7 @@ def _build(in_features: int, n_classes: int, gen: torch.Generator | None) -> nn.
     return nn.Sequential(Standardize(in_features), first, nn.ReLU(), last)
 
 
-def _heads(task: Task) -> tuple[InputSpec, OutputSpec]:
+def heads(task: Task) -> tuple[InputSpec, OutputSpec]:
     """The (source input, classification output) pair the reference classifier links."""
     cls = next((o for o in task.outputs if o.kind == "classification"), None)
     if cls is None:
@@ -145,14 +145,14 @@ def _save(model: nn.Module, path: Path) -> None:
 
 def reference_path(task: Task) -> Path:
     """Where the reference classifier of ``task`` is (or will be) cached on disk."""
-    source, cls = _heads(task)
+    source, cls = heads(task)
     x = task.train[source.name].detach().cpu().reshape(len(task.train), -1)
     return cache_dir() / "reference" / f"{_key(task, x, task.train[cls.name].cpu())}.pt"
 
 
 def reference_classifier(task: Task) -> nn.Module:
     """The reference classifier of ``task``: from memory, else disk, else trained and saved."""
-    source, cls = _heads(task)
+    source, cls = heads(task)
     x = task.train[source.name].detach().cpu().float().reshape(len(task.train), -1)
     y = task.train[cls.name].detach().cpu().long()
     # hashing a large training set costs time: remember the key on the (immutable) task
@@ -175,7 +175,7 @@ def reference_classifier(task: Task) -> nn.Module:
 
 @torch.no_grad()
 def _probabilities(task: Task, samples: torch.Tensor) -> torch.Tensor:
-    source, _ = _heads(task)
+    source, _ = heads(task)
     flat = samples.detach().to("cpu", torch.float32).reshape(len(samples), -1)
     if flat.shape[1] != source.size:
         raise TaskError(f"samples have {flat.shape[1]} values each; input {source.name!r} of "

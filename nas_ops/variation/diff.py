@@ -13,7 +13,7 @@ from typing import Any
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.hashing import node_label, structural_hash
 from nas_ops.genome.nodes import OutputNode
-from nas_ops.genome.shapes import complexity
+from nas_ops.genome.shapes import complexity, output_cost
 from nas_ops.variation.events import DIFF_KEYS, ChildRecord
 
 
@@ -110,6 +110,12 @@ def cached_complexity(genome: Genome) -> dict[str, int]:
     return dict(_memo(genome, "_variation_complexity", lambda g: complexity(g).as_dict()))
 
 
+def cached_output_cost(genome: Genome) -> dict[str, dict[str, int]]:
+    """:func:`~nas_ops.genome.shapes.output_cost` of ``genome`` (a copy), memoized on it."""
+    cost = _memo(genome, "_variation_output_cost", output_cost)
+    return {k: dict(v) for k, v in cost.items()}
+
+
 def _labels(genome: Genome) -> tuple[Any, ...]:
     """What isomorphic genomes share and a cheap test can compare: sorted node labels, edge
     count, hyperparameters."""
@@ -126,13 +132,15 @@ def is_neutral(parent: Genome, child: Genome) -> bool:
 
 
 def describe_child(parent: Genome, child: Genome, rewired: Iterable[str] = ()) -> ChildRecord:
-    """The per-child record: diff, touched, affected outputs, neutrality, complexity after."""
+    """The per-child record: diff, touched, affected outputs, neutrality, complexity before and
+    after (whole genome, and per output subgraph)."""
     diff = genome_diff(parent, child)
     touched = touched_nodes(parent, child, diff, rewired)
     affected = affected_outputs(parent, child, touched, diff)
     neutral = (not any(diff.values()) and not touched) or is_neutral(parent, child)
     return ChildRecord(diff, touched, affected, neutral, cached_complexity(parent),
-                       cached_complexity(child))
+                       cached_complexity(child), cached_output_cost(parent),
+                       cached_output_cost(child))
 
 
 def merge_records(records: list[ChildRecord], output_ids: list[str]) -> ChildRecord:

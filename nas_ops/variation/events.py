@@ -3,12 +3,15 @@
 A :class:`VariationEvent` is written to the ledger (``to_dict`` at the store boundary) and read
 back (``from_dict``); it carries the operator's ``family`` and complexity ``direction`` as they
 were registered when the variation ran, so a run can be analysed without the operator's plugin.
-Events of ledgers written before these fields existed load with both set to :data:`UNKNOWN`.
+Events of ledgers written before these fields existed load with both set to :data:`UNKNOWN`;
+child records written before per-output complexity existed (ledger schema < 5) load with empty
+``output_complexity_before`` / ``output_complexity_after``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +32,17 @@ def empty_diff() -> dict[str, list[str]]:
     return {k: [] for k in DIFF_KEYS}
 
 
+def _nested(table: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {k: dict(v) for k, v in table.items()}
+
+
 @dataclass
 class ChildRecord:
-    """What one child changed compared with its parent (see ``VariationEvent.per_child``)."""
+    """What one child changed compared with its parent (see ``VariationEvent.per_child``).
+
+    ``output_complexity_before`` / ``_after``: per output of the parent / the child,
+    ``{"parameters", "flops"}`` of the networks that reach it
+    (:func:`nas_ops.genome.shapes.output_cost`); empty in ledgers older than schema 5."""
 
     diff: dict[str, list[str]] = field(default_factory=empty_diff)
     touched: list[str] = field(default_factory=list)
@@ -39,12 +50,25 @@ class ChildRecord:
     neutral: bool = False
     complexity_before: dict[str, int] = field(default_factory=dict)
     complexity_after: dict[str, int] = field(default_factory=dict)
+    output_complexity_before: dict[str, dict[str, int]] = field(default_factory=dict)
+    output_complexity_after: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"diff": {k: list(v) for k, v in self.diff.items()},
                 "touched": list(self.touched), "affected_outputs": list(self.affected_outputs),
                 "neutral": self.neutral, "complexity_before": dict(self.complexity_before),
-                "complexity_after": dict(self.complexity_after)}
+                "complexity_after": dict(self.complexity_after),
+                "output_complexity_before": _nested(self.output_complexity_before),
+                "output_complexity_after": _nested(self.output_complexity_after)}
+
+    def output_delta(self, output: str, key: str) -> float:
+        """Child minus parent ``key`` (``parameters`` or ``flops``) of ``output``'s subgraph;
+        nan when the record has no per-output complexity (an old ledger) or lacks the output."""
+        before = self.output_complexity_before.get(output, {})
+        after = self.output_complexity_after.get(output, {})
+        if key not in before or key not in after:
+            return math.nan
+        return float(after[key]) - float(before[key])
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChildRecord:
@@ -116,15 +140,18 @@ class VariationEvent:
     @classmethod
     def control(cls, operator: str, parent: str, child: str, output_ids: list[str],
                 complexity: dict[str, int], inheritance: dict[str, Any], *,
-                control_of: str | None = None) -> VariationEvent:
+                control_of: str | None = None,
+                output_complexity: dict[str, dict[str, int]] | None = None) -> VariationEvent:
         """The event of a retrain-only control child: no edit, the parent's own weights copied
         whole; ``output_ids`` are the outputs its retrained networks reach (every output for a
         retrain-everything control). A control is no registered operator: its family stays
         :data:`UNKNOWN`, its direction is ``neutral``. A matched control (operator
         :data:`MATCHED_CONTROL`) names the edit child it controls in ``control_of``, recorded as
-        the decision ``{"name": "control_of", "value": <edit uid>}``."""
+        the decision ``{"name": "control_of", "value": <edit uid>}``. ``output_complexity``
+        (the parent's per-output complexity) is recorded unchanged before and after."""
+        per_output = output_complexity or {}
         record = ChildRecord(empty_diff(), [], list(output_ids), True, dict(complexity),
-                             dict(complexity))
+                             dict(complexity), _nested(per_output), _nested(per_output))
         decision = ({"name": "control", "value": child} if control_of is None
                     else {"name": "control_of", "value": control_of})
         return cls(operator, 1, [parent], [child], [decision],

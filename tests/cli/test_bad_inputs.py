@@ -95,6 +95,10 @@ CONFIG_CASES = {
     "controls_negative": ({"study__controls": -1}, "study.controls"),
     "unknown_operator": ({"operators": ["nope_op"]}, "nope_op"),  # already right
     "unknown_key": ({"search__populaton": 4}, "search.populaton"),  # already right
+    "sample_metric_unknown": ({"task__sample_metric": "fid"}, "task.sample_metric = 'fid'"),
+    "sample_metric_no_classifier": ({"task__sample_metric": "recall",
+                                     "task__outputs": "histogram,reconstruction"},
+                                    "no classification output"),
 }
 
 
