@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from nas_ops.genome.genome import Genome
@@ -15,23 +15,34 @@ from nas_ops.variation.registry import get_operator
 
 def apply_operator(name: str, parents: Genome | Sequence[Genome], seed: int, *,
                    space: SearchSpace | str | None = None, safe: Sequence[str] = (),
-                   uids: Sequence[str] | None = None, **options: Any) -> VariationResult:
-    """Apply the operator ``name`` to ``parents`` with randomness drawn from ``seed``."""
+                   uids: Sequence[str] | None = None, target: Iterable[str] = (),
+                   **options: Any) -> VariationResult:
+    """Apply the operator ``name`` to ``parents`` with randomness drawn from ``seed``.
+
+    ``target``: node ids the variation should act on or next to (a policy's hint, see
+    :class:`VariationContext`); the event then records ``hint = {"target", "honoured"}``."""
     op = get_operator(name)
     plist = op.as_parents(parents)
     sp = space if space is not None else plist[0].space
-    ctx = VariationContext.from_seed(seed, sp, safe, **options)
-    return op(plist, ctx, uids)
+    wanted = frozenset(target)
+    ctx = VariationContext.from_seed(seed, sp, safe, target=wanted, **options)
+    result = op(plist, ctx, uids)
+    if wanted:
+        result.event.hint = {"target": sorted(wanted), "honoured": ctx.honoured}
+    return result
 
 
 def replay_event(event: VariationEvent, parents: Sequence[Genome], *,
                  space: SearchSpace | str | None = None, safe: Sequence[str] = (),
                  **options: Any) -> VariationResult:
-    """Re-run a recorded variation from its decisions (the result equals the original)."""
+    """Re-run a recorded variation from its decisions (the result equals the original; a hint
+    plays no part, the recorded decisions already hold what it chose, and is copied over)."""
     op = get_operator(event.operator)
     sp = space if space is not None else parents[0].space
     ctx = VariationContext.replaying(event.decisions, sp, safe, **options)
-    return op(tuple(parents), ctx)
+    result = op(tuple(parents), ctx)
+    result.event.hint = dict(event.hint)
+    return result
 
 
 def trainable_networks(result: VariationResult, index: int) -> set[str]:

@@ -3,11 +3,17 @@
 Every random decision of an operator goes through the context (``ctx.choice``, ``ctx.integers``,
 ``ctx.uniform``, ``ctx.generator``), so a variation can be replayed exactly from its recorded
 decisions.
+
+A context may carry a *target*: node ids (networks, inputs or outputs) a policy wants the
+variation to act on or next to. ``ctx.choice`` then draws among the options that mention a target
+id (an option's string atoms, flattened through tuples and lists) and among all options when none
+does; ``ctx.honoured`` says whether some choice could honour it. The hint changes which option is
+drawn, never what is recorded: a replay reads the recorded values and ignores the target.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -42,12 +48,28 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def atoms(value: Any) -> list[str]:
+    """The string atoms of a choice option: a string itself, the atoms of each item of a tuple
+    or list; anything else has none."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [a for v in value for a in atoms(v)]
+    return []
+
+
+def mentions(option: Any, target: frozenset[str]) -> bool:
+    """Whether ``option`` names one of the ``target`` node ids."""
+    return any(a in target for a in atoms(option))
+
+
 @dataclass
 class VariationContext:
     """Randomness of one variation, with every decision recorded (or replayed) in order.
 
     ``options`` carries operator-specific settings (e.g. ``{"dropout": 0.3}``); operators read
-    them with ``ctx.options.get(...)``.
+    them with ``ctx.options.get(...)``. ``target`` is the policy's hint (see the module
+    docstring); ``honoured`` becomes true when a choice drew among options that mention it.
     """
 
     rng: np.random.Generator
@@ -56,12 +78,15 @@ class VariationContext:
     options: dict[str, Any] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     replay: list[dict[str, Any]] | None = None
+    target: frozenset[str] = frozenset()
+    honoured: bool = False
 
     @classmethod
-    def from_seed(cls, seed: int, space: SearchSpace | str, safe: Sequence[str] = (),
-                  **options: Any) -> VariationContext:
+    def from_seed(cls, seed: int, space: SearchSpace | str, safe: Sequence[str] = (), *,
+                  target: Iterable[str] = (), **options: Any) -> VariationContext:
         sp = get_space(space) if isinstance(space, str) else space
-        return cls(rng_generator(int(seed), "variation"), sp, frozenset(safe), dict(options))
+        return cls(rng_generator(int(seed), "variation"), sp, frozenset(safe), dict(options),
+                   target=frozenset(target))
 
     @classmethod
     def replaying(cls, decisions: Sequence[dict[str, Any]], space: SearchSpace | str,
@@ -86,7 +111,8 @@ class VariationContext:
         self.decisions.append({"name": name, "value": jsonable(value)})
 
     def choice(self, name: str, options: Sequence[T]) -> T:
-        """One of ``options`` (uniformly); raises NotApplicable when there is none."""
+        """One of ``options`` (uniformly; among those that mention the target when some do);
+        raises NotApplicable when there is none."""
         if not options:
             raise NotApplicable(f"no candidate for {name!r}")
         if self.replay is not None:
@@ -96,7 +122,12 @@ class VariationContext:
                     self._record(name, opt)
                     return opt
             raise ReplayError(f"replayed {name!r} = {want!r} is not among the options now")
-        value = options[int(self.rng.integers(len(options)))]
+        pool = options
+        if self.target:
+            near = [opt for opt in options if mentions(opt, self.target)]
+            if near:
+                pool, self.honoured = near, True
+        value = pool[int(self.rng.integers(len(pool)))]
         self._record(name, value)
         return value
 

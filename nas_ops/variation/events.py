@@ -6,6 +6,9 @@ were registered when the variation ran, so a run can be analysed without the ope
 Events of ledgers written before these fields existed load with both set to :data:`UNKNOWN`;
 child records written before per-output complexity existed (ledger schema < 5) load with empty
 ``output_complexity_before`` / ``output_complexity_after``.
+``hint`` is what the policy asked for (target node ids, favoured output, its reason, and whether
+the operator could honour the target); it is written only when there is one, so events of runs
+without hints, and ledgers older than the field, stay exactly as they were.
 """
 
 from __future__ import annotations
@@ -87,6 +90,8 @@ class VariationEvent:
     compared with parent i, or with parent 0 when there are more children than parents);
     ``per_child`` holds each child's own record, ``inheritance`` each child's inheritance map
     (JSON form of :class:`~nas_ops.variation.inheritance.NetInheritance` per network).
+    ``hint``: the policy's hint, ``{"target": [...], "output": ..., "reason": ...,
+    "honoured": bool}`` (empty when the policy gave none).
     """
 
     operator: str
@@ -106,6 +111,7 @@ class VariationEvent:
     inheritance: list[dict[str, Any]] = field(default_factory=list)
     family: str = UNKNOWN
     direction: str = UNKNOWN
+    hint: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -122,14 +128,15 @@ class VariationEvent:
                            dict(self.complexity_before), dict(after))
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "per_child"}
+        data = {k: v for k, v in self.__dict__.items()
+                if k != "per_child" and (k != "hint" or v)}
         data["per_child"] = [c.to_dict() for c in self.per_child]
         return dict(json.loads(json.dumps(data)))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VariationEvent:
         """Parse an event's JSON form; an old event without ``family``/``direction`` gets
-        :data:`UNKNOWN` for them."""
+        :data:`UNKNOWN` for them, one without ``hint`` an empty hint."""
         extra = set(data) - set(cls.__dataclass_fields__)
         if extra:
             raise ConfigError(f"variation event has unknown field(s): {', '.join(sorted(extra))}")
