@@ -23,7 +23,8 @@ from nas_ops.errors import ConfigError
 from nas_ops.genome.nodes import GENERATION_METRICS
 
 ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
-POLICIES = ("uniform", "weights", "adaptive")
+POLICIES = ("uniform", "weights", "adaptive", "frrmab", "diagnosis", "guided")
+DIAGNOSING_POLICIES = ("diagnosis", "guided")  # they read each parent's diagnosis
 BACKENDS = ("auto", "local", "pool", "batched", "ray")
 RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
@@ -135,12 +136,26 @@ class SearchConfig(_Section):
 class PolicyConfig(_Section):
     _name = "policy"
     _choices = {"name": POLICIES}
-    _ranges = {"exploration": (0.0, math.inf)}
+    _ranges = {"exploration": (0.0, math.inf), "unimportant": (0.0, math.inf),
+               "scaling": (0.0, math.inf), "decay": (0.0, 1.0), "window": (0, math.inf)}
     _weights = ("weights",)
     name: str = "uniform"
     operators: list[str] = field(default_factory=list)  # empty = every registered operator
     weights: dict[str, float] = field(default_factory=dict)
     exploration: float = 0.5  # adaptive: UCB exploration constant
+    guidelines: str = ""  # guided: path of a guidelines.json (`nas-ops report` writes one)
+    unimportant: float = 1.05  # diagnosis: relevance below this for every output = unimportant
+    scaling: float = 5.0  # frrmab: exploration scaling C (Li et al. 2014)
+    decay: float = 1.0  # frrmab: decay factor D of the ranked rewards, in [0, 1]
+    window: int = 0  # frrmab: sliding window W; 0 = max(ceil(population / 2), 2 x operators)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.window, bool) or not isinstance(self.window, int):
+            raise ConfigError(f"policy.window must be an integer, got {self.window!r}")
+        if self.name == "guided" and not self.guidelines:
+            raise ConfigError("policy.name = 'guided' needs policy.guidelines, the path of a "
+                              "guidelines.json (`nas-ops report RUN --out DIR` writes one)")
 
 
 @dataclass(frozen=True)
@@ -162,6 +177,7 @@ class EvaluationConfig(_Section):
     diagnose: bool = False  # store network x output diagnosis of every evaluated model
     relevance_draws: int = 5  # diagnosis: relevance = mean over this many noise draws (and sd)
     relevance_noise: str = "scale"  # diagnosis: "scale" N(0, tensor std); "paper" N(0, 0.1)
+    diagnose_capacity: bool = True  # diagnosis: also capacity_per_param (most of its cost)
     address: str = "local"  # ray
     cpus_per_task: float = 1.0  # ray
     gpus_per_task: float = 0.0  # ray
@@ -232,6 +248,9 @@ class RunConfig:
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be an integer, got {self.seed!r}")
+        if self.policy.name in DIAGNOSING_POLICIES and not self.evaluation.diagnose:
+            raise ConfigError(f"policy.name = {self.policy.name!r} reads each parent's diagnosis, "
+                              "but evaluation.diagnose = false; set evaluation.diagnose = true")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

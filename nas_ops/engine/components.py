@@ -63,16 +63,22 @@ def check(recorded: Components) -> list[str]:
     return names
 
 
-def recorded_components(run_dir: Path) -> Components | None:
-    """The components a run directory recorded; None for a new directory, or a run recorded
-    before schema 3 (which resumes with the operators registered now)."""
+def recorded_meta(run_dir: Path, key: str) -> Any:
+    """The meta value ``key`` a run directory recorded; None for a new directory, a ledger
+    without it, or a file that is not a ledger (opening it for writing reports that)."""
     if not (run_dir / LEDGER_NAME).is_file():
         return None
     try:
         ledger = Ledger(run_dir, "r")
         try:
-            return ledger.meta("components")  # type: ignore[no-any-return]
+            return ledger.meta(key)
         finally:
             ledger.close()
-    except sqlite3.Error:  # not a ledger: opening it for writing reports that
+    except sqlite3.Error:
         return None
+
+
+def recorded_components(run_dir: Path) -> Components | None:
+    """The components a run directory recorded; None for a new directory, or a run recorded
+    before schema 3 (which resumes with the operators registered now)."""
+    return recorded_meta(run_dir, "components")  # type: ignore[no-any-return]

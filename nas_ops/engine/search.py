@@ -38,7 +38,9 @@ from nas_ops.engine.fitness import (
     scalar,
 )
 from nas_ops.engine.individuals import Candidate, make_request
-from nas_ops.engine.policies import make_policy
+from nas_ops.engine.parents import parent_state
+from nas_ops.engine.policies import ParentState
+from nas_ops.engine.policy_setup import policy_for, run_rules
 from nas_ops.engine.progress import Progress
 from nas_ops.engine.summary import SearchSummary, best_and_front
 from nas_ops.engine.weights import check_parents
@@ -79,19 +81,19 @@ class Search:
         self.plan: Plan = plan or self.algorithm
         self.weights = objective_weights(self.outputs, s.complexity_objective)
         self.fitness_cls = fitness_class(self.weights)
-        self.policy = make_policy(config.policy.name, config.policy.weights,
-                                  config.policy.exploration)
         self.components = recorded if recorded is not None else resolve(config)
         names = names or [o["name"] for o in self.components["operators"]]
         mutation, crossover = operator_lists(names)
         if not mutation:
             raise ConfigError("policy.operators names no mutation (arity 1) operator")
         check_run(config, self.task, names)  # everything is checked before the ledger exists
+        self.rules = run_rules(config, self.run_dir)
+        self.policy = policy_for(config, len(mutation), self.rules)
         self.hv = Tracker(hv_reference(self.outputs, s.complexity_objective, s.hv_reference))
         self.ledger = Ledger(self.run_dir, "w")
         self.breeder = Breeder(config.seed, self.space, self.policy, mutation, crossover,
                                s.crossover_rate, s.max_attempts, tuple(s.safe_outputs),
-                               self._record_variation)
+                               self._record_variation, self._describe)
         self._evaluator = evaluator
         self.by_hash: dict[str, str] = {}
         self.members: dict[str, Candidate] = {}
@@ -237,6 +239,8 @@ class Search:
             self.ledger.set_meta("seed", self.config.seed)
             self.ledger.set_meta("schema", SCHEMA_VERSION)
             self.ledger.set_meta("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        if self.rules is not None and self.ledger.meta("guidelines") is None:
+            self.ledger.set_meta("guidelines", self.rules.to_record())
         if self.ledger.meta("hv_reference") is None:  # also a resumed run of an older schema
             self.ledger.set_meta("hv_reference", self.hv.reference.to_dict())
         self.ledger.set_meta("status", "running")
@@ -324,7 +328,7 @@ class Search:
                 continue
             parent = self._scalar(child.parents[0])
             reward = self._scalar(child.uid) - parent if child.record.ok else -1.0
-            self.policy.credit(child.operator, reward)
+            self.policy.credit(child.operator, reward, parent)
 
     def _checkpoint(self, generation: int, population: list[str]) -> None:
         self.ledger.set_population(generation, population)
@@ -337,4 +341,9 @@ class Search:
             size = self.config.search.tournament
             return self.members[self.algorithm.tournament(self, pool, rng, size)]
 
-        return self.breeder.breed(generation, slot, uid, pick)
+        return self.breeder.breed(generation, slot, uid, pick, pool=pool)
+
+    def _describe(self, parent: Candidate, pool: Sequence[str],
+                  tried: Sequence[str]) -> ParentState:
+        return parent_state(parent, self.members, pool, self.outputs,
+                            self.config.search.safe_outputs, tried)

@@ -58,6 +58,7 @@ class EvalRequest:
     diagnose: bool = False
     relevance_draws: int = 5  # diagnosis: noise draws averaged into relevance
     relevance_noise: str = "scale"  # diagnosis: "scale" or "paper" (see metrics.diagnosis)
+    capacity: bool = True  # diagnosis: also capacity_per_param
 
     def __post_init__(self) -> None:
         if isinstance(self.inherit, dict):  # from JSON, or a process boundary

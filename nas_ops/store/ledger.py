@@ -11,6 +11,7 @@ training them again. It is empty whenever no batch is open, in ledgers of any sc
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -219,8 +220,14 @@ class Ledger:
 
     # ------------------------------------------------------------------- reads
     def evaluation(self, uid: str) -> EvalRecord | None:
+        """The stored evaluation of ``uid`` with its diagnosis rows (None if there is none)."""
         row = self.db.execute("SELECT * FROM evaluations WHERE uid = ?", (uid,)).fetchone()
-        return None if row is None else row_to_record(row)
+        if row is None:
+            return None
+        rows = [(r[0], r[1], r[2], float(r[3])) for r in self.db.execute(
+            "SELECT network, output, metric, value FROM diagnoses WHERE uid = ? "
+            "ORDER BY network, output, metric", (uid,))]
+        return dataclasses.replace(row_to_record(row), diagnosis=rows)
 
     def arrived(self, uid: str) -> EvalRecord | None:
         """The kept result of ``uid`` whose batch had not ended, if any."""

@@ -99,7 +99,36 @@ CONFIG_CASES = {
     "sample_metric_no_classifier": ({"task__sample_metric": "recall",
                                      "task__outputs": "histogram,reconstruction"},
                                     "no classification output"),
+    "diagnosis_without_diagnose": ({"policy__name": "diagnosis"},
+                                   "policy.name = 'diagnosis' reads each parent's diagnosis, but "
+                                   "evaluation.diagnose = false"),
+    "guided_without_guidelines": ({"policy__name": "guided", "evaluation__diagnose": True},
+                                  "policy.name = 'guided' needs policy.guidelines"),
+    "frrmab_decay_above_one": ({"policy__name": "frrmab", "policy__decay": 1.5}, "policy.decay"),
+    "frrmab_window_negative": ({"policy__name": "frrmab", "policy__window": -1}, "policy.window"),
 }
+
+
+GUIDELINES_CASES = {
+    "missing": (None, "does not exist"),
+    "not_json": ("{\"rules\": [", "not valid JSON"),
+    "old_version": ('{"format": "nas-ops-guidelines", "version": 1, "rules": []}',
+                    "guidelines version 1; this nas-ops reads version 2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GUIDELINES_CASES))
+def test_bad_guidelines_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content, named = GUIDELINES_CASES[case]
+    path = tmp_path / "guidelines.json"
+    if content is not None:
+        path.write_text(content)
+    config = write_config(tmp_path / "c.toml", policy__name="guided", evaluation__diagnose=True,
+                          policy__guidelines=str(path))
+    out = tmp_path / "run"
+    line = one_error_line(["search", config, "--out", out, "--max-evals", 2], capsys)
+    assert "policy.guidelines" in line and named in line
+    assert_nothing_written(out)
 
 
 @pytest.mark.parametrize("case", sorted(CONFIG_CASES))

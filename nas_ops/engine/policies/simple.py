@@ -1,41 +1,26 @@
-"""Operator selection policies: given a parent, pick an operator. ``choose`` takes a
-``diagnosis`` argument, but the engine does not pass one yet (issue 16).
-
-Every policy draws randomness only from the generator it is handed and updates its state only in
-``credit``, which the engine calls in a deterministic order, so a run replays exactly.
-"""
+"""The policies that read nothing of the parent: uniform, fixed weights, and the UCB1 bandit."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from nas_ops.engine.policies.base import Choice, ParentState, uniform
 from nas_ops.errors import ConfigError
 from nas_ops.genome import Genome
-
-
-class Policy(Protocol):
-    name: str
-
-    def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
-               diagnosis: dict[str, Any] | None = None) -> str: ...
-
-    def credit(self, operator: str, reward: float) -> None: ...
-
-    def state(self) -> dict[str, Any]: ...
 
 
 class UniformPolicy:
     name = "uniform"
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
-               diagnosis: dict[str, Any] | None = None) -> str:
-        return candidates[int(rng.integers(len(candidates)))]
+               state: ParentState | None = None) -> Choice:
+        return Choice(uniform(candidates, rng))
 
-    def credit(self, operator: str, reward: float) -> None:
+    def credit(self, operator: str, reward: float, parent: float | None = None) -> None:
         return None
 
     def state(self) -> dict[str, Any]:
@@ -54,11 +39,11 @@ class WeightedPolicy(UniformPolicy):
         self.weights = dict(weights)
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
-               diagnosis: dict[str, Any] | None = None) -> str:
+               state: ParentState | None = None) -> Choice:
         w = np.array([self.weights.get(c, 1.0) for c in candidates], dtype=float)
         if w.sum() <= 0:
             return super().choose(parent, candidates, rng)
-        return candidates[int(rng.choice(len(candidates), p=w / w.sum()))]
+        return Choice(candidates[int(rng.choice(len(candidates), p=w / w.sum()))])
 
 
 class AdaptivePolicy(UniformPolicy):
@@ -76,29 +61,18 @@ class AdaptivePolicy(UniformPolicy):
         self.total: dict[str, float] = {}
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
-               diagnosis: dict[str, Any] | None = None) -> str:
+               state: ParentState | None = None) -> Choice:
         for c in candidates:
             if self.n.get(c, 0) == 0:
-                return c
+                return Choice(c)
         t = sum(self.n.get(c, 0) for c in candidates)
         best = max(candidates, key=lambda c: self.total[c] / self.n[c]
                    + self.c * math.sqrt(math.log(t) / self.n[c]))
-        return best
+        return Choice(best)
 
-    def credit(self, operator: str, reward: float) -> None:
+    def credit(self, operator: str, reward: float, parent: float | None = None) -> None:
         self.n[operator] = self.n.get(operator, 0) + 1
         self.total[operator] = self.total.get(operator, 0.0) + reward
 
     def state(self) -> dict[str, Any]:
         return {"n": dict(self.n), "total": dict(self.total)}
-
-
-def make_policy(name: str, weights: dict[str, float], exploration: float) -> Policy:
-    if name == "uniform":
-        return UniformPolicy()
-    if name == "weights":
-        return WeightedPolicy(weights)
-    if name == "adaptive":
-        return AdaptivePolicy(exploration)
-    raise ConfigError(f"policy.name = {name!r} is not available; choose one of: uniform, weights, "
-                      "adaptive")

@@ -1,0 +1,106 @@
+"""``guided``: choose the operator and its target from replicated guidelines and the parent's
+diagnosis.
+
+For the parent's worst output (its lowest standing in the population), the applicable rules are
+those that replicated on held-out bases, say the operator *improves* that output, name an
+operator of the run that applies to the parent (and has not already failed for this child), and
+whose condition holds for the parent:
+
+- ``all``, ``affected = affected`` and ``worst_output = worst``: always (the output is the
+  worst); ``worst_output = other`` and ``affected = unaffected``: never;
+- ``relevance = high`` / ``low``: the target is the networks reaching the output whose relevance
+  is at least / below the median over them (the rule needs one);
+- ``distance = near`` / ``far``: the target is the networks with an edge into the output / the
+  other networks reaching it (the rule needs one);
+- ``size = small`` / ``large``: the parent's parameters are at most / above the population
+  median (size percentile <= 0.5 / > 0.5).
+
+Each rule is scored by expected effect per added parameter (:attr:`GuideRule.score`); the best
+score wins (ties: drawn with the generator among the tied operators). The target is the rule's
+networks (above), else the networks that matter most for the output
+(:meth:`ParentState.important`). Without a diagnosis, a standing, or an applicable rule, the
+operator is drawn uniformly and the reason says why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nas_ops.engine.policies.base import Choice, ParentState, uniform
+from nas_ops.engine.policies.rules import GuideRule, GuideRules
+from nas_ops.genome import Genome
+from nas_ops.variation import get_operator
+
+
+def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
+    """The networks ``rule`` should act on for this parent; None when its condition does not
+    hold for the parent."""
+    out = rule.output
+    key = (rule.condition, rule.level)
+    if key in (("all", "all"), ("affected", "affected"), ("worst_output", "worst")):
+        return state.important(out)
+    if rule.condition == "relevance" and rule.level in ("high", "low"):
+        top = state.important(out)
+        nets = top if rule.level == "high" else [n for n in state.reaching(out) if n not in top]
+        return nets or None
+    if rule.condition == "distance" and rule.level in ("near", "far"):
+        near = [n for n in state.reaching(out) if n in state.feeds.get(out, ())]
+        nets = near if rule.level == "near" else [n for n in state.reaching(out)
+                                                  if n not in near]
+        return nets or None
+    if rule.condition == "size" and rule.level in ("small", "large") and state.size is not None:
+        small = state.size <= 0.5
+        return state.important(out) if small == (rule.level == "small") else None
+    return None  # worst_output = other, affected = unaffected, or a condition unknown here
+
+
+class GuidedPolicy:
+    name = "guided"
+
+    def __init__(self, rules: GuideRules) -> None:
+        self.rules = rules
+
+    def _usable(self, parent: Genome, candidates: Sequence[str],
+                state: ParentState, output: str) -> list[tuple[GuideRule, list[str]]]:
+        found = []
+        for rule in self.rules.rules:
+            if not (rule.replicated and rule.direction == "improves" and rule.output == output
+                    and rule.operator in candidates and rule.operator not in state.tried
+                    and math.isfinite(rule.score)):
+                continue
+            nets = rule_target(rule, state)
+            if nets is not None and get_operator(rule.operator).applicable(parent, state.safe):
+                found.append((rule, nets))
+        return found
+
+    def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
+               state: ParentState | None = None) -> Choice:
+        if state is None or not state.diagnosed:
+            return Choice(uniform(candidates, rng), reason="uniform: the parent has no diagnosis")
+        output = state.worst_output
+        if output is None:
+            return Choice(uniform(candidates, rng),
+                          reason="uniform: the parent has no standing (its evaluation failed)")
+        usable = self._usable(parent, candidates, state, output)
+        if not usable:
+            return Choice(uniform(candidates, rng), output=output,
+                          reason=f"uniform: no replicated rule improving {output} applies")
+        best = max(rule.score for rule, _ in usable)
+        tied = [(rule, nets) for rule, nets in usable if rule.score == best]
+        ops = list(dict.fromkeys(rule.operator for rule, _ in tied))
+        op = ops[int(rng.integers(len(ops)))] if len(ops) > 1 else ops[0]
+        rule, nets = next((r, n) for r, n in tied if r.operator == op)
+        where = "always" if rule.condition == "all" else f"{rule.condition} = {rule.level}"
+        return Choice(op, frozenset(nets), output,
+                      f"rule ({where}): {op} improves {output} by {rule.expected_effect:+.3g} "
+                      f"at {rule.complexity_cost:+.0f} parameters (score {rule.score:.3g})")
+
+    def credit(self, operator: str, reward: float, parent: float | None = None) -> None:
+        return None
+
+    def state(self) -> dict[str, Any]:
+        return {}
