@@ -137,13 +137,15 @@ class PolicyConfig(_Section):
     _name = "policy"
     _choices = {"name": POLICIES}
     _ranges = {"exploration": (0.0, math.inf), "unimportant": (0.0, math.inf),
-               "scaling": (0.0, math.inf), "decay": (0.0, 1.0), "window": (0, math.inf)}
+               "scaling": (0.0, math.inf), "decay": (0.0, 1.0), "window": (0, math.inf),
+               "explore": (0.0, 1.0)}
     _weights = ("weights",)
     name: str = "uniform"
     operators: list[str] = field(default_factory=list)  # empty = every registered operator
     weights: dict[str, float] = field(default_factory=dict)
     exploration: float = 0.5  # adaptive: UCB exploration constant
     guidelines: str = ""  # guided: path of a guidelines.json (`nas-ops report` writes one)
+    explore: float = 0.1  # guided: probability of a uniform draw instead of the best rule
     unimportant: float = 1.05  # diagnosis: relevance below this for every output = unimportant
     scaling: float = 5.0  # frrmab: exploration scaling C (Li et al. 2014)
     decay: float = 1.0  # frrmab: decay factor D of the ranked rewards, in [0, 1]

@@ -28,4 +28,5 @@ def policy_for(config: RunConfig, n_mutation: int, rules: GuideRules | None) -> 
     p = config.policy
     window = p.window or auto_window(config.search.population, n_mutation)
     return make_policy(p.name, p.weights, p.exploration, unimportant=p.unimportant,
-                       scaling=p.scaling, decay=p.decay, window=window, rules=rules)
+                       scaling=p.scaling, decay=p.decay, window=window, rules=rules,
+                       explore=p.explore)

@@ -42,7 +42,7 @@ def state(worst: str = "class", relevance: dict | None = None, size: float = 0.3
 
 
 def guided() -> GuidedPolicy:
-    return GuidedPolicy(load_rules(FIXTURE))
+    return GuidedPolicy(load_rules(FIXTURE), explore=0.0)
 
 
 def choose(policy, st: ParentState | None, seed: int = 0, ops: list[str] = OPS) -> Choice:
@@ -181,3 +181,12 @@ def test_bad_guidelines_files_are_one_line_errors(tmp_path: Path, content: str |
     with pytest.raises(ConfigError, match="policy.guidelines") as info:
         load_rules(path)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_guided_explores_uniformly_at_its_rate() -> None:
+    policy = GuidedPolicy(load_rules(FIXTURE), explore=0.25)
+    got = [choose(policy, state("class"), seed=s) for s in range(400)]
+    explored = [c for c in got if c.reason.startswith("uniform: exploration")]
+    assert 0.18 < len(explored) / len(got) < 0.32  # binomial(400, 0.25): sd 0.022
+    assert all(c.operator == "change_activation" for c in got if c not in explored)
+    assert len({c.operator for c in explored}) > 3

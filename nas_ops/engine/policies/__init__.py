@@ -30,7 +30,8 @@ NAMES = ("uniform", "weights", "adaptive", "frrmab", "diagnosis", "guided")
 
 def make_policy(name: str, weights: dict[str, float] | None = None, exploration: float = 0.5, *,
                 unimportant: float = 1.05, scaling: float = 5.0, decay: float = 1.0,
-                window: int = 20, rules: GuideRules | None = None) -> Policy:
+                window: int = 20, rules: GuideRules | None = None,
+                explore: float = 0.1) -> Policy:
     """The policy ``name`` with its settings (``guided`` needs ``rules``)."""
     if name == "uniform":
         return UniformPolicy()
@@ -45,7 +46,7 @@ def make_policy(name: str, weights: dict[str, float] | None = None, exploration:
     if name == "guided":
         if rules is None:
             raise ConfigError("policy 'guided' needs guidelines (policy.guidelines)")
-        return GuidedPolicy(rules)
+        return GuidedPolicy(rules, explore)
     raise ConfigError(f"policy.name = {name!r} is not available; choose one of: "
                       f"{', '.join(NAMES)}")
 

@@ -16,7 +16,10 @@ whose condition holds for the parent:
   median (size percentile <= 0.5 / > 0.5).
 
 Each rule is scored by expected effect per added parameter (:attr:`GuideRule.score`); the best
-score wins (ties: drawn with the generator among the tied operators). The target is the rule's
+score wins (ties: drawn with the generator among the tied operators). With probability
+``explore`` (``policy.explore``, default 0.1) the operator is drawn uniformly instead, so that a
+parent whose worst output stays the same does not get the same operator forever; the reason
+says so. The target is the rule's
 networks (above), else the networks that matter most for the output
 (:meth:`ParentState.important`). Without a diagnosis, a standing, or an applicable rule, the
 operator is drawn uniformly and the reason says why.
@@ -61,8 +64,9 @@ def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
 class GuidedPolicy:
     name = "guided"
 
-    def __init__(self, rules: GuideRules) -> None:
+    def __init__(self, rules: GuideRules, explore: float = 0.1) -> None:
         self.rules = rules
+        self.explore = explore
 
     def _usable(self, parent: Genome, candidates: Sequence[str],
                 state: ParentState, output: str) -> list[tuple[GuideRule, list[str]]]:
@@ -82,6 +86,9 @@ class GuidedPolicy:
         if state is None or not state.diagnosed:
             return Choice(uniform(candidates, rng), reason="uniform: the parent has no diagnosis")
         output = state.worst_output
+        if self.explore > 0 and rng.random() < self.explore:
+            return Choice(uniform(candidates, rng), output=output,
+                          reason=f"uniform: exploration (probability {self.explore:g})")
         if output is None:
             return Choice(uniform(candidates, rng),
                           reason="uniform: the parent has no standing (its evaluation failed)")
