@@ -216,7 +216,9 @@ class StudyConfig(_Section):
     children (the older baseline). ``base_patience`` > 0 trains the base models to convergence:
     early stopping on validation loss, measured every ``base_eval_every`` steps (0: every epoch),
     capped at ``base_max_epochs`` epochs and ``base_max_steps`` steps (0: no step cap), best
-    weights restored; 0 trains them under ``[budget]`` like the children."""
+    weights restored; 0 trains them under ``[budget]`` like the children.
+    ``children_at_chance``: bases at chance level get children too (by default they get none:
+    the analysis draws no rule from them unless told to, so their children would be wasted)."""
 
     _name = "study"
     _choices = {"mode": STUDY_MODES}
@@ -234,6 +236,7 @@ class StudyConfig(_Section):
     base_eval_every: int = 0  # base models: steps between measurements; 0 = every epoch
     base_max_epochs: int = 100  # base models with patience: epoch cap
     base_max_steps: int = 0  # base models with patience: step cap; 0 = none
+    children_at_chance: bool = False  # vary bases at chance level too (for allow_untrained)
 
 
 @dataclass(frozen=True)

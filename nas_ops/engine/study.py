@@ -15,6 +15,8 @@ edit. ``controls``: per base, retrain-everything children (operator ``retrain_co
 A study copies no result: every candidate is trained even when an identical genome was (the
 ``[evaluation] reuse_duplicates`` setting is ignored), so every replicate is a real one.
 ``meta.applicability`` records how many edit children each operator gave each base.
+A base model at chance level gets no children (its effects could not support a rule, see
+:mod:`nas_ops.analysis.bases`) unless ``children_at_chance``; it has no applicability entry.
 
 Everything lands in the same ledger schema as a search (``meta.kind = "study"``; base models are
 generation 0, children generation 1 with ``slot = base * per_base + k``; matched controls take
@@ -154,6 +156,8 @@ class Study:
         for b, base in enumerate(bases):
             if base.record is None or not base.record.ok:
                 continue  # a base model that failed to train has no effects to measure
+            if trained[base.uid]["chance_level"] and not self.config.study.children_at_chance:
+                continue  # its effects could not make a rule: no training spent on them
             kids, applicability[base.uid] = self._children(search, b, base, plan)
             children += kids
         search.ledger.set_meta("applicability", applicability)

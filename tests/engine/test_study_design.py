@@ -116,3 +116,22 @@ def test_chance_bound_and_study_settings() -> None:
     assert RunConfig().evaluation.relevance_draws == 5
     del recorded["evaluation"]["relevance_draws"]
     assert config_from_record(recorded).evaluation.relevance_draws == 1
+
+
+def test_bases_at_chance_get_no_children_unless_asked(tmp_path) -> None:
+    # 1 epoch on 200 samples leaves the class output at chance: by default such a base gets no
+    # children (no rule could come from them); children_at_chance = true varies it anyway
+    over = {"seed": 4, "study__base_models": 2, "study__variations": 1,
+            "study__operators": ["change_units"]}
+    runs = {}
+    for flag in (False, True):
+        config = load_config(write_config(tmp_path / f"{flag}.toml", **over,
+                                          study__children_at_chance=flag))
+        Study(config, tmp_path / str(flag), progress=False).run()
+        runs[flag] = load_run(tmp_path / str(flag))
+    meta = runs[False].meta["bases"]
+    assert sorted(meta) == ["b000", "b001"] and all(m["chance_level"] for m in meta.values())
+    assert [i.uid for i in runs[False].individuals] == ["b000", "b001"]
+    assert runs[False].meta["applicability"] == {} and runs[False].meta["status"] == "finished"
+    assert sorted(runs[True].meta["applicability"]) == ["b000", "b001"]
+    assert len(runs[True].individuals) == 2 + 2 * 2  # an edit and its matched control each
