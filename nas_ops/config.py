@@ -172,11 +172,19 @@ class BudgetConfig(_Section):
     _name = "budget"
     _positive = ("epochs",)
     _ranges = {"max_steps": (0, math.inf), "time_limit_s": (0.0, math.inf),
-               "max_evals": (0, math.inf)}
+               "max_evals": (0, math.inf), "total_steps": (0, math.inf)}
     epochs: int = 2
     max_steps: int = 0  # 0 = no cap
     time_limit_s: float = 0.0  # per evaluation; 0 = none
     max_evals: int = 0  # 0 = population + offspring * generations
+    # search: stop breeding once its evaluations trained this many optimizer steps in all
+    # (the generation or the children already bred still finish: engine/algorithms.py); 0 = off
+    total_steps: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.total_steps, float):
+            raise ConfigError(f"budget.total_steps must be an integer, got {self.total_steps!r}")
 
 
 @dataclass(frozen=True)
