@@ -152,6 +152,9 @@ class EvaluationConfig(_Section):
     torch_threads: int = 1
     sample_score: bool = False
     diagnose: bool = False  # store network x output diagnosis of every evaluated model
+    # diagnosis: also the capacity per parameter of every network (Jacobian ranks; it costs
+    # seconds to a minute per model on a CPU, many times the rest of the diagnosis)
+    diagnose_capacity: bool = True
     relevance_draws: int = 5  # diagnosis: relevance = mean over this many noise draws (and sd)
     relevance_noise: str = "scale"  # diagnosis: "scale" N(0, tensor std); "paper" N(0, 0.1)
     address: str = "local"  # ray

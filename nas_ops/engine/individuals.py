@@ -64,4 +64,5 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalReque
         inherit=inherit, trainable=trainable,
         weights_out=str(weights_path(run_dir, cand.uid)), sample_score=ev.sample_score,
         torch_threads=ev.torch_threads, diagnose=ev.diagnose or cand.diagnose,
+        diagnose_capacity=ev.diagnose_capacity,
         relevance_draws=ev.relevance_draws, relevance_noise=ev.relevance_noise)

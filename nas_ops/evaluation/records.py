@@ -55,6 +55,7 @@ class EvalRequest:
     sample_score: bool = False
     torch_threads: int = 1
     diagnose: bool = False
+    diagnose_capacity: bool = True  # diagnosis: also capacity_per_param (slow on CPU)
     relevance_draws: int = 5  # diagnosis: noise draws averaged into relevance
     relevance_noise: str = "scale"  # diagnosis: "scale" or "paper" (see metrics.diagnosis)
 
