@@ -58,6 +58,7 @@ class RunCurve:
     task: str = ""  # the run's task config (JSON), the same for every run compared
     initial: str = ""  # fingerprint of the initial population's genomes ("" = not checked)
     stopped_by: str = ""  # what ended the run (meta.stopped_by; "" when not recorded)
+    reference: str = ""  # the hypervolume reference point (JSON), the same for every run
 
     @property
     def steps_spent(self) -> int:
@@ -133,7 +134,8 @@ def run_curve(run_dir: str | Path, label: str | None = None) -> RunCurve:
     return RunCurve(str(run_dir), policy, seed, [p.steps_done for p in run.hypervolume],
                     [p.value for p in run.hypervolume], dict(sorted(usage.items())),
                     json.dumps(run.config.get("task", {}), sort_keys=True), initial,
-                    str(run.meta.get("stopped_by", "")))
+                    str(run.meta.get("stopped_by", "")),
+                    json.dumps(run.hv_reference().to_dict(), sort_keys=True))
 
 
 def compare_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None = None,
@@ -147,14 +149,22 @@ def compare_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None
 
 
 def check_pairing(runs: Sequence[RunCurve]) -> None:
-    """Refuse runs that do not share one task, or two runs of one seed that start from
-    different initial populations (their paired difference would not remove the start)."""
+    """Refuse runs that do not share one task and hypervolume reference point, or two runs of
+    one seed that start from different initial populations (their paired difference would not
+    remove the start)."""
     tasks = {r.task for r in runs if r.task}
     if len(tasks) > 1:
         first = next(r for r in runs if r.task)
         other = next(r for r in runs if r.task and r.task != first.task)
         raise ConfigError(f"runs of different tasks cannot be compared: {first.run_dir} has "
                           f"task {first.task}, {other.run_dir} has {other.task}")
+    refs = {r.reference for r in runs if r.reference}
+    if len(refs) > 1:
+        first = next(r for r in runs if r.reference)
+        other = next(r for r in runs if r.reference and r.reference != first.reference)
+        raise ConfigError(f"runs measured against different hypervolume reference points "
+                          f"cannot be compared: {first.run_dir} has {first.reference}, "
+                          f"{other.run_dir} has {other.reference}")
     start: dict[int, RunCurve] = {}
     for r in runs:
         if not r.initial:

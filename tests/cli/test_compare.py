@@ -162,6 +162,10 @@ def test_runs_of_another_task_or_start_are_refused(runs: list[Path], tmp_path: P
     other = dataclasses.replace(curves[3], task='{"name": "digits"}')
     with pytest.raises(ConfigError, match="runs of different tasks cannot be compared"):
         compare_curves([*curves[:3], other])
+    assert json.loads(curves[0].reference)["point"] == [1.0, 0.05, 0.05, 6.0]
+    moved_ref = dataclasses.replace(curves[3], reference='{"point": [1, 1, 1, 1]}')
+    with pytest.raises(ConfigError, match="different hypervolume reference points"):
+        compare_curves([*curves[:3], moved_ref])
 
 
 def test_labels_group_runs_of_one_policy(runs: list[Path]) -> None:
