@@ -177,9 +177,11 @@ class EvaluationConfig(_Section):
     sample_score: bool = False
     sample_quality: bool = False  # frechet, precision, recall, copy_rate of generation outputs
     diagnose: bool = False  # store network x output diagnosis of every evaluated model
+    # diagnosis: also the capacity per parameter of every network (Jacobian ranks; it costs
+    # seconds to a minute per model on a CPU, many times the rest of the diagnosis)
+    diagnose_capacity: bool = True
     relevance_draws: int = 5  # diagnosis: relevance = mean over this many noise draws (and sd)
     relevance_noise: str = "scale"  # diagnosis: "scale" N(0, tensor std); "paper" N(0, 0.1)
-    diagnose_capacity: bool = True  # diagnosis: also capacity_per_param (most of its cost)
     address: str = "local"  # ray
     cpus_per_task: float = 1.0  # ray
     gpus_per_task: float = 0.0  # ray
@@ -198,11 +200,19 @@ class BudgetConfig(_Section):
     _name = "budget"
     _positive = ("epochs",)
     _ranges = {"max_steps": (0, math.inf), "time_limit_s": (0.0, math.inf),
-               "max_evals": (0, math.inf)}
+               "max_evals": (0, math.inf), "total_steps": (0, math.inf)}
     epochs: int = 2
     max_steps: int = 0  # 0 = no cap
     time_limit_s: float = 0.0  # per evaluation; 0 = none
     max_evals: int = 0  # 0 = population + offspring * generations
+    # search: stop breeding once its evaluations trained this many optimizer steps in all
+    # (the generation or the children already bred still finish: engine/algorithms.py); 0 = off
+    total_steps: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.total_steps, float):
+            raise ConfigError(f"budget.total_steps must be an integer, got {self.total_steps!r}")
 
 
 @dataclass(frozen=True)

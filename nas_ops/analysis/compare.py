@@ -1,19 +1,31 @@
-"""Comparing searches by their hypervolume: runs grouped by policy, paired by seed, at equal
-training steps.
+"""Comparing searches by their hypervolume: runs grouped by policy (or by a label, such as an
+experiment's arm), paired by seed, at equal training steps.
 
-Budget-fair: every run's hypervolume curve (a step function of the optimizer steps it trained,
-``Run.hypervolume``) is read at common step counts from 0 to the budget, the fewest steps any
-run spent; the final hypervolume is its value at the budget and the area under the curve its
-mean over [0, budget]. For every pair of policies the runs of the seeds both have are paired:
-a two-sided exact Wilcoxon signed-rank test of the paired differences (zeros dropped), Holm
-over the policy pairs (for each measure apart), and the mean paired difference with a
-percentile bootstrap interval over seeds. Computing here, rendering in
-:mod:`nas_ops.report.compare`.
+Pairing: runs of the same seed start from the same initial population (it is drawn from the
+seed alone, before any policy acts, and evaluated with the same training seeds), so the paired
+difference removes the luck of the start. Runs are refused when they do not share one task, or
+when two runs of one seed start from different initial populations.
+
+Budget-fair: every run's hypervolume curve (``Run.hypervolume``) is read at common step counts
+from 0 to the budget, the fewest steps any run spent. The curve is a step function of the
+cumulative optimizer steps: the hypervolume changes only when an evaluation is settled, so the
+value at a step count is that after the last evaluation settled at or before it (a linear
+interpolation would credit an evaluation before it finished training). The final hypervolume is
+the value at the budget; the area under the curve is its mean over [0, budget].
+
+For every pair of policies, the runs of the seeds both have are paired: a two-sided exact
+Wilcoxon signed-rank test of the paired differences (zeros dropped), Holm over the policy pairs
+(for each measure apart), the mean paired difference with a percentile bootstrap interval over
+seeds, and the detectable difference: the one these seeds would find with 80 % power given the
+observed standard deviation of the paired differences, at Holm's strictest level alpha / pairs
+(:mod:`nas_ops.analysis.power`). Computing here, rendering in :mod:`nas_ops.report.compare`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +36,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from nas_ops.analysis.power import POWER, detectable_effect
 from nas_ops.analysis.statistics import holm
 from nas_ops.errors import ConfigError
 from nas_ops.store.run import load_run
@@ -42,6 +55,10 @@ class RunCurve:
     steps: list[int]  # cumulative training steps after every evaluation
     values: list[float]  # hypervolume after every evaluation
     usage: dict[str, int] = field(default_factory=dict)  # children per operator
+    task: str = ""  # the run's task config (JSON), the same for every run compared
+    initial: str = ""  # fingerprint of the initial population's genomes ("" = not checked)
+    stopped_by: str = ""  # what ended the run (meta.stopped_by; "" when not recorded)
+    reference: str = ""  # the hypervolume reference point (JSON), the same for every run
 
     @property
     def steps_spent(self) -> int:
@@ -80,6 +97,10 @@ class PairTest:
     ci_high: float
     p_value: float
     p_holm: float = math.nan
+    mean_a: float = math.nan  # mean of policy a over the paired seeds
+    sd_difference: float = math.nan  # standard deviation of the paired differences
+    level: float = math.nan  # Holm's strictest level: alpha / number of policy pairs
+    detectable: float = math.nan  # difference found with 80 % power at ``level`` (inf: none)
 
 
 @dataclass
@@ -102,19 +123,57 @@ class Comparison:
         return out
 
 
-def run_curve(run_dir: str | Path) -> RunCurve:
+def run_curve(run_dir: str | Path, label: str | None = None) -> RunCurve:
+    """The curve of one run, grouped under ``label`` (default: the run's policy name)."""
     run = load_run(run_dir)
-    policy = str(run.config.get("policy", {}).get("name", "uniform"))
+    policy = label or str(run.config.get("policy", {}).get("name", "uniform"))
     seed = int(run.meta.get("seed", run.config.get("seed", 0)))
     usage = Counter(i.operator for i in run.individuals if i.operator is not None)
+    start = sorted(i.hash for i in run.individuals if i.generation == 0)
+    initial = hashlib.sha256(" ".join(start).encode()).hexdigest()[:12]
     return RunCurve(str(run_dir), policy, seed, [p.steps_done for p in run.hypervolume],
-                    [p.value for p in run.hypervolume], dict(sorted(usage.items())))
+                    [p.value for p in run.hypervolume], dict(sorted(usage.items())),
+                    json.dumps(run.config.get("task", {}), sort_keys=True), initial,
+                    str(run.meta.get("stopped_by", "")),
+                    json.dumps(run.hv_reference().to_dict(), sort_keys=True))
 
 
-def compare_runs(run_dirs: Sequence[str | Path], *, n_grid: int = 50,
-                 n_bootstrap: int = 2000, seed: int = 0) -> Comparison:
-    return compare_curves([run_curve(d) for d in run_dirs], n_grid=n_grid,
-                          n_bootstrap=n_bootstrap, seed=seed)
+def compare_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None = None,
+                 n_grid: int = 50, n_bootstrap: int = 2000, seed: int = 0) -> Comparison:
+    """Compare the runs ``run_dirs``, grouped by policy or by ``labels`` (one per run)."""
+    if labels is not None and len(labels) != len(run_dirs):
+        raise ConfigError(f"{len(labels)} labels for {len(run_dirs)} runs; give one per run")
+    names = list(labels) if labels is not None else [None] * len(run_dirs)
+    return compare_curves([run_curve(d, n) for d, n in zip(run_dirs, names, strict=True)],
+                          n_grid=n_grid, n_bootstrap=n_bootstrap, seed=seed)
+
+
+def check_pairing(runs: Sequence[RunCurve]) -> None:
+    """Refuse runs that do not share one task and hypervolume reference point, or two runs of
+    one seed that start from different initial populations (their paired difference would not
+    remove the start)."""
+    tasks = {r.task for r in runs if r.task}
+    if len(tasks) > 1:
+        first = next(r for r in runs if r.task)
+        other = next(r for r in runs if r.task and r.task != first.task)
+        raise ConfigError(f"runs of different tasks cannot be compared: {first.run_dir} has "
+                          f"task {first.task}, {other.run_dir} has {other.task}")
+    refs = {r.reference for r in runs if r.reference}
+    if len(refs) > 1:
+        first = next(r for r in runs if r.reference)
+        other = next(r for r in runs if r.reference and r.reference != first.reference)
+        raise ConfigError(f"runs measured against different hypervolume reference points "
+                          f"cannot be compared: {first.run_dir} has {first.reference}, "
+                          f"{other.run_dir} has {other.reference}")
+    start: dict[int, RunCurve] = {}
+    for r in runs:
+        if not r.initial:
+            continue
+        seen = start.setdefault(r.seed, r)
+        if seen.initial != r.initial:
+            raise ConfigError(f"seed {r.seed}: {seen.run_dir} and {r.run_dir} start from "
+                              "different initial populations (another space, population or "
+                              "code?), so they cannot be paired")
 
 
 def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: int = 2000,
@@ -134,6 +193,7 @@ def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: i
     if any(not r.steps for r in runs):
         raise ConfigError("a run to compare has no evaluation: "
                           f"{', '.join(r.run_dir for r in runs if not r.steps)}")
+    check_pairing(runs)
     policies = sorted(by_policy)
     budget = min(r.steps_spent for r in runs)
     grid = [float(x) for x in np.linspace(0, budget, n_grid)]
@@ -146,8 +206,9 @@ def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: i
                 "auc": {p: {r.seed: r.area(budget) for r in by_policy[p]} for p in policies}}
     rng = np.random.default_rng(seed)
     tests = []
+    level = ALPHA / math.comb(len(policies), 2)
     for measure in MEASURES:
-        found = [_pair_test(measure, a, b, measures[measure], rng, n_bootstrap)
+        found = [_pair_test(measure, a, b, measures[measure], rng, n_bootstrap, level)
                  for a, b in itertools.combinations(policies, 2)]
         for t, adjusted in zip(found, holm([t.p_value for t in found]), strict=True):
             t.p_holm = adjusted
@@ -165,7 +226,7 @@ def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: i
 
 
 def _pair_test(measure: str, a: str, b: str, values: dict[str, dict[int, float]],
-               rng: np.random.Generator, n_bootstrap: int) -> PairTest:
+               rng: np.random.Generator, n_bootstrap: int, level: float) -> PairTest:
     seeds = sorted(set(values[a]) & set(values[b]))
     xa = np.array([values[a][s] for s in seeds])
     xb = np.array([values[b][s] for s in seeds])
@@ -178,31 +239,48 @@ def _pair_test(measure: str, a: str, b: str, values: dict[str, dict[int, float]]
     low, high = np.percentile(boot, [2.5, 97.5])
     nonzero = d[d != 0]
     p = 1.0 if len(nonzero) == 0 else float(stats.wilcoxon(nonzero, method="exact").pvalue)
-    return PairTest(measure, a, b, seeds, float(d.mean()), relative, float(low), float(high), p)
+    sd = float(d.std(ddof=1)) if len(d) > 1 else math.nan
+    effect = detectable_effect(len(d), level)
+    detectable = effect * sd if math.isfinite(effect) and len(d) > 1 else math.inf
+    return PairTest(measure, a, b, seeds, float(d.mean()), relative, float(low), float(high), p,
+                    mean_a=mean_a, sd_difference=sd, level=level, detectable=detectable)
 
 
 def verdict(cmp: Comparison) -> str:
-    """One plain sentence per policy pair on the final hypervolume at equal training steps."""
-    parts = []
-    for t in cmp.tests:
-        if t.measure != "final":
-            continue
-        if not t.seeds:
-            parts.append(f"{t.b} and {t.a} share no seed, so they are not compared.")
-            continue
-        n = len(t.seeds)
-        size = "no difference" if t.mean_difference == 0 else (
-            f"{abs(t.relative) * 100:.0f} % {'higher' if t.mean_difference > 0 else 'lower'}"
-            if math.isfinite(t.relative) else
-            f"{'higher' if t.mean_difference > 0 else 'lower'} by {abs(t.mean_difference):.3g}")
-        significant = t.p_holm <= ALPHA
-        parts.append(
-            f"At {cmp.budget} training steps, {t.b} ends with a hypervolume {size} than {t.a} "
-            f"(mean paired difference {t.mean_difference:.3g}, 95 % bootstrap interval "
-            f"[{t.ci_low:.3g}, {t.ci_high:.3g}], {n} seed{'s' * (n != 1)}, Wilcoxon "
-            f"p = {t.p_value:.3g}, Holm p = {t.p_holm:.3g}): "
-            + ("a significant difference at 0.05." if significant else
-               "not a significant difference at 0.05"
-               + (f"; with {n} paired seeds an exact Wilcoxon test cannot reach 0.05."
-                  if 2 ** (1 - n) > ALPHA else ".")))
-    return " ".join(parts)
+    """Plain sentences per policy pair on the final hypervolume at equal training steps: the
+    effect, its interval, p after Holm, and what these seeds could have detected."""
+    return " ".join(_pair_sentence(t, cmp.budget) for t in cmp.tests if t.measure == "final")
+
+
+def _pair_sentence(t: PairTest, budget: int) -> str:
+    if not t.seeds:
+        return f"{t.b} and {t.a} share no seed, so they are not compared."
+    n = len(t.seeds)
+    if t.mean_difference == 0:
+        size = "the same hypervolume as"
+    elif math.isfinite(t.relative):
+        size = (f"a hypervolume {abs(t.relative) * 100:.0f} % "
+                f"{'higher' if t.mean_difference > 0 else 'lower'} than")
+    else:
+        size = (f"a hypervolume {'higher' if t.mean_difference > 0 else 'lower'} by "
+                f"{abs(t.mean_difference):.3g} than")
+    found = ("a significant difference at 0.05 after Holm." if t.p_holm <= ALPHA
+             else "not a significant difference at 0.05 after Holm.")
+    return (f"At {budget} training steps, {t.b} ends with {size} {t.a} (mean paired "
+            f"difference {t.mean_difference:.3g}, 95 % bootstrap interval [{t.ci_low:.3g}, "
+            f"{t.ci_high:.3g}], {n} seed{'s' * (n != 1)}, Holm p = {t.p_holm:.3g}): {found} "
+            + _power_sentence(t))
+
+
+def _power_sentence(t: PairTest) -> str:
+    """What the test could find: the difference detected with 80 % power at Holm's strictest
+    level, given the spread of the paired differences."""
+    n = len(t.seeds)
+    if not math.isfinite(t.detectable):
+        return (f"With {n} paired seed{'s' * (n != 1)} an exact Wilcoxon test cannot reach "
+                f"p = {t.level:.3g} (Holm's strictest level), so no difference is detectable.")
+    share = f" ({t.detectable / abs(t.mean_a) * 100:.2g} % of {t.a}'s mean)" \
+        if math.isfinite(t.mean_a) and t.mean_a else ""
+    return (f"Given the spread of the paired differences (SD {t.sd_difference:.3g}), {n} "
+            f"seeds detect a difference of {t.detectable:.3g}{share} with "
+            f"{POWER * 100:.0f} % power at p = {t.level:.3g} (Holm's strictest level).")

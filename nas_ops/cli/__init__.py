@@ -24,6 +24,7 @@ _COMMANDS = (
     "nas_ops.cli.study_cmd",
     "nas_ops.cli.report_cmd",
     "nas_ops.cli.compare_cmd",
+    "nas_ops.cli.experiment_cmd",
     "nas_ops.cli.capacity_cmd",
     "nas_ops.cli.demo_cmd",
 )

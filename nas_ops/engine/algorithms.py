@@ -5,6 +5,15 @@ An algorithm selects survivors (``select``), picks parents (``tournament``) and 
 results it waits for, and returns the final population. :class:`~nas_ops.engine.search.Search`
 turns the steps into ``ask()`` / ``tell()``, so the loop never sees an evaluator and the ledger
 does not depend on who evaluates the candidates, or when.
+
+A training-step budget (``budget.total_steps`` > 0) stops breeding, never an evaluation: the
+spent steps are the optimizer steps of every evaluation settled (a duplicate costs 0). The
+generational loop checks the budget before it breeds a generation, so a run ends after the first
+generation that reaches it (it overshoots by less than one generation's steps; the initial
+population is always evaluated). Aging checks it before it breeds each child, counting the
+children in creation order (the order results are taken in), and still evaluates the children
+already bred (at most ``async_lag``). Both counts depend only on the recorded steps, so a resumed
+run stops exactly where the uninterrupted one did. ``max_evals`` and ``generations`` still cap.
 """
 
 from __future__ import annotations
@@ -100,6 +109,9 @@ class Algorithm:
             room = search.config.max_evals - search.done
             if room <= 0:
                 break
+            if search.steps_budget_spent(search.hv.steps):
+                search.stopped_by = "total_steps"
+                break
             children = [c for slot in range(min(s.offspring, room))
                         if (c := search._breed(gen, slot, f"g{gen:03d}-{slot:03d}", population))]
             yield from evaluate_batch(search, children)
@@ -152,9 +164,14 @@ class Aging(Algorithm):
         total = search.config.max_evals - search.done
         pending: dict[int, Candidate | None] = {}
         created = told = 0
+        spent = search.hv.steps  # steps of the initial population and the children told
         while told < total:
+            if told == created and search.steps_budget_spent(spent):
+                search.stopped_by = "total_steps"
+                break
             bred: list[Candidate] = []
-            while created < total and created - told < s.async_lag:
+            while created < total and created - told < s.async_lag \
+                    and not search.steps_budget_spent(spent):
                 cand = search._breed(1 + created // s.population, created % s.population,
                                      f"a{created:05d}", list(queue))
                 if cand is not None:
@@ -170,11 +187,14 @@ class Aging(Algorithm):
             if head is not None:
                 if head.record is None:
                     search._take(head)
+                assert head.record is not None
+                spent += 0 if head.record.status == "duplicate" else head.record.steps
                 queue.append(head.uid)
                 queue.popleft()
                 search._credit([head])
             told += 1
-            if told % s.population == 0 or told == total:
+            if told % s.population == 0 or told == total \
+                    or (told == created and search.steps_budget_spent(spent)):
                 search._checkpoint(told // s.population + (told % s.population > 0), list(queue))
         return list(queue)
 

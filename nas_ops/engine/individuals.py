@@ -65,5 +65,5 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalReque
         weights_out=str(weights_path(run_dir, cand.uid)), sample_score=ev.sample_score,
         sample_quality=ev.sample_quality or config.task.sample_metric != "recon_mse",
         torch_threads=ev.torch_threads, diagnose=ev.diagnose or cand.diagnose,
-        relevance_draws=ev.relevance_draws, relevance_noise=ev.relevance_noise,
-        capacity=ev.diagnose_capacity)
+        diagnose_capacity=ev.diagnose_capacity,
+        relevance_draws=ev.relevance_draws, relevance_noise=ev.relevance_noise)

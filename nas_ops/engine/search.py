@@ -105,6 +105,7 @@ class Search:
         self.generation = 0
         self.population: list[str] = []
         self.finished = False
+        self.stopped_by = ""  # set by the loop when the step budget ended it
         self._loop: Loop | None = None
         self._step = Step()
         self._waiting: set[str] = set()  # uids the loop waits for, not told yet
@@ -172,6 +173,7 @@ class Search:
             except StopIteration as stop:
                 self.population = stop.value
                 self.finished = True
+                self._record_spent()
                 self.ledger.set_meta("status", "finished")
                 break
             for cand in self._step.submit:  # results kept before an interruption
@@ -187,7 +189,26 @@ class Search:
     def summary(self) -> SearchSummary:
         best, front = best_and_front(self.members, self.outputs, self.weights)
         return SearchSummary(self.run_dir, self.done, self.trained, self.failures, best, front,
-                             time.perf_counter() - self._t0, list(self.population))
+                             time.perf_counter() - self._t0, list(self.population),
+                             self.hv.steps, self.stopped_by if self.finished else "")
+
+    def steps_budget_spent(self, steps: int) -> bool:
+        """Whether ``steps`` optimizer steps reach the search's budget (``budget.total_steps``;
+        never when it is 0)."""
+        cap = self.config.budget.total_steps
+        return cap > 0 and steps >= cap
+
+    def _record_spent(self) -> None:
+        """At the end: ``meta.steps_spent`` (optimizer steps of every evaluation, duplicates 0)
+        and ``meta.stopped_by`` (``total_steps``, ``max_evals`` or ``generations``; ``plan`` for a
+        study)."""
+        if self.plan is not self.algorithm:
+            self.stopped_by = "plan"  # a study evaluates what it planned
+        elif not self.stopped_by:
+            self.stopped_by = "max_evals" if self.done >= self.config.max_evals \
+                else "generations"
+        self.ledger.set_meta("steps_spent", self.hv.steps)
+        self.ledger.set_meta("stopped_by", self.stopped_by)
 
     def close(self) -> None:
         """Release the ledger (and the evaluator); the run can be resumed later."""

@@ -52,6 +52,9 @@ class Study:
     def __init__(self, config: RunConfig, run_dir: str | Path, *, progress: bool = True,
                  evaluator: Evaluator | None = None) -> None:
         self.config = config
+        if config.budget.total_steps:
+            raise ConfigError(f"budget.total_steps = {config.budget.total_steps} is a search "
+                              "budget; a study trains every child it plans: remove it")
         check_study(config)  # a bad study.operators fails before the run directory exists
         self.search = Search(config, run_dir, progress=progress, evaluator=evaluator, plan=self)
         try:

@@ -22,10 +22,15 @@ class SearchSummary:
     front: list[str]
     wall_time_s: float
     population: list[str] = field(default_factory=list)
+    steps_spent: int = 0  # optimizer steps of every evaluation (duplicates 0)
+    stopped_by: str = ""  # total_steps, max_evals or generations ("" when not finished)
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_dir}: {self.evaluations} evaluations ({self.trained} trained "
                f"now, {self.failures} failed) in {self.wall_time_s:.1f} s"]
+        if self.stopped_by:
+            out.append(f"  spent {self.steps_spent} training steps; stopped by "
+                       f"{self.stopped_by}")
         for name, (uid, value) in self.best.items():
             out.append(f"  best {name}: {value:.4g} ({uid})")
         out.append(f"  Pareto front: {len(self.front)} individuals: {', '.join(self.front)}")

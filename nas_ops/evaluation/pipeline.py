@@ -88,7 +88,8 @@ def finalize(req: EvalRequest, model: Phenotype, task: Task, steps: int, start: 
     wall = time.perf_counter() - start
     sha = save_weights(model, req.weights_out) if req.weights_out else ""
     rows = diagnose(model, task, seed=req.seed, draws=req.relevance_draws,
-                    noise=req.relevance_noise, capacity=req.capacity) if req.diagnose else []
+                    noise=req.relevance_noise, capacity=req.diagnose_capacity) \
+        if req.diagnose else []
     return EvalRecord(uid=req.uid, status="ok", val=val, test=test,
                       complexity=complexity(model.genome).as_dict(), wall_time_s=wall,
                       device=str(device), steps=steps,

@@ -56,9 +56,9 @@ class EvalRequest:
     sample_quality: bool = False  # generation outputs: frechet, precision, recall, copy_rate
     torch_threads: int = 1
     diagnose: bool = False
+    diagnose_capacity: bool = True  # diagnosis: also capacity_per_param (slow on CPU)
     relevance_draws: int = 5  # diagnosis: noise draws averaged into relevance
     relevance_noise: str = "scale"  # diagnosis: "scale" or "paper" (see metrics.diagnosis)
-    capacity: bool = True  # diagnosis: also capacity_per_param
 
     def __post_init__(self) -> None:
         if isinstance(self.inherit, dict):  # from JSON, or a process boundary

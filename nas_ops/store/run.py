@@ -289,5 +289,6 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
                    for c in run.checkpoints]
     return {"config": run.meta.get("config"), "individuals": individuals,
             "variations": variations, "populations": run.populations, "checkpoints": checkpoints,
-            "status": run.meta.get("status"),
+            "status": run.meta.get("status"), "steps_spent": run.meta.get("steps_spent"),
+            "stopped_by": run.meta.get("stopped_by"),
             "hypervolume": [p.to_tuple() for p in run.hypervolume]}

@@ -72,3 +72,15 @@ def test_failure_reasons() -> None:
     assert failure_reason(EvaluationError("boom")) == "EvaluationError: boom"
     assert failure_reason(torch.cuda.OutOfMemoryError("x")) == "CUDA out of memory"
     assert failure_reason(KeyError("k")) == "KeyError: 'k'"
+
+
+def test_diagnosis_without_capacity_drops_only_the_capacity_rows() -> None:
+    """``evaluation.diagnose_capacity = false`` (searches that diagnose to steer a policy):
+    the same diagnosis rows as with it, less ``capacity_per_param``."""
+    genome = population([12], 1)[0]
+    full = run_request(make_request(genome, 4, diagnose=True))
+    lean = run_request(make_request(genome, 4, diagnose=True, diagnose_capacity=False))
+    assert lean.status == full.status == "ok"
+    metrics = {row[2] for row in full.diagnosis}
+    assert "capacity_per_param" in metrics and "relevance" in metrics
+    assert lean.diagnosis == [r for r in full.diagnosis if r[2] != "capacity_per_param"]

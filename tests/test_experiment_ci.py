@@ -1,0 +1,66 @@
+"""The CI-size guided-vs-uniform experiment (studies/guided_vs_uniform_ci.toml), end to end:
+arms x seeds -> budget-stopped runs -> one comparison report with its verdict. The arms are
+read from the file, so a policy joins by uncommenting its one line there; the committed
+experiment file must validate as soon as the policies it names exist."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nas_ops.cli import main
+from nas_ops.config import POLICIES
+from nas_ops.experiment_plan import load_plan
+from nas_ops.store import load_run
+
+STUDIES = Path(__file__).resolve().parents[1] / "studies"
+CI = STUDIES / "guided_vs_uniform_ci.toml"
+
+
+@pytest.mark.slow
+def test_ci_experiment_runs_every_arm_and_compares_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = load_plan(CI)
+    assert {"uniform", "adaptive"} <= {a.name for a in plan.arms}
+    out = tmp_path / "exp"
+    assert main(["experiment", str(CI), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    runs = plan.runs()
+    assert [line.split(":")[0] for line in printed[:len(runs)]] == \
+        [f"[{k}/{len(runs)}] {arm.name} seed {seed}" for k, (arm, seed) in enumerate(runs, 1)]
+    budget = plan.arms[0].run_config(0).budget.total_steps
+    for arm, seed in runs:
+        run = load_run(out / "runs" / arm.name / f"seed-{seed}")
+        assert run.meta["stopped_by"] == "total_steps"
+        assert run.meta["steps_spent"] >= budget
+        assert run.config["policy"]["name"] == arm.config["policy"]["name"]
+    data = json.loads((out / "compare" / "main" / "compare.json").read_text())
+    assert data["policies"] == sorted(a.name for a in plan.arms)
+    assert data["budget"] == min(r["steps"][-1] for r in data["runs"]) >= budget
+    assert {r["stopped_by"] for r in data["runs"]} == {"total_steps"}
+    n_pairs = len(plan.arms) * (len(plan.arms) - 1) // 2
+    finals = [t for t in data["tests"] if t["measure"] == "final"]
+    assert len(finals) == n_pairs and all(t["seeds"] == list(plan.seeds) for t in finals)
+    report = (out / "compare" / "main" / "report.md").read_text()
+    assert data["verdict"] in report and data["verdict"] == printed[-1].strip()
+    assert data["verdict"].count("training steps, ") == n_pairs
+    assert "Holm p = " in data["verdict"] and "Holm's strictest level" in data["verdict"]
+
+
+@pytest.mark.parametrize("name", ["guided_vs_uniform_ci", "guided_vs_uniform_pilot"])
+def test_the_small_experiments_validate(name: str) -> None:
+    plan = load_plan(STUDIES / f"{name}.toml")
+    assert len(plan.seeds) >= 3 and min(plan.seeds) >= 100
+    assert all(arm.run_config(s).budget.total_steps > 0 for arm, s in plan.runs())
+
+
+@pytest.mark.skipif(not {"guided", "diagnosis", "frrmab"} <= set(POLICIES),
+                    reason="the guided, diagnosis and frrmab policies are not merged yet")
+def test_the_committed_experiment_validates() -> None:
+    plan = load_plan(STUDIES / "guided_vs_uniform.toml")
+    assert len(plan.seeds) >= 10 and min(plan.seeds) >= 100
+    assert set(plan.groups()) == {"main", "transfer"}
+    main_arms = {a.config["policy"]["name"] for a in plan.groups()["main"]}
+    assert main_arms == {"uniform", "adaptive", "frrmab", "diagnosis", "guided"}
