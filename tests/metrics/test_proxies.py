@@ -256,3 +256,9 @@ def test_proxies_leave_the_model_unchanged(tiny_mnist1d: Task) -> None:
 def test_a_genome_that_does_not_fit_the_task_is_refused(tiny_mnist1d: Task) -> None:
     with pytest.raises(GenomeError, match="genome does not fit task 'tiny'"):
         score(_sampled(tiny_mnist1d, 1)[0], _task())
+
+
+def test_the_public_api_exports_score_lazily() -> None:
+    import nas_ops
+
+    assert nas_ops.proxy_scores is score and "proxy_scores" in nas_ops.__all__
