@@ -190,6 +190,7 @@ def test_log_det_kernel_oracle_and_degenerate_codes() -> None:
     assert log_det_kernel(torch.tensor(codes)) == pytest.approx(_kernel_log_det(codes))
     assert log_det_kernel(torch.zeros((4, 0))) == -math.inf  # no units at all
     assert log_det_kernel(torch.ones((4, 3))) == -math.inf  # one code for every sample
+    assert log_det_kernel(torch.tensor(codes[:, :4])) == -math.inf  # rank <= 4 + 1 < 6 samples
 
 
 # -------------------------------------------------- sampled genomes, seeds, every kind

@@ -7,9 +7,9 @@ the output (a conv layer: one unit per channel and position): 1 where the activa
 for the other activations (tanh, sigmoid, elu, leaky_relu, gelu, identity) it is the same sign
 pattern, i.e. the linear region relu would have there. With N_A bits,
 K[i, j] = N_A - Hamming(c_i, c_j) and the score is log det K (K is positive semi-definite).
-K has rank at most N_A + 2, so a subgraph with fewer units than that, or two samples with one
-code, make K singular: the score is then -inf (numerically: an eigenvalue at or below
-N * eps * the largest).
+K = [C, 1 - C][C, 1 - C]^T has rank at most N_A + 1, so a subgraph with fewer than N - 1 units
+(N samples), or two samples with one code, make K singular: the score is then -inf (numerically:
+an eigenvalue at or below N * eps * the largest).
 """
 
 from __future__ import annotations

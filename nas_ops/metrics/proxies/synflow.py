@@ -6,7 +6,7 @@ Batch norm runs in eval mode: at initialization its running statistics are (0, 1
 map (1, 0), so it is the identity up to 1/sqrt(1 + eps). Dropout is off and a decoder uses its
 latent mean (eval mode). With non-negative parameters and inputs every activation of the space
 (relu, leaky_relu, elu, gelu, tanh, sigmoid) sees non-negative values, so no sign is lost.
-Computed in float64: the multinet space's deepest models stay far below its overflow.
+Computed in float64 (a chain of six 3-layer, 128-unit networks scores about 4e27).
 """
 
 from __future__ import annotations
