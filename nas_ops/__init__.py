@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from nas_ops.engine import resume_search as resume
     from nas_ops.genome import Genome, complexity, structural_hash
     from nas_ops.metrics.capacity import CapacityAllocation, capacity_allocation
+    from nas_ops.metrics.proxies import score as proxy_scores
     from nas_ops.phenotype import build_model
     from nas_ops.report import build_report
     from nas_ops.shortcuts import sample_genome, validate
@@ -85,6 +86,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     for name in names
 }
 _LAZY["resume"] = ("nas_ops.engine", "resume_search")
+_LAZY["proxy_scores"] = ("nas_ops.metrics.proxies", "score")
 
 
 def __getattr__(name: str) -> Any:
@@ -109,7 +111,7 @@ __all__ = [
     "Candidate", "Search", "SearchSummary", "create_search", "load_run", "resume", "run_search",
     "run_study",
     # analysis and reports
-    "analyze_run", "build_report", "CapacityAllocation", "capacity_allocation",
+    "analyze_run", "build_report", "CapacityAllocation", "capacity_allocation", "proxy_scores",
     # operators
     "NotApplicable", "Operator", "VariationContext", "apply_operator", "list_operators",
     "register_operator",

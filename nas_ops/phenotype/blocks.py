@@ -21,6 +21,11 @@ def activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name]()
 
 
+def is_activation(module: nn.Module) -> bool:
+    """Whether ``module`` is the activation of a hidden layer (what :func:`activation` builds)."""
+    return isinstance(module, tuple(_ACTIVATIONS.values()))
+
+
 def init_weight(weight: Tensor, scheme: str) -> None:
     """Initialize ``weight`` in place with a named scheme (uses the ambient torch RNG, which the
     phenotype builder seeds inside ``torch.random.fork_rng``)."""
