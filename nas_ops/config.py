@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from nas_ops.errors import ConfigError
+from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome.nodes import GENERATION_METRICS
 
 ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
@@ -122,9 +123,14 @@ class SearchConfig(_Section):
     # hypervolume reference point, per objective (output name or complexity objective), in
     # minimised units (class error, mse, log10 parameters); unnamed ones take their defaults
     hv_reference: dict[str, float] = field(default_factory=dict)
+    # rungs of a multi-fidelity search (docs/fidelity.md); empty = off
+    fidelity: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if parse_fidelity(self.fidelity) is not None and self.algorithm == "aging":
+            raise ConfigError("search.fidelity is not built for algorithm = 'aging' (no "
+                              "asynchronous promotion); use nsga2 or mu_plus_lambda")
         for name, value in self.hv_reference.items():
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not (math.isfinite(value) and value > 0):
@@ -268,7 +274,12 @@ class RunConfig:
                               "but evaluation.diagnose = false; set evaluation.diagnose = true")
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain data; an empty ``search.fidelity`` (off) is left out, so a run without it
+        records the config it recorded before the key existed."""
+        data = dataclasses.asdict(self)
+        if not data["search"]["fidelity"]:
+            del data["search"]["fidelity"]
+        return data
 
     @property
     def max_evals(self) -> int:

@@ -114,10 +114,9 @@ class Algorithm:
                 break
             children = [c for slot in range(min(s.offspring, room))
                         if (c := search._breed(gen, slot, f"g{gen:03d}-{slot:03d}", population))]
-            yield from evaluate_batch(search, children)
+            entering = yield from search._offspring(children)
             search._credit(children)
-            population = self.select(search, population + [c.uid for c in children],
-                                     s.population)
+            population = self.select(search, population + entering, s.population)
             search._checkpoint(gen, population)
         return population
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,17 +38,21 @@ class Candidate:
     force_train: bool = False  # never reuse a duplicate's result (every study candidate)
     budget: Budget | None = None  # overrides [budget] (a study's base models: early stopping)
     request: EvalRequest | None = None  # set when the search asks for this candidate
+    requester: Callable[[], EvalRequest] | None = None  # makes the request (a rung evaluation)
 
     def __post_init__(self) -> None:
         if not self.hash:  # memoized on the genome: the variation usually computed it already
             self.hash = cached_hash(self.genome)
 
 
-def make_request(cand: Candidate, config: RunConfig, run_dir: Path) -> EvalRequest:
+def make_request(cand: Candidate, config: RunConfig, run_dir: Path,
+                 weights_of: Sequence[str] | None = None) -> EvalRequest:
+    """``weights_of``: the evaluation keys whose weights files the parents left (default their
+    uids; a parent stopped at a lower rung left ``<uid>@r<k>``, docs/fidelity.md)."""
     inherit = None
     ev = config.evaluation
     if ev.inherit_weights and cand.inherit_map is not None and cand.parents:
-        paths = [weights_path(run_dir, p) for p in cand.parents]
+        paths = [weights_path(run_dir, p) for p in (weights_of or cand.parents)]
         if all(p.is_file() for p in paths):
             inherit = InheritSpec(parents=tuple(str(p) for p in paths), map=cand.inherit_map,
                                   parent_genomes=tuple(to_dict(g) for g in cand.parent_genomes))

@@ -42,11 +42,13 @@ from nas_ops.engine.parents import parent_state
 from nas_ops.engine.policies import ParentState
 from nas_ops.engine.policy_setup import policy_for, run_rules
 from nas_ops.engine.progress import Progress
+from nas_ops.engine.rungs import offspring_batch
 from nas_ops.engine.summary import SearchSummary, best_and_front
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.evaluation import Evaluator, make_evaluator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome import to_json
 from nas_ops.metrics.hypervolume import Tracker
 from nas_ops.spaces import get_space
@@ -78,6 +80,9 @@ class Search:
         for name in s.safe_outputs:
             self.task.output(name)
         self.algorithm = make_algorithm(s.algorithm)
+        self.fidelity = parse_fidelity(s.fidelity)  # rungs (docs/fidelity.md); None: off
+        self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion
+        self.n_train = len(self.task.train)
         self.plan: Plan = plan or self.algorithm
         self.weights = objective_weights(self.outputs, s.complexity_objective)
         self.fitness_cls = fitness_class(self.weights)
@@ -238,10 +243,24 @@ class Search:
                 record = next(iter(self.evaluator.as_completed()))
                 self._results[record.uid] = record
 
+    def _offspring(self, children: Sequence[Candidate]) -> Loop:
+        """Evaluate a generation's children: as one batch, or through the rungs when
+        ``search.fidelity`` is set; return the uids that enter survivor selection."""
+        if self.fidelity is None:
+            yield from evaluate_batch(self, children)
+            return [c.uid for c in children]
+        yield from offspring_batch(self, children)
+        return [c.uid for c in children if c.record is not None
+                and (c.record.fidelity == 1.0 or self.fidelity.stopped_select)]
+
     def _request(self, cand: Candidate) -> EvalRequest:
         """The request of ``cand``, once the weights files it inherits from are checked."""
+        if cand.requester is not None:
+            return cand.requester()
         check_parents(self, cand, self._verified)
-        return make_request(cand, self.config, self.run_dir)
+        keys = [m.record.uid if (m := self.members.get(p)) is not None and m.record is not None
+                else p for p in cand.parents]
+        return make_request(cand, self.config, self.run_dir, keys)
 
     # --------------------------------------------------------------- recording
     def _start(self) -> None:
@@ -283,7 +302,8 @@ class Search:
     def _finish(self, cand: Candidate, record: EvalRecord, fresh: bool) -> None:
         cand.record = record
         cand.objectives = objectives(record, self.outputs, self.config.search.complexity_objective)
-        hv = self.hv.add(cand.uid, cand.objectives if record.ok else None,
+        full = record.ok and record.fidelity == 1.0  # a lower rung's objectives count nowhere
+        hv = self.hv.add(record.uid, cand.objectives if full else None,
                          0 if record.status == "duplicate" else record.steps)
         if fresh:
             self.ledger.add_evaluation(record, cand.objectives, hv)
@@ -295,16 +315,27 @@ class Search:
         self.done += 1
         self.trained += int(fresh and record.status == "ok")
         self.failures += int(record.status == "failed")
-        if record.ok:
+        if full:
             self._update_best(cand.objectives)
         self.progress.update(cand.generation, self.best, fresh=fresh,
                              failed=record.status == "failed")
+
+    def _settle_rung(self, key: str, record: EvalRecord, fresh: bool) -> None:
+        """Record a lower-rung evaluation whose child goes on to the next rung: its row and
+        hypervolume point (its steps count, its objectives do not)."""
+        values = objectives(record, self.outputs, self.config.search.complexity_objective)
+        hv = self.hv.add(key, None, record.steps)
+        if fresh:
+            self.ledger.add_evaluation(record, values, hv)
+        else:
+            self.ledger.add_hypervolume(hv)
 
     def _duplicate_record(self, cand: Candidate, original: str) -> EvalRecord:
         rec = self.members[original].record
         assert rec is not None
         return EvalRecord(uid=cand.uid, status="duplicate", val=rec.val, test=rec.test,
-                          complexity=rec.complexity, device=rec.device, duplicate_of=original)
+                          complexity=rec.complexity, device=rec.device, duplicate_of=original,
+                          rung=rec.rung, fidelity=rec.fidelity)
 
     def _may_reuse(self, cand: Candidate) -> bool:
         return self.config.evaluation.reuse_duplicates and not cand.force_train
@@ -315,6 +346,10 @@ class Search:
         if stored is not None:
             self._finish(cand, stored, fresh=False)
             return True
+        return self._settle_duplicate(cand)
+
+    def _settle_duplicate(self, cand: Candidate) -> bool:
+        """Settle ``cand`` as a duplicate of an earlier result when it may reuse one."""
         original = self.by_hash.get(cand.hash)
         if original is not None and self._may_reuse(cand):
             self._finish(cand, self._duplicate_record(cand, original), fresh=True)
@@ -329,11 +364,16 @@ class Search:
 
     # -------------------------------------------------------------- selection
     def _member(self, uid: str) -> Member:
-        return Member(uid, self.members[uid].objectives, self.fitness_cls)
+        return Member(uid, self._lookup(uid).objectives, self.fitness_cls)
 
     def _scalar(self, uid: str) -> float:
-        return scalar(self.members[uid].objectives, self.outputs,
+        return scalar(self._lookup(uid).objectives, self.outputs,
                       self.config.search.output_weights)
+
+    def _lookup(self, uid: str) -> Candidate:
+        """A member, or a rung evaluation being ranked for promotion (docs/fidelity.md)."""
+        found = self.members.get(uid)
+        return found if found is not None else self.rung_members[uid]
 
     def _pareto_ranks(self, pool: Sequence[str]) -> dict[str, int]:
         """Non-domination rank of every member of ``pool`` (computed once per pool)."""
@@ -345,8 +385,8 @@ class Search:
 
     def _credit(self, children: Sequence[Candidate]) -> None:
         for child in children:
-            if child.operator is None or child.record is None:
-                continue
+            if child.operator is None or child.record is None or child.record.fidelity < 1.0:
+                continue  # a stopped child's objectives are not comparable with its parent's
             parent = self._scalar(child.parents[0])
             reward = self._scalar(child.uid) - parent if child.record.ok else -1.0
             self.policy.credit(child.operator, reward, parent)

@@ -54,8 +54,10 @@ class SearchSummary:
 def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpec],
                    weights: tuple[float, ...]) -> tuple[dict[str, tuple[str, float]],
                                                         list[str]]:
-    """The best evaluated model per output, and the first Pareto front (sorted uids)."""
-    ok = [u for u, c in members.items() if c.record is not None and c.record.ok]
+    """The best evaluated model per output, and the first Pareto front (sorted uids), of the
+    full-fidelity results (children stopped at a lower rung are left out)."""
+    ok = [u for u, c in members.items()
+          if c.record is not None and c.record.ok and c.record.fidelity == 1.0]
     best = {}
     for k, spec in enumerate(outputs):
         if ok:

@@ -41,11 +41,14 @@ def _check(search: Search, parent: Candidate, verified: set[str]) -> None:
     record = parent.record
     if record is None or record.status != "ok":
         return  # failed or a duplicate: it has no weights file, its children train afresh
-    path = weights_path(search.run_dir, parent.uid)
+    path = weights_path(search.run_dir, record.uid)  # a rung evaluation's key (fidelity.py)
     if path.is_file() and (not record.weights_sha256
                            or file_sha256(path) == record.weights_sha256):
         return
     problem = "is missing" if not path.is_file() else "does not match its recorded checksum"
+    if record.uid != parent.uid:
+        raise EvaluationError(f"weights file {str(path)!r} {problem}; a lower-rung evaluation "
+                              "is not regenerated, so the run cannot go on unchanged")
     check_parents(search, parent, verified)  # its own request may inherit too
     again = run_request(make_request(parent, search.config, search.run_dir))
     same = (again.weights_sha256 == record.weights_sha256 if record.weights_sha256

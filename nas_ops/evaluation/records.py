@@ -92,6 +92,8 @@ class EvalRecord:
     duplicate_of: str = ""
     diagnosis: list[tuple[str, str, str, float]] = field(default_factory=list)
     weights_sha256: str = ""  # sha256 of the weights file written for it ("" if none)
+    rung: int = 0  # multi-fidelity searches: the rung it was trained at (docs/fidelity.md)
+    fidelity: float = 1.0  # the fraction of the full training budget (1.0: all of it)
 
     @property
     def ok(self) -> bool:

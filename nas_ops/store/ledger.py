@@ -26,12 +26,13 @@ from nas_ops.metrics.hypervolume import HvPoint
 LEDGER_NAME = "ledger.sqlite"
 _EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wall_time_s",
                  "device", "error", "steps", "trained_networks", "duplicate_of", "seq",
-                 "weights_sha256")
+                 "weights_sha256", "rung", "fidelity")
 # meta "schema" of a new run; 2: events carry family and direction; 3: evaluations carry the
 # sha256 of their weights file, and the run its components (operators, task, space); 4: the
 # hypervolume after every evaluation (table `hypervolume`, meta `hv_reference`); 5: events' child
-# records carry per-output complexity (`output_complexity_before` / `_after`)
-SCHEMA_VERSION = 5
+# records carry per-output complexity (`output_complexity_before` / `_after`); 6: evaluations
+# carry `rung` and `fidelity`, one row per rung keyed `<uid>@r<k>` below the last (fidelity.py)
+SCHEMA_VERSION = 6
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     complexity TEXT NOT NULL, objectives TEXT NOT NULL, wall_time_s REAL NOT NULL,
     device TEXT NOT NULL, error TEXT NOT NULL, steps INTEGER NOT NULL,
     trained_networks TEXT NOT NULL, duplicate_of TEXT NOT NULL, seq INTEGER NOT NULL,
-    weights_sha256 TEXT NOT NULL DEFAULT '');
+    weights_sha256 TEXT NOT NULL DEFAULT '', rung INTEGER NOT NULL DEFAULT 0,
+    fidelity REAL NOT NULL DEFAULT 1.0);
 CREATE TABLE IF NOT EXISTS population (
     generation INTEGER NOT NULL, position INTEGER NOT NULL, uid TEXT NOT NULL,
     PRIMARY KEY (generation, position));
@@ -122,9 +124,11 @@ class Ledger:
     def _upgrade(self) -> None:
         """Add the columns a ledger of an older schema lacks (their defaults mean 'unknown')."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(evaluations)")}
-        if "weights_sha256" not in columns:
-            self.db.execute("ALTER TABLE evaluations ADD COLUMN weights_sha256 TEXT NOT NULL "
-                            "DEFAULT ''")
+        added = {"weights_sha256": "TEXT NOT NULL DEFAULT ''",
+                 "rung": "INTEGER NOT NULL DEFAULT 0", "fidelity": "REAL NOT NULL DEFAULT 1.0"}
+        for name, kind in added.items():
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         if hasattr(self, "db"):
@@ -186,7 +190,7 @@ class Ledger:
              json.dumps(record.test, sort_keys=True), json.dumps(record.complexity, sort_keys=True),
              json.dumps(objectives), record.wall_time_s, record.device, record.error,
              record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq,
-             record.weights_sha256))
+             record.weights_sha256, record.rung, record.fidelity))
 
     def keep_arrived(self, record: EvalRecord) -> None:
         """Keep a result that arrived before its batch ended (see the module docstring)."""
@@ -254,7 +258,8 @@ def row_to_record(row: sqlite3.Row) -> EvalRecord:
                       wall_time_s=row["wall_time_s"], device=row["device"], error=row["error"],
                       steps=row["steps"], trained_networks=json.loads(row["trained_networks"]),
                       duplicate_of=row["duplicate_of"],
-                      weights_sha256=_column(row, "weights_sha256", ""))
+                      weights_sha256=_column(row, "weights_sha256", ""),
+                      rung=_column(row, "rung", 0), fidelity=_column(row, "fidelity", 1.0))
 
 
 def _column(row: sqlite3.Row, name: str, default: Any) -> Any:

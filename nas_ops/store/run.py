@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from nas_ops.errors import ConfigError, NasOpsError, unknown
 from nas_ops.evaluation.records import EvalRecord
+from nas_ops.fidelity import individual_of
 from nas_ops.files import file_sha256
 from nas_ops.genome import Genome, from_json, to_json
 from nas_ops.genome.nodes import primary_metric
@@ -72,6 +73,10 @@ class Individual:
     seed: int
     evaluation: EvalRecord | None
     objectives: tuple[float, ...] = ()
+    #: multi-fidelity runs: its evaluations below the last rung (keys ``<uid>@r<k>``), in rung
+    #: order; ``evaluation`` is its last-rung one, or the highest rung it reached when it was
+    #: stopped (docs/fidelity.md). Empty in single-fidelity runs.
+    rungs: tuple[EvalRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,10 @@ class Run:
         return objs if cx == "none" else [*objs, Objective(None, cx, False)]
 
     def ok(self) -> list[Individual]:
-        """The individuals with a usable evaluation: trained (``ok``) or a ``duplicate``."""
-        return [i for i in self.individuals if i.evaluation is not None and i.evaluation.ok]
+        """The individuals with a usable full-fidelity evaluation: trained (``ok``) or a
+        ``duplicate`` (a multi-fidelity run's children stopped at a lower rung are left out)."""
+        return [i for i in self.individuals if i.evaluation is not None and i.evaluation.ok
+                and i.evaluation.fidelity == 1.0]
 
     def hv_reference(self) -> Reference:
         """The hypervolume reference point the run recorded when it started; for a ledger
@@ -224,14 +231,19 @@ def load_run(run_dir: str | Path) -> Run:
         meta = {r["key"]: json.loads(r["value"]) for r in db.execute("SELECT * FROM run")}
         evals = {r["uid"]: (row_to_record(r), tuple(json.loads(r["objectives"])))
                  for r in db.execute("SELECT * FROM evaluations")}
+        rungs: dict[str, list[tuple[EvalRecord, tuple[float, ...]]]] = {}
+        for key, value in evals.items():
+            if individual_of(key) != key:
+                rungs.setdefault(individual_of(key), []).append(value)
         individuals = []
         for r in db.execute("SELECT * FROM individuals ORDER BY generation, slot, uid"):
-            ev, obj = evals.get(r["uid"], (None, ()))
+            below = sorted(rungs.get(r["uid"], []), key=lambda v: v[0].rung)
+            ev, obj = evals.get(r["uid"], below[-1] if below else (None, ()))
             individuals.append(Individual(
                 uid=r["uid"], generation=r["generation"], slot=r["slot"],
                 genome=from_json(r["genome"]), hash=r["hash"],
                 parents=tuple(json.loads(r["parents"])), operator=r["operator"], seed=r["seed"],
-                evaluation=ev, objectives=obj))
+                evaluation=ev, objectives=obj, rungs=tuple(v[0] for v in below)))
         variations = [Variation(r["generation"], r["slot"], r["attempt"], r["operator"],
                                 r["status"], r["child"],
                                 VariationEvent.from_dict(json.loads(r["event"])))
@@ -276,12 +288,8 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
     individuals = {i.uid: {"genome": to_json(i.genome), "hash": i.hash,
                            "parents": list(i.parents), "operator": i.operator, "seed": i.seed,
                            "objectives": list(i.objectives),
-                           "evaluation": None if i.evaluation is None else {
-                               "status": i.evaluation.status, "val": i.evaluation.val,
-                               "test": i.evaluation.test, "complexity": i.evaluation.complexity,
-                               "steps": i.evaluation.steps, "error": i.evaluation.error,
-                               "trained": i.evaluation.trained_networks,
-                               "duplicate_of": i.evaluation.duplicate_of}}
+                           "evaluation": _contents(i.evaluation),
+                           "rungs": [_contents(r) for r in i.rungs]}
                    for i in run.individuals}
     variations = [(v.generation, v.slot, v.attempt, v.operator, v.status, v.child,
                    json.dumps(v.event.to_dict(), sort_keys=True)) for v in run.variations]
@@ -292,3 +300,12 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
             "status": run.meta.get("status"), "steps_spent": run.meta.get("steps_spent"),
             "stopped_by": run.meta.get("stopped_by"),
             "hypervolume": [p.to_tuple() for p in run.hypervolume]}
+
+
+def _contents(ev: EvalRecord | None) -> dict[str, Any] | None:
+    """The comparable part of an evaluation (no timing, device or order)."""
+    return None if ev is None else {
+        "key": ev.uid, "status": ev.status, "val": ev.val, "test": ev.test,
+        "complexity": ev.complexity, "steps": ev.steps, "error": ev.error,
+        "trained": ev.trained_networks, "duplicate_of": ev.duplicate_of, "rung": ev.rung,
+        "fidelity": ev.fidelity}

@@ -1,0 +1,145 @@
+"""Successive halving of a generation's offspring (``[search] fidelity``; docs/fidelity.md).
+
+:func:`offspring_batch` replaces :func:`~nas_ops.engine.algorithms.evaluate_batch` for the
+children of NSGA-II and (mu+lambda) when rungs are on: every child trains to the first rung, the
+best ``keep`` fraction by the algorithm's own survivor selection (applied to the rung's results
+alone) goes on to the next rung from its own rung weights, and so on up to the full budget.
+Every decision depends only on recorded results taken in slot order, and every rung evaluation
+already in the ledger is read back instead of trained, so a resumed run equals the
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING
+
+from nas_ops.engine.algorithms import Step
+from nas_ops.engine.fitness import objectives
+from nas_ops.engine.individuals import Candidate
+from nas_ops.errors import EvaluationError
+from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
+from nas_ops.fidelity import rung_key
+from nas_ops.files import file_sha256
+from nas_ops.genome import to_dict
+from nas_ops.rng import torch_seed
+from nas_ops.store.run import weights_path
+from nas_ops.training import Budget
+from nas_ops.variation.inheritance import inheritance_map
+
+if TYPE_CHECKING:
+    from nas_ops.engine.search import Search
+
+
+def offspring_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Step, None, None]:
+    """Evaluate a generation's children through the rungs. Duplicates of earlier results settle
+    first (copying the original's record, fidelity included); a duplicate within the batch waits
+    for its first occurrence (and goes through the rungs itself only if that one failed)."""
+    fresh: list[Candidate] = []
+    later: list[Candidate] = []
+    hashes: set[str] = set()
+    for cand in cands:
+        search._add_candidate(cand)
+        if search._settle_duplicate(cand):
+            continue
+        if cand.hash in hashes and search._may_reuse(cand):
+            later.append(cand)
+            continue
+        hashes.add(cand.hash)
+        fresh.append(cand)
+    yield from _rungs(search, fresh)
+    for cand in later:
+        if not search._settle_duplicate(cand):
+            yield from _rungs(search, [cand])
+
+
+def _rungs(search: Search, children: list[Candidate]) -> Generator[Step, None, None]:
+    fid = search.fidelity
+    assert fid is not None
+    alive = children
+    for rung in range(len(fid.rungs)):
+        if not alive:
+            return
+        evals = [_rung_candidate(search, c, rung) for c in alive]
+        stored = {e.uid: search.ledger.evaluation(e.uid) for e in evals}
+        asked = [e for e in evals if stored[e.uid] is None]
+        if asked:
+            yield Step(asked, asked)
+        records = []
+        for child, ev in zip(alive, evals, strict=True):
+            record = stored[ev.uid] or search._results.pop(ev.uid)
+            records.append((child, dataclasses.replace(
+                record, rung=rung, fidelity=fid.rungs[rung]), stored[ev.uid] is None))
+        if rung == fid.last:
+            for child, record, new in records:
+                search._finish(child, record, fresh=new)
+            return
+        promoted = set(_promote(search, [(ev, rec) for ev, (_, rec, _) in zip(evals, records,
+                                                                                strict=True)]))
+        alive = []
+        for (child, record, new), ev in zip(records, evals, strict=True):
+            if ev.uid in promoted:
+                search._settle_rung(ev.uid, record, fresh=new)
+                alive.append(child)
+            else:
+                search._finish(child, record, fresh=new)
+
+
+def _promote(search: Search, results: list[tuple[Candidate, EvalRecord]]) -> list[str]:
+    """The keys promoted from one rung: the algorithm's survivor selection over the successful
+    results of the rung alone (its members are the rung's evaluations, with their objectives)."""
+    fid = search.fidelity
+    assert fid is not None
+    ok = []
+    for ev, record in results:
+        if record.status == "ok":
+            ev.record = record
+            ev.objectives = objectives(record, search.outputs,
+                                       search.config.search.complexity_objective)
+            search.rung_members[ev.uid] = ev
+            ok.append(ev.uid)
+    k = min(fid.promoted(len(results)), len(ok))
+    return search.algorithm.select(search, ok, k) if k else []
+
+
+def _rung_candidate(search: Search, child: Candidate, rung: int) -> Candidate:
+    """The candidate of ``child``'s evaluation at ``rung`` (its key as uid); its request is made
+    when the search asks for it."""
+    fid = search.fidelity
+    assert fid is not None
+    key = rung_key(child.uid, rung, fid.last)
+    ev = Candidate(key, child.generation, child.slot, child.genome, child.seed,
+                   hash=child.hash)
+    ev.requester = lambda: rung_request(search, child, rung)
+    return ev
+
+
+def rung_request(search: Search, child: Candidate, rung: int) -> EvalRequest:
+    """``child``'s request at ``rung``: its full request (inheritance from its parents, the
+    trainable networks) capped at the rung's new steps; above rung 0 it starts from its own
+    weights of the rung before, with its own seed for the rung (fresh optimizer, data order)."""
+    fid = search.fidelity
+    assert fid is not None
+    base = search._request(child)
+    b = search.config.budget
+    cap = Budget(epochs=b.epochs, max_steps=b.max_steps or None).step_cap(
+        search.n_train, child.genome.hyper.batch_size)
+    steps = fid.steps(cap)
+    key = rung_key(child.uid, rung, fid.last)
+    new = steps[rung] - (steps[rung - 1] if rung else 0)
+    req = dataclasses.replace(base, uid=key, max_steps=new,
+                              weights_out=str(weights_path(search.run_dir, key)))
+    if rung == 0:
+        return req
+    before = rung_key(child.uid, rung - 1, fid.last)
+    path = weights_path(search.run_dir, before)
+    recorded = search.ledger.evaluation(before)
+    if recorded is None or not path.is_file() or (
+            recorded.weights_sha256 and file_sha256(path) != recorded.weights_sha256):
+        raise EvaluationError(f"weights file {str(path)!r} of rung {rung - 1} of {child.uid} is "
+                              "missing or not the one its evaluation wrote; the run cannot go on "
+                              "unchanged")
+    imap = {k: v.to_dict() for k, v in inheritance_map([child.genome], child.genome, 0).items()}
+    return dataclasses.replace(req, seed=torch_seed(child.seed, "rung", rung),
+                               inherit=InheritSpec((str(path),), imap, (to_dict(child.genome),)))
