@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ from nas_ops.files import file_sha256
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
 from nas_ops.training import Budget
-from tests.configs import tiny_config, tiny_dict
+from tests.configs import tiny_config, tiny_dict, write_config
+from tests.killing import cli, kill_after
 
 RUNGS = {"rungs": [0.25, 1.0], "keep": 0.5}
 
@@ -182,3 +184,21 @@ def test_the_default_config_records_what_it_did_before(tmp_path: Path) -> None:
     assert all(individual_of(u) == u and r["rung"] == 0 and r["fidelity"] == 1.0
                for u, r in rows.items())
     assert "fidelity" not in load_run(plain).config["search"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_at", [6, 9])
+def test_killed_and_resumed_rung_run_equals_uninterrupted(kill_at: int, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "cfg.toml", seed=4, epochs=2, generations=3,
+                       search__fidelity=RUNGS)
+    clean = tmp_path / "clean"
+    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
+                   capture_output=True)
+    expected = run_contents(clean)
+    assert any(i["rungs"] for i in expected["individuals"].values())
+    killed = tmp_path / "killed"
+    kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, kill_at)
+    assert run_contents(killed)["status"] == "running"
+    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert run_contents(killed) == expected
