@@ -202,3 +202,40 @@ def test_killed_and_resumed_rung_run_equals_uninterrupted(kill_at: int, tmp_path
     done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert run_contents(killed) == expected
+
+
+def test_stopped_select_lets_stopped_children_compete(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_search(tiny_config(seed=3, epochs=2, generations=3,
+                           search__fidelity={**RUNGS, "stopped_select": True}),
+               out, progress=False)
+    run = load_run(out)
+    task = load_task("mnist1d", n_train=200)
+    cls = fitness_class(objective_weights(task.outputs, "parameters"))
+    objs = {i.uid: list(i.objectives) for i in run.individuals}
+    stopped = {i.uid for i in run.individuals
+               if i.evaluation is not None and i.evaluation.fidelity < 1.0}
+    assert stopped
+    for gen in range(1, 4):
+        children = [i.uid for i in run.individuals if i.generation == gen]
+        pool = run.populations[gen - 1] + children  # every child enters, stopped ones too
+        want = [m.uid for m in tools.selNSGA2([Member(u, objs[u], cls) for u in pool],
+                                              len(run.populations[0]), nd="log")]
+        assert run.populations[gen] == want
+    assert not {u for pop in run.populations.values() for u in pop} <= {i.uid for i in run.ok()}
+
+
+def test_a_ledger_without_the_rung_columns_loads_and_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    cfg = tiny_config(seed=3, generations=1)
+    run_search(cfg, out, progress=False)
+    before = run_contents(out)
+    db = sqlite3.connect(out / "ledger.sqlite")
+    db.execute("ALTER TABLE evaluations DROP COLUMN rung")
+    db.execute("ALTER TABLE evaluations DROP COLUMN fidelity")
+    db.commit()
+    db.close()
+    assert run_contents(out) == before  # read with their defaults: rung 0, fidelity 1.0
+    run_search(cfg, out, progress=False)  # opened for writing: the columns are added
+    assert {"rung", "fidelity"} <= set(_rows(out)[next(iter(_rows(out)))])
+    assert run_contents(out) == before
