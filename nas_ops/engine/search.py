@@ -178,6 +178,7 @@ class Search:
             except StopIteration as stop:
                 self.population = stop.value
                 self.finished = True
+                self.ledger.clear_arrived()
                 self._record_spent()
                 self.ledger.set_meta("status", "finished")
                 break

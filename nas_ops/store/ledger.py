@@ -197,6 +197,11 @@ class Ledger:
         self.db.execute("INSERT OR REPLACE INTO arrived VALUES (?, ?)",
                         (record.uid, json.dumps(record.to_dict(), sort_keys=True)))
 
+    def clear_arrived(self) -> None:
+        """Drop kept results no batch took (a run that finished: e.g. children a changed plan
+        no longer asks for)."""
+        self.db.execute("DELETE FROM arrived")
+
     def add_hypervolume(self, point: HvPoint) -> None:
         """The hypervolume after the evaluation ``point.seq`` (kept if already recorded)."""
         self.db.execute("INSERT OR IGNORE INTO hypervolume VALUES (?,?,?,?,?)", point.to_tuple())
