@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from nas_ops.errors import ConfigError
 from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome.nodes import GENERATION_METRICS
+from nas_ops.prefilter import parse_prefilter
 
 ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
 POLICIES = ("uniform", "weights", "adaptive", "frrmab", "diagnosis", "guided")
@@ -125,12 +126,17 @@ class SearchConfig(_Section):
     hv_reference: dict[str, float] = field(default_factory=dict)
     # rungs of a multi-fidelity search (docs/fidelity.md); empty = off
     fidelity: dict[str, Any] = field(default_factory=dict)
+    # zero-cost proxy pre-filter of the offspring (docs/fidelity.md); empty = off
+    prefilter: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if parse_fidelity(self.fidelity) is not None and self.algorithm == "aging":
             raise ConfigError("search.fidelity is not built for algorithm = 'aging' (no "
                               "asynchronous promotion); use nsga2 or mu_plus_lambda")
+        if parse_prefilter(self.prefilter) is not None and self.algorithm == "aging":
+            raise ConfigError("search.prefilter is not built for algorithm = 'aging' (it "
+                              "filters a generation's offspring); use nsga2 or mu_plus_lambda")
         for name, value in self.hv_reference.items():
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not (math.isfinite(value) and value > 0):
@@ -274,11 +280,12 @@ class RunConfig:
                               "but evaluation.diagnose = false; set evaluation.diagnose = true")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data; an empty ``search.fidelity`` (off) is left out, so a run without it
-        records the config it recorded before the key existed."""
+        """Plain data; an empty ``search.fidelity`` or ``search.prefilter`` (off) is left out,
+        so a run without them records the config it recorded before the keys existed."""
         data = dataclasses.asdict(self)
-        if not data["search"]["fidelity"]:
-            del data["search"]["fidelity"]
+        for key in ("fidelity", "prefilter"):
+            if not data["search"][key]:
+                del data["search"][key]
         return data
 
     @property

@@ -64,3 +64,43 @@ def test_the_committed_experiment_validates() -> None:
     assert set(plan.groups()) == {"main", "transfer"}
     main_arms = {a.config["policy"]["name"] for a in plan.groups()["main"]}
     assert main_arms == {"uniform", "adaptive", "frrmab", "diagnosis", "guided"}
+
+
+FIDELITY_CI = STUDIES / "fidelity_vs_full_ci.toml"
+
+
+@pytest.mark.slow
+def test_fidelity_ci_experiment_gives_the_speedups_against_full(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13's comparison at CI size: full, rungs and prefilter under one step budget; the
+    comparison measures every other arm's steps to reach full's final hypervolume."""
+    plan = load_plan(FIDELITY_CI)
+    assert [a.name for a in plan.arms] == ["full", "rungs", "prefilter"]
+    out = tmp_path / "exp"
+    assert main(["experiment", str(FIDELITY_CI), "--out", str(out)]) == 0
+    capsys.readouterr()
+    for arm, seed in plan.runs():
+        run = load_run(out / "runs" / arm.name / f"seed-{seed}")
+        assert run.meta["stopped_by"] == "total_steps"
+        assert bool(run.prefilter) == (arm.name == "prefilter")
+        assert any(i.rungs for i in run.individuals) == (arm.name == "rungs")
+    data = json.loads((out / "compare" / "main" / "compare.json").read_text())
+    assert data["reference_arm"] == "full"
+    assert sorted(s["arm"] for s in data["speedups"]) == ["prefilter", "rungs"]
+    for s in data["speedups"]:
+        assert s["seeds"] and all(r >= 0 for r in s["ratios"])
+        assert f"To reach full's final hypervolume of the same seed, {s['arm']} had a median " \
+               f"speed-up of {s['median']:.3g}" in data["verdict"]
+    assert "Training steps to reach full's final hypervolume" in \
+        (out / "compare" / "main" / "report.md").read_text()
+
+
+def test_the_fidelity_experiment_validates_with_equal_budgets() -> None:
+    plan = load_plan(STUDIES / "fidelity_vs_full.toml")
+    assert [a.name for a in plan.arms] == ["full", "rungs", "prefilter"]
+    assert len(plan.seeds) >= 5 and set(plan.groups()) == {"main"}
+    budgets = {arm.run_config(s).budget.total_steps for arm, s in plan.runs()}
+    assert len(budgets) == 1 and budgets.pop() > 0
+    configs = {a.name: a.run_config(plan.seeds[0]) for a in plan.arms}
+    assert configs["full"].task.name == "mnist1d" and configs["full"].policy.name == "uniform"
+    assert configs["rungs"].search.fidelity and configs["prefilter"].search.prefilter

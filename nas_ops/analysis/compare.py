@@ -37,6 +37,7 @@ import numpy as np
 from scipy import stats
 
 from nas_ops.analysis.power import POWER, detectable_effect
+from nas_ops.analysis.speedup import SpeedUp, sentence, speedups
 from nas_ops.analysis.statistics import holm
 from nas_ops.errors import ConfigError
 from nas_ops.store.run import load_run
@@ -114,12 +115,16 @@ class Comparison:
     tests: list[PairTest]
     usage: dict[str, dict[str, float]]  # policy -> operator -> share of its children
     verdict: str
+    reference_arm: str | None = None  # the policy the speed-ups are measured against
+    speedups: list[SpeedUp] = field(default_factory=list)  # analysis/speedup.py
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["measures"] = {m: {p: {str(s): v for s, v in by_seed.items()}
                                for p, by_seed in by_policy.items()}
                            for m, by_policy in self.measures.items()}
+        for d, s in zip(out["speedups"], self.speedups, strict=True):
+            d["reached"] = s.reached
         return out
 
 
@@ -139,13 +144,17 @@ def run_curve(run_dir: str | Path, label: str | None = None) -> RunCurve:
 
 
 def compare_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None = None,
-                 n_grid: int = 50, n_bootstrap: int = 2000, seed: int = 0) -> Comparison:
-    """Compare the runs ``run_dirs``, grouped by policy or by ``labels`` (one per run)."""
+                 n_grid: int = 50, n_bootstrap: int = 2000, seed: int = 0,
+                 reference: str | None = None) -> Comparison:
+    """Compare the runs ``run_dirs``, grouped by policy or by ``labels`` (one per run);
+    ``reference``: the policy (label) whose final hypervolume the others' steps are measured
+    against (None: no speed-ups)."""
     if labels is not None and len(labels) != len(run_dirs):
         raise ConfigError(f"{len(labels)} labels for {len(run_dirs)} runs; give one per run")
     names = list(labels) if labels is not None else [None] * len(run_dirs)
     return compare_curves([run_curve(d, n) for d, n in zip(run_dirs, names, strict=True)],
-                          n_grid=n_grid, n_bootstrap=n_bootstrap, seed=seed)
+                          n_grid=n_grid, n_bootstrap=n_bootstrap, seed=seed,
+                          reference=reference)
 
 
 def check_pairing(runs: Sequence[RunCurve]) -> None:
@@ -177,7 +186,7 @@ def check_pairing(runs: Sequence[RunCurve]) -> None:
 
 
 def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: int = 2000,
-                   seed: int = 0) -> Comparison:
+                   seed: int = 0, reference: str | None = None) -> Comparison:
     by_policy: dict[str, list[RunCurve]] = {}
     for r in runs:
         by_policy.setdefault(r.policy, []).append(r)
@@ -193,6 +202,9 @@ def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: i
     if any(not r.steps for r in runs):
         raise ConfigError("a run to compare has no evaluation: "
                           f"{', '.join(r.run_dir for r in runs if not r.steps)}")
+    if reference is not None and reference not in by_policy:
+        raise ConfigError(f"reference {reference!r} is not one of the compared policies: "
+                          f"{', '.join(sorted(by_policy))}")
     check_pairing(runs)
     policies = sorted(by_policy)
     budget = min(r.steps_spent for r in runs)
@@ -220,7 +232,10 @@ def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: i
             total.update(r.usage)
         n = sum(total.values())
         usage[p] = {op: c / n for op, c in sorted(total.items())} if n else {}
-    cmp = Comparison(policies, list(runs), budget, grid, bands, measures, tests, usage, "")
+    cmp = Comparison(policies, list(runs), budget, grid, bands, measures, tests, usage, "",
+                     reference)
+    if reference is not None:  # drawn after the tests, so they are the same with or without
+        cmp.speedups = speedups(runs, reference, rng, n_bootstrap)
     cmp.verdict = verdict(cmp)
     return cmp
 
@@ -248,8 +263,10 @@ def _pair_test(measure: str, a: str, b: str, values: dict[str, dict[int, float]]
 
 def verdict(cmp: Comparison) -> str:
     """Plain sentences per policy pair on the final hypervolume at equal training steps: the
-    effect, its interval, p after Holm, and what these seeds could have detected."""
-    return " ".join(_pair_sentence(t, cmp.budget) for t in cmp.tests if t.measure == "final")
+    effect, its interval, p after Holm, and what these seeds could have detected; with a
+    reference, first the speed-up of every other policy in reaching its final hypervolume."""
+    return " ".join([*(sentence(s) for s in cmp.speedups),
+                     *(_pair_sentence(t, cmp.budget) for t in cmp.tests if t.measure == "final")])
 
 
 def _pair_sentence(t: PairTest, budget: int) -> str:

@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("runs", nargs="+", help="run directories of searches (one per policy and "
                    "seed; the policy is read from each run's config)")
     p.add_argument("--out", required=True, help="comparison directory (created or replaced)")
+    p.add_argument("--reference", default=None, metavar="POLICY",
+                   help="the policy whose final hypervolume, per seed, the others' training "
+                   "steps are measured against (speed-ups; default: none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.set_defaults(func=_compare)
 
@@ -30,7 +33,7 @@ def _compare(args: argparse.Namespace) -> int:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise ConfigError(f"--out {str(out)!r} is not empty and holds no nas-ops comparison; "
                           "choose a new or empty directory")
-    cmp = compare_runs(args.runs, seed=args.seed)
+    cmp = compare_runs(args.runs, seed=args.seed, reference=args.reference)
     with atomic_dir(out) as tmp:
         render_comparison(cmp, tmp)
     print(out / "index.html")

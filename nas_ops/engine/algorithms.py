@@ -27,6 +27,7 @@ import numpy as np
 from deap import tools
 
 from nas_ops.engine.individuals import Candidate
+from nas_ops.engine.prefilter import prefilter
 from nas_ops.registry import Registry
 from nas_ops.rng import generator, torch_seed
 
@@ -112,8 +113,12 @@ class Algorithm:
             if search.steps_budget_spent(search.hv.steps):
                 search.stopped_by = "total_steps"
                 break
-            children = [c for slot in range(min(s.offspring, room))
+            n = min(s.offspring, room)
+            bred = n * search.prefilter.oversample if search.prefilter else n
+            children = [c for slot in range(bred)
                         if (c := search._breed(gen, slot, f"g{gen:03d}-{slot:03d}", population))]
+            if search.prefilter:  # keep n of them by a zero-cost proxy (engine/prefilter.py)
+                children = prefilter(search, gen, children, n)
             entering = yield from search._offspring(children)
             search._credit(children)
             population = self.select(search, population + entering, s.population)

@@ -3,10 +3,12 @@ after another, then ``nas-ops compare`` of each group of arms.
 
 Layout of ``OUT``: ``plan.json`` (the expanded plan), ``runs/<arm>/seed-<seed>/`` (one run
 directory each) and ``compare/<group>/`` (the comparison report of the group's arms, the arms
-as labels). Runs go seed-major (every arm of the first seed, then the next seed), so an
-experiment stopped early holds complete pairs. Running it again resumes: a finished run is
-skipped, an interrupted one resumed (``resume_search``: it ends as if never stopped), a missing
-one started; the comparisons are then written again.
+as labels; the group's first arm in the file is the reference of the speed-ups: the training
+steps every other arm needs to reach its final hypervolume). Runs go seed-major (every arm of
+the first seed, then the next seed), so an experiment stopped early holds complete pairs.
+Running it again resumes: a finished run is skipped, an interrupted one resumed
+(``resume_search``: it ends as if never stopped), a missing one started; the comparisons are
+then written again.
 """
 
 from __future__ import annotations
@@ -93,11 +95,12 @@ def _duration(seconds: float) -> str:
 
 def compare_group(root: Path, group: str, arms: list[Arm], seeds: tuple[int, ...]) -> Comparison:
     """The comparison of ``arms`` (labelled by arm name) over ``seeds``, rendered into
-    ``root/compare/<group>``."""
+    ``root/compare/<group>``; the first arm is the reference of the speed-ups."""
     from nas_ops.report.compare import render_comparison  # matplotlib: only when rendering
 
     dirs = [run_dir(root, a, s) for s in seeds for a in arms]
-    cmp = compare_runs(dirs, labels=[a.name for s in seeds for a in arms])
+    cmp = compare_runs(dirs, labels=[a.name for s in seeds for a in arms],
+                       reference=arms[0].name)
     with atomic_dir(root / "compare" / group) as tmp:
         render_comparison(cmp, tmp)
     return cmp

@@ -51,6 +51,7 @@ from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome import to_json
 from nas_ops.metrics.hypervolume import Tracker
+from nas_ops.prefilter import parse_prefilter
 from nas_ops.spaces import get_space
 from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
 from nas_ops.tasks import load_task
@@ -82,6 +83,7 @@ class Search:
         self.algorithm = make_algorithm(s.algorithm)
         self.fidelity = parse_fidelity(s.fidelity)  # rungs (docs/fidelity.md); None: off
         self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion
+        self.prefilter = parse_prefilter(s.prefilter)  # proxy pre-filter; None: off
         self.n_train = len(self.task.train)
         self.plan: Plan = plan or self.algorithm
         self.weights = objective_weights(self.outputs, s.complexity_objective)

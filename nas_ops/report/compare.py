@@ -91,11 +91,41 @@ def _sections(cmp: Comparison, figures: dict[str, Path]) -> list[Section]:
                       t.ci_low, t.ci_high, t.p_value, t.p_holm, t.sd_difference, t.detectable]
                      for t in cmp.tests]))
     usage = Section("usage", "Operator usage per policy")
+    speed = _speedup_section(cmp)
     ops = sorted({op for u in cmp.usage.values() for op in u})
     usage.add(Table(["operator", *cmp.policies],
                     [[op, *(f"{cmp.usage[p].get(op, 0.0) * 100:.1f} %" for p in cmp.policies)]
                      for op in ops], "share of each policy's children made by each operator"))
-    return [verdict, curves, tests, spent, usage]
+    return [verdict, *([speed] if speed else []), curves, tests, spent, usage]
+
+
+def _steps(x: float) -> str | float:
+    return f"{x:.0f}" if math.isfinite(x) else "not reached"
+
+
+def _speedup_section(cmp: Comparison) -> Section | None:
+    """Steps to reach the reference's final hypervolume, per arm: the summary across seeds and
+    every seed's steps."""
+    if cmp.reference_arm is None:
+        return None
+    ref = cmp.reference_arm
+    sec = Section("speedup", f"Training steps to reach {ref}'s final hypervolume")
+    sec.add(Paragraph(f"Per seed, the target is the final hypervolume of {ref}'s run of that "
+                      "seed; a run reaches it after the first evaluation that brings its "
+                      "hypervolume to at least the target (training steps cumulative). "
+                      f"Speed-up = {ref}'s steps / the arm's steps (0: never reached). Interval: "
+                      "95 % percentile bootstrap of the median over seeds."))
+    sec.add(Table(["arm", "seeds", "reached", "median speed-up", "CI low", "CI high", "q1",
+                   "q3", "min", "max"],
+                  [[s.arm, len(s.seeds), s.reached, s.median, s.ci_low, s.ci_high, s.q1, s.q3,
+                    s.low, s.high] for s in cmp.speedups]))
+    sec.add(Table(["arm", "seed", "target hypervolume", f"{ref} steps", "arm steps",
+                   "speed-up"],
+                  [[s.arm, seed, t, _steps(b), _steps(a), r]
+                   for s in cmp.speedups
+                   for seed, t, b, a, r in zip(s.seeds, s.targets, s.reference_steps,
+                                               s.arm_steps, s.ratios, strict=True)]))
+    return sec
 
 
 def render_comparison(cmp: Comparison, root: Path) -> Path:

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from nas_ops.analysis import Analysis, CellStats, ControlComparison
 from nas_ops.report.document import Code, Details, Figure, Files, Paragraph, Section, Table
+from nas_ops.report.fidelity import fidelity_section
 from nas_ops.report.hypervolume import hypervolume_section
 from nas_ops.report.lineage import best_per_output, lineage_chains
 from nas_ops.report.rules import distinct_rules, exactly_zero
 
 FigureResult = Path | str  # a PNG path relative to the report, or why it was skipped
-SECTION_IDS = ("summary", "hypervolume", "guidelines", "rates", "effects", "conditioned", "tests",
-               "figures", "architectures", "lineage")
+SECTION_IDS = ("summary", "hypervolume", "fidelity", "guidelines", "rates", "effects",
+               "conditioned", "tests", "figures", "architectures", "lineage")
 SHOWN_MIN_N = 3  # conditioned cells with fewer effects are in tables/conditioned.csv only
 
 
@@ -246,6 +247,6 @@ def lineage(a: Analysis, figs: dict[str, FigureResult]) -> Section:
 
 
 def all_sections(a: Analysis, figs: dict[str, FigureResult]) -> Sequence[Section]:
-    return [summary(a), hypervolume_section(a.run, figs["hypervolume"]), guidelines(a), rates(a),
-            effects(a, figs), conditioned(a), tests(a), figures(figs), architectures(a, figs),
-            lineage(a, figs)]
+    return [summary(a), hypervolume_section(a.run, figs["hypervolume"]), fidelity_section(a.run),
+            guidelines(a), rates(a), effects(a, figs), conditioned(a), tests(a), figures(figs),
+            architectures(a, figs), lineage(a, figs)]

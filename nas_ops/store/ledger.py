@@ -31,8 +31,9 @@ _EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wa
 # sha256 of their weights file, and the run its components (operators, task, space); 4: the
 # hypervolume after every evaluation (table `hypervolume`, meta `hv_reference`); 5: events' child
 # records carry per-output complexity (`output_complexity_before` / `_after`); 6: evaluations
-# carry `rung` and `fidelity`, one row per rung keyed `<uid>@r<k>` below the last (fidelity.py)
-SCHEMA_VERSION = 6
+# carry `rung` and `fidelity`, one row per rung keyed `<uid>@r<k>` below the last (fidelity.py);
+# 7: table `prefilter`, every candidate the proxy pre-filter scored and whether it was kept
+SCHEMA_VERSION = 7
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +65,10 @@ CREATE TABLE IF NOT EXISTS hypervolume (
     seq INTEGER PRIMARY KEY, uid TEXT NOT NULL, evals_done INTEGER NOT NULL,
     steps_done INTEGER NOT NULL, value REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS arrived (uid TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS prefilter (
+    generation INTEGER NOT NULL, slot INTEGER NOT NULL, uid TEXT NOT NULL, hash TEXT NOT NULL,
+    proxy TEXT NOT NULL, scores TEXT NOT NULL, front INTEGER NOT NULL, kept INTEGER NOT NULL,
+    PRIMARY KEY (generation, slot));
 """
 
 
@@ -222,6 +227,21 @@ class Ledger:
                        policy_state: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?)",
                         (generation, evals_done, json.dumps(rng), json.dumps(policy_state)))
+
+    def add_prefilter(self, rows: list[tuple[int, int, str, str, str, str, int, int]]) -> None:
+        """A generation's pre-filter decisions (every candidate scored), in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO prefilter VALUES (?,?,?,?,?,?,?,?)", rows)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def prefilter_rows(self, generation: int) -> list[sqlite3.Row]:
+        """The recorded pre-filter decisions of ``generation`` in slot order ([] if none)."""
+        return list(self.db.execute("SELECT * FROM prefilter WHERE generation = ? ORDER BY slot",
+                                    (generation,)))
 
     def add_diagnoses(self, uid: str, rows: list[tuple[str, str, str, float]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",

@@ -103,6 +103,9 @@ class Run:
     diagnoses: list[tuple[str, str, str, str, float]] = field(default_factory=list)
     #: the hypervolume after every evaluation (schema 4; recomputed for older ledgers)
     hypervolume: list[HvPoint] = field(default_factory=list)
+    #: every candidate the proxy pre-filter scored (schema 7; docs/fidelity.md), by generation
+    #: and slot: generation, slot, uid, hash, proxy, scores ({output: value}), front, kept
+    prefilter: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -257,10 +260,12 @@ def load_run(run_dir: str | Path) -> Run:
                        for r in db.execute("SELECT * FROM checkpoints ORDER BY generation")]
         diagnoses = [tuple(r) for r in db.execute("SELECT * FROM diagnoses")]
         hv = _hypervolume_rows(db)
+        prefilter = _prefilter_rows(db)
         order = [r["uid"] for r in db.execute("SELECT uid FROM evaluations ORDER BY seq")]
     finally:
         ledger.close()
     run = Run(path, meta, individuals, variations, pops, checkpoints, diagnoses)  # type: ignore[arg-type]
+    run.prefilter = prefilter
     if hv is None or len(hv) < len(order):  # schema < 4 (not resumed since): recompute
         ref, by_uid = run.hv_reference(), run.by_uid()
         run.hypervolume = curve(ref, [  # objectives of another length than the run's count none
@@ -281,6 +286,16 @@ def _hypervolume_rows(db: Any) -> list[HvPoint] | None:
             for r in db.execute("SELECT * FROM hypervolume ORDER BY seq")]
 
 
+def _prefilter_rows(db: Any) -> list[dict[str, Any]]:
+    """The ledger's pre-filter table ([] when it has none: schema < 7)."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "prefilter" not in tables:
+        return []
+    return [{**dict(r), "scores": {k: float(v) for k, v in json.loads(r["scores"]).items()},
+             "kept": bool(r["kept"])}
+            for r in db.execute("SELECT * FROM prefilter ORDER BY generation, slot")]
+
+
 def run_contents(run_dir: str | Path) -> dict[str, Any]:
     """A run's recorded contents without timings, order of completion or device: two runs of the
     same config and seed on CPU have equal contents whatever the number of workers."""
@@ -299,7 +314,8 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
             "variations": variations, "populations": run.populations, "checkpoints": checkpoints,
             "status": run.meta.get("status"), "steps_spent": run.meta.get("steps_spent"),
             "stopped_by": run.meta.get("stopped_by"),
-            "hypervolume": [p.to_tuple() for p in run.hypervolume]}
+            "hypervolume": [p.to_tuple() for p in run.hypervolume],
+            "prefilter": run.prefilter}
 
 
 def _contents(ev: EvalRecord | None) -> dict[str, Any] | None:

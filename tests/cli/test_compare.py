@@ -188,3 +188,24 @@ def test_compare_checks_out_first(runs: list[Path], tmp_path: Path,
     assert main(["compare", str(runs[0]), str(runs[1]), "--out", str(tmp_path / "x")]) == 2
     assert "at least two policies" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_reference_gives_the_speedups_of_real_runs(runs: list[Path], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cmp"
+    assert main(["compare", *map(str, runs), "--out", str(out), "--reference", "uniform"]) == 0
+    data = json.loads((out / "compare.json").read_text())
+    (s,) = data["speedups"]
+    finals = {r["seed"]: r["values"][-1] for r in data["runs"] if r["policy"] == "uniform"}
+    assert (s["arm"], s["reference"]) == ("weights", "uniform")
+    assert s["seeds"] == [seed for seed in (1, 2) if finals[seed] > 0]  # a 0 target is left out
+    for seed, target, steps in zip(s["seeds"], s["targets"], s["arm_steps"], strict=True):
+        run = next(r for r in data["runs"] if r["policy"] == "weights" and r["seed"] == seed)
+        ref = next(r for r in data["runs"] if r["policy"] == "uniform" and r["seed"] == seed)
+        assert target == ref["values"][-1]
+        reached = [st for st, v in zip(run["steps"], run["values"], strict=True) if v >= target]
+        assert steps == (reached[0] if reached else math.inf)
+    assert "To reach uniform's final hypervolume" in capsys.readouterr().out
+    assert main(["compare", *map(str, runs), "--out", str(tmp_path / "y"),
+                 "--reference", "full"]) == 2
+    assert "reference 'full' is not one of the compared policies" in capsys.readouterr().err

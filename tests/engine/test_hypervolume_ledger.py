@@ -45,7 +45,7 @@ def _as_old_ledger(run: Path, to: Path, status: str = "finished") -> Path:
 
 def test_every_evaluation_has_its_hypervolume(searched: Path) -> None:
     run = load_run(searched)
-    assert run.meta["schema"] == SCHEMA_VERSION == 6
+    assert run.meta["schema"] == SCHEMA_VERSION == 7
     ref = run.hv_reference()
     assert run.meta["hv_reference"] == ref.to_dict()
     assert ref.names[-1] == "parameters" and ref.point[-1] == 6.0
