@@ -1,6 +1,6 @@
 """Commit a finished operator-effect study, and write its summary page from the committed files.
 
-    python studies/study_results.py package RUN_DIR CONFIG.toml OUT_DIR
+    python studies/study_results.py package RUN_DIR CONFIG.toml OUT_DIR [--note TEXT]
         report (nas-ops report), the config, provenance.json (seed, commit, versions, machine,
         dates, cost) and the gzipped ledger into OUT_DIR (e.g. studies/results/<name>)
     python studies/study_results.py summarize OUT_DIR [--doc docs/FILE.md]
@@ -46,7 +46,7 @@ def _commit(run_dir: Path) -> str:
     return out.stdout.strip()
 
 
-def provenance(run_dir: Path, config: Path) -> dict[str, Any]:
+def provenance(run_dir: Path, config: Path, note: str = "") -> dict[str, Any]:
     run = load_run(run_dir)
     evaluated = run.evaluated()
     records = [i.evaluation for i in evaluated if i.evaluation is not None]
@@ -67,14 +67,16 @@ def provenance(run_dir: Path, config: Path) -> dict[str, Any]:
         "training_steps": sum(r.steps for r in records),
         "evaluation_wall_s": round(sum(r.wall_time_s for r in records), 1),
         "bases": run.meta.get("bases"), "applicability": run.meta.get("applicability"),
+        "note": note,
     }
 
 
-def package(run_dir: Path, config: Path, out: Path) -> None:
+def package(run_dir: Path, config: Path, out: Path, note: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     build_report(run_dir, out / "report", seed=0, progress=print)
     shutil.copyfile(config, out / config.name)
-    (out / "provenance.json").write_text(json.dumps(provenance(run_dir, config), indent=1) + "\n")
+    prov = provenance(run_dir, config, note)
+    (out / "provenance.json").write_text(json.dumps(prov, indent=1) + "\n")
     with (run_dir / "ledger.sqlite").open("rb") as src, \
             gzip.open(out / "ledger.sqlite.gz", "wb", compresslevel=9) as dst:
         shutil.copyfileobj(src, dst)
@@ -122,6 +124,8 @@ def summarize(out: Path) -> str:
         f"{rep['replicated']} of {rep['findings']} replicated on the held-out bases.", "",
         f"**Verdict:** {g['verdict']}", "",
     ]
+    if prov.get("note"):
+        lines += [f"How it was run: {prov['note']}", ""]
     if g["rules"]:
         lines += ["## Rules", "",
                   "| when | operator | output | direction | median (95% CI) | against | Holm p "
@@ -158,12 +162,13 @@ def main() -> None:
     p.add_argument("run_dir", type=Path)
     p.add_argument("config", type=Path)
     p.add_argument("out", type=Path)
+    p.add_argument("--note", default="", help="how the run was made (kept in provenance.json)")
     s = sub.add_parser("summarize")
     s.add_argument("out", type=Path)
     s.add_argument("--doc", type=Path)
     args = ap.parse_args()
     if args.cmd == "package":
-        package(args.run_dir, args.config, args.out.resolve())
+        package(args.run_dir, args.config, args.out.resolve(), args.note)
     else:
         text = summarize(args.out.resolve())
         if args.doc:
