@@ -76,9 +76,13 @@ def test_guided_skips_operators_that_failed_or_that_the_run_lacks() -> None:
     assert got.reason.startswith("rule (always): add_layer")
     ops = [o for o in OPS if o not in ("change_activation", "add_layer")]
     got = choose(guided(), state("class"), ops=ops)
-    expected = ops[int(np.random.default_rng(0).integers(len(ops)))]
+    rest = [o for o in ops if o != "toggle_dropout"]  # a replicated rule: it worsens class
+    expected = rest[int(np.random.default_rng(0).integers(len(rest)))]
     assert got == Choice(expected, output="class",
-                         reason="uniform: no replicated rule improving class applies")
+                         reason="uniform: no replicated rule improving class applies; "
+                                "avoiding toggle_dropout (worsens class)")
+    drawn = {choose(guided(), state("class"), seed=s, ops=ops).operator for s in range(60)}
+    assert "toggle_dropout" not in drawn and len(drawn) > 3
 
 
 def test_guided_conditions_decide_the_rule_and_its_target() -> None:

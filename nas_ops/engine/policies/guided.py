@@ -16,7 +16,10 @@ whose condition holds for the parent:
   median (size percentile <= 0.5 / > 0.5).
 
 Each rule is scored by expected effect per added parameter (:attr:`GuideRule.score`); the best
-score wins (ties: drawn with the generator among the tied operators). With probability
+score wins (ties: drawn with the generator among the tied operators). When no such rule
+applies, the operator is drawn uniformly among the run's operators *except* those of replicated
+rules that say the operator *worsens* that output under a condition that holds for the parent
+(all of them when that would leave none): the guidelines steer away from known harm. With probability
 ``explore`` (``policy.explore``, default 0.1) the operator is drawn uniformly instead, so that a
 parent whose worst output stays the same does not get the same operator forever; the reason
 says so. The target is the rule's
@@ -81,6 +84,14 @@ class GuidedPolicy:
                 found.append((rule, nets))
         return found
 
+    def _avoided(self, candidates: Sequence[str], state: ParentState,
+                 output: str) -> list[str]:
+        """Operators of a replicated rule that *worsens* ``output`` under a condition that
+        holds for the parent: left out of the uniform fallback."""
+        return sorted({r.operator for r in self.rules.rules
+                       if r.replicated and r.direction == "worsens" and r.output == output
+                       and r.operator in candidates and rule_target(r, state) is not None})
+
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
         if state is None or not state.diagnosed:
@@ -94,8 +105,11 @@ class GuidedPolicy:
                           reason="uniform: the parent has no standing (its evaluation failed)")
         usable = self._usable(parent, candidates, state, output)
         if not usable:
-            return Choice(uniform(candidates, rng), output=output,
-                          reason=f"uniform: no replicated rule improving {output} applies")
+            avoided = self._avoided(candidates, state, output)
+            rest = [c for c in candidates if c not in avoided] or list(candidates)
+            why = f"; avoiding {', '.join(avoided)} (worsens {output})" if avoided else ""
+            return Choice(uniform(rest, rng), output=output,
+                          reason=f"uniform: no replicated rule improving {output} applies{why}")
         best = max(rule.score for rule, _ in usable)
         tied = [(rule, nets) for rule, nets in usable if rule.score == best]
         ops = list(dict.fromkeys(rule.operator for rule, _ in tied))
