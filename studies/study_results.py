@@ -74,6 +74,8 @@ def provenance(run_dir: Path, config: Path, note: str = "") -> dict[str, Any]:
 def package(run_dir: Path, config: Path, out: Path, note: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     build_report(run_dir, out / "report", seed=0, progress=print)
+    # the same rows as tables/effects.csv, 4x its size: `nas-ops report` writes it again
+    (out / "report" / "tables" / "effects.json").unlink()
     shutil.copyfile(config, out / config.name)
     prov = provenance(run_dir, config, note)
     (out / "provenance.json").write_text(json.dumps(prov, indent=1) + "\n")
@@ -128,13 +130,20 @@ def summarize(out: Path) -> str:
         lines += [f"How it was run: {prov['note']}", ""]
     if g["rules"]:
         lines += ["## Rules", "",
-                  "| when | operator | output | direction | median (95% CI) | against | Holm p "
-                  "| bases | held-out median | replicated |", "|---" * 10 + "|"]
+                  "Effects are edit minus its matched control (or child minus parent where a "
+                  "rule says `parent`), positive = better: the median of the output's metric "
+                  "difference, and the median log error ratio log(err before / err after) that "
+                  "the test ranks, each with its cluster-bootstrap 95% interval; the held-out "
+                  "median is the log error ratio on the held-out bases.", "",
+                  "| when | operator | output | direction | median difference (95% CI) "
+                  "| log error ratio (95% CI) | against | Holm p | bases | held-out log error "
+                  "ratio | replicated |", "|---" * 11 + "|"]
         for r in g["rules"]:
             when = "always" if r["condition"] == "all" else f"{r['condition']} = {r['level']}"
             lines.append(
                 f"| {when} | {r['operator']} | {r['output']} | {r['direction']} | "
-                f"{_num(r['expected_effect'])} ({_ci(r['ci'])}) | {r['against']} | "
+                f"{_num(r['expected_effect'])} ({_ci(r['ci'])}) | "
+                f"{_num(r['scaled_effect'])} ({_ci(r['scaled_ci'])}) | {r['against']} | "
                 f"{_num(r['p_adjusted'], '.2g')} | {r['n_bases']} | "
                 f"{_num(r['replication'].get('median'))} | "
                 f"{'yes' if r['replicated'] else 'no'} |")
