@@ -16,16 +16,15 @@ whose condition holds for the parent:
   median (size percentile <= 0.5 / > 0.5).
 
 Each rule is scored by expected effect per added parameter (:attr:`GuideRule.score`); the best
-score wins (ties: drawn with the generator among the tied operators). When no such rule
-applies, the operator is drawn uniformly among the run's operators *except* those of replicated
-rules that say the operator *worsens* that output under a condition that holds for the parent
-(all of them when that would leave none): the guidelines steer away from known harm. With probability
-``explore`` (``policy.explore``, default 0.1) the operator is drawn uniformly instead, so that a
-parent whose worst output stays the same does not get the same operator forever; the reason
-says so. The target is the rule's
+score wins (ties: drawn with the generator among the tied operators). The target is the rule's
 networks (above), else the networks that matter most for the output
-(:meth:`ParentState.important`). Without a diagnosis, a standing, or an applicable rule, the
-operator is drawn uniformly and the reason says why.
+(:meth:`ParentState.important`). When no such rule applies, the operator is drawn uniformly
+among the run's operators *except* those of replicated rules that say the operator *worsens*
+that output under a condition that holds for the parent (all of them when that would leave
+none): the guidelines steer away from known harm. With probability ``explore``
+(``policy.explore``, default 0.1) the operator is drawn uniformly instead, so that a parent whose
+worst output stays the same does not get the same operator forever. Without a diagnosis or a
+standing the operator is drawn uniformly. The reason always says why.
 """
 
 from __future__ import annotations
