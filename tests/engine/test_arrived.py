@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from nas_ops import run_search
 from nas_ops.evaluation.records import EvalRecord
 from nas_ops.store import Ledger, run_contents
 from tests.configs import write_config
@@ -35,8 +36,7 @@ def test_results_of_an_unfinished_batch_survive_a_kill(tmp_path: Path) -> None:
     # one batch of 6 initial models, then 2 children: the kill lands inside the first batch
     cfg = write_config(tmp_path / "c.toml", seed=6, population=6, offspring=2, generations=1)
     clean = tmp_path / "clean"
-    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     killed = tmp_path / "killed"
     proc = subprocess.Popen(cli("search", str(cfg), "--out", str(killed), "--quiet"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -192,8 +192,7 @@ def test_killed_and_resumed_rung_run_equals_uninterrupted(kill_at: int, tmp_path
     cfg = write_config(tmp_path / "cfg.toml", seed=4, epochs=2, generations=3,
                        search__fidelity=RUNGS)
     clean = tmp_path / "clean"
-    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     expected = run_contents(clean)
     assert any(i["rungs"] for i in expected["individuals"].values())
     killed = tmp_path / "killed"

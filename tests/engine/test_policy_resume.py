@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nas_ops import run_search
 from nas_ops.genome import Genome
 from nas_ops.store import load_run, run_contents
 from tests.configs import write_config
@@ -37,8 +38,7 @@ def config(tmp_path: Path, policy: str) -> Path:
 
 
 def clean_run(cfg: Path, out: Path) -> dict:
-    subprocess.run(cli("search", str(cfg), "--out", str(out), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, out, progress=False)  # in-process: same engine, no interpreter start
     return run_contents(out)
 
 

@@ -127,8 +127,7 @@ def test_killed_and_resumed_prefilter_run_equals_uninterrupted(tmp_path: Path) -
     cfg = write_config(tmp_path / "cfg.toml", seed=6, generations=3,
                        search__prefilter=PREFILTER)
     clean = tmp_path / "clean"
-    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     expected = run_contents(clean)
     assert len(expected["prefilter"]) == 24
     killed = tmp_path / "killed"

@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from nas_ops import run_search
 from nas_ops.store import run_contents
 from tests.killing import cli, kill_after
 
@@ -21,8 +22,7 @@ pytestmark = pytest.mark.slow
 def test_killed_and_resumed_run_equals_uninterrupted_run(tiny_config, tmp_path):
     cfg = tiny_config(seed=3, generations=3)
     clean = tmp_path / "clean"
-    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     expected = run_contents(clean)
     assert expected["status"] == "finished"
     assert len(expected["individuals"]) == 16

@@ -116,8 +116,7 @@ def test_killed_and_resumed_budgeted_run_equals_uninterrupted(algorithm: str,
     cfg = write_config(tmp_path / "cfg.toml", extra="total_steps = 45\n", seed=6,
                        algorithm=algorithm, generations=8)
     clean = tmp_path / "clean"
-    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     expected = run_contents(clean)
     assert expected["stopped_by"] == "total_steps"
     assert len(expected["individuals"]) < 4 + 4 * 8  # the budget ended it, not the generations

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nas_ops import load_run
+from nas_ops import load_run, run_study
 from nas_ops.store import run_contents
 from tests.configs import write_config
 from tests.killing import cli, kill_after
@@ -36,8 +36,7 @@ def test_killed_and_resumed_study_equals_uninterrupted_study(tmp_path: Path) -> 
     cfg = tmp_path / "study.toml"
     write_config(cfg, **STUDY)
     clean = tmp_path / "clean"
-    subprocess.run(cli("study", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_study(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     expected = run_contents(clean)
     assert expected["status"] == "finished"
     assert len(expected["individuals"]) == 2 + 2 * 2 * 2  # bases, edits, matched controls

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from nas_ops import run_search
 from nas_ops.files import file_sha256
 from nas_ops.store import run_contents
 from tests.configs import write_config
@@ -32,8 +33,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("weights_resume")
     cfg = write_config(root / "cfg.toml", seed=3, generations=3)
     clean = root / "clean"
-    subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), check=True,
-                   capture_output=True)
+    run_search(cfg, clean, progress=False)  # in-process: same engine, no interpreter start
     killed = root / "killed"
     kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, 5, 0.0)
     assert (killed / "ledger.sqlite").exists()
