@@ -24,3 +24,10 @@ def mnist1d_task() -> Task:
 def small_task() -> Task:
     """mnist1d with 300 training and 200 val / test samples, for quick training runs."""
     return load_task("mnist1d", n_train=300, n_eval=200)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests first (each file keeps its order): the two xdist workers take whole
+    files (--dist loadfile), so the longest ones start early instead of ending the run alone."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
