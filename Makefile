@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(VENV)/bin/nas-ops demo --config studies/quickstart.toml --out runs/demo
 
-# Two pytest workers (one per core); a file's tests stay in one worker (module fixtures).
+# Two pytest workers (one per core); a file's tests stay in one worker (module fixtures); files
+# in collection order, which puts files with slow tests first (tests/conftest.py), so that the
+# two workers end together.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not slow"
 
 bench: setup
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

@@ -28,6 +28,7 @@ def small_task() -> Task:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with slow tests first (each file keeps its order): the two xdist workers take whole
-    files (--dist loadfile), so the longest ones start early instead of ending the run alone."""
+    files in this order (``--dist loadfile --no-loadscope-reorder``, the Makefile's), so the
+    longest ones start early instead of ending the run alone."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow)

@@ -19,7 +19,7 @@ run stops exactly where the uninterrupted one did. ``max_evals`` and ``generatio
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,22 +47,31 @@ class Step:
 Loop = Generator[Step, None, list[str]]
 
 
-def evaluate_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Step, None, None]:
-    """Evaluate ``cands`` as one batch. Candidates the ledger or an earlier duplicate settles are
-    not asked; a duplicate within the batch waits for its first occurrence (and is trained only
-    if that one failed)."""
+def split_batch(search: Search, cands: Sequence[Candidate],
+                settle: Callable[[Candidate], bool]) -> tuple[list[Candidate], list[Candidate]]:
+    """Add ``cands`` to the run; of those ``settle`` does not settle at once, the first
+    occurrence of each genome (to train) and the duplicates within the batch (``later``: each
+    waits for its first occurrence, when the run may reuse results)."""
     asked: list[Candidate] = []
     later: list[Candidate] = []
     batch_hashes: set[str] = set()
     for cand in cands:
         search._add_candidate(cand)
-        if search._resolve_now(cand):
+        if settle(cand):
             continue
         if cand.hash in batch_hashes and search._may_reuse(cand):
             later.append(cand)
             continue
         batch_hashes.add(cand.hash)
         asked.append(cand)
+    return asked, later
+
+
+def evaluate_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Step, None, None]:
+    """Evaluate ``cands`` as one batch. Candidates the ledger or an earlier duplicate settles are
+    not asked; a duplicate within the batch waits for its first occurrence (and is trained only
+    if that one failed)."""
+    asked, later = split_batch(search, cands, search._resolve_now)
     if asked:
         yield Step(asked, asked)
         for cand in asked:

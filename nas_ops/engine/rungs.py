@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
-from nas_ops.engine.algorithms import Step
+from nas_ops.engine.algorithms import Step, split_batch
 from nas_ops.engine.fitness import objectives
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import EvaluationError
@@ -36,18 +36,7 @@ def offspring_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Ste
     """Evaluate a generation's children through the rungs. Duplicates of earlier results settle
     first (copying the original's record, fidelity included); a duplicate within the batch waits
     for its first occurrence (and goes through the rungs itself only if that one failed)."""
-    fresh: list[Candidate] = []
-    later: list[Candidate] = []
-    hashes: set[str] = set()
-    for cand in cands:
-        search._add_candidate(cand)
-        if search._settle_duplicate(cand):
-            continue
-        if cand.hash in hashes and search._may_reuse(cand):
-            later.append(cand)
-            continue
-        hashes.add(cand.hash)
-        fresh.append(cand)
+    fresh, later = split_batch(search, cands, search._settle_duplicate)
     yield from _rungs(search, fresh)
     for cand in later:
         if not search._settle_duplicate(cand):
