@@ -23,7 +23,7 @@ CI = STUDIES / "guided_vs_uniform_ci.toml"
 def test_ci_experiment_runs_every_arm_and_compares_them(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = load_plan(CI)
-    assert {a.name for a in plan.arms} == {"uniform", "adaptive", "frrmab", "diagnosis", "guided"}
+    assert {a.name for a in plan.arms} == {"uniform", "frrmab", "diagnosis", "guided"}
     out = tmp_path / "exp"
     assert main(["experiment", str(CI), "--out", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()

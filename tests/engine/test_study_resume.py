@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 STUDY = {"seed": 5, "study__base_models": 2, "study__variations": 1,
          "study__operators": ["change_units", "add_layer"], "study__base_patience": 2,
-         "study__base_max_epochs": 20}
+         "study__base_max_epochs": 8}
 
 
 
