@@ -7,6 +7,8 @@ builtin so that callers who catch ``ValueError`` or ``KeyError`` keep working. T
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 
 class NasOpsError(Exception):
     """Base class of every error raised on purpose by nas-ops."""
@@ -59,3 +61,10 @@ def unknown(kind: str, name: object, valid: list[str] | tuple[str, ...]) -> Unkn
     """Build the standard 'unknown X' error listing the valid choices."""
     choices = ", ".join(sorted(valid)) or "(none registered)"
     return UnknownNameError(f"unknown {kind} {name!r}; valid choices: {choices}")
+
+
+def check_keys(where: str, table: Iterable[str], valid: Sequence[str]) -> None:
+    """One :class:`ConfigError` line for the first key of ``table`` not in ``valid``."""
+    for key in table:
+        if key not in valid:
+            raise ConfigError(f"unknown key {where}.{key}; valid keys: {', '.join(valid)}")

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, check_keys
 
 KEYS = ("rungs", "keep", "stopped_select")
 RUNG_MARK = "@r"  # an evaluation key below the last rung: <uid>@r<k>
@@ -52,9 +52,7 @@ def parse_fidelity(table: Mapping[str, Any]) -> Fidelity | None:
     table is one :class:`ConfigError` line naming the key and what is valid."""
     if not table:
         return None
-    for key in table:
-        if key not in KEYS:
-            raise ConfigError(f"unknown key search.fidelity.{key}; valid keys: {', '.join(KEYS)}")
+    check_keys("search.fidelity", table, KEYS)
     rungs = table.get("rungs")
     if not isinstance(rungs, Sequence) or isinstance(rungs, str) or len(rungs) < 2 \
             or not all(_number(r) and 0 < r <= 1 for r in rungs) \

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, check_keys
 
 KEYS = ("proxy", "oversample")
 # the proxies of nas_ops.metrics.proxies (PROXIES; a test checks they are the same)
@@ -28,9 +28,7 @@ def parse_prefilter(table: Mapping[str, Any]) -> Prefilter | None:
     table is one :class:`ConfigError` line naming the key and what is valid."""
     if not table:
         return None
-    for key in table:
-        if key not in KEYS:
-            raise ConfigError(f"unknown key search.prefilter.{key}; valid keys: {', '.join(KEYS)}")
+    check_keys("search.prefilter", table, KEYS)
     proxy = table.get("proxy")
     if proxy not in PROXY_NAMES:
         raise ConfigError(f"search.prefilter.proxy must be one of {', '.join(PROXY_NAMES)}, "
