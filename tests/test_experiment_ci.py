@@ -5,14 +5,19 @@ experiment file must validate as soon as the policies it names exist."""
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import json
+import sqlite3
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
 from nas_ops.cli import main
 from nas_ops.config import POLICIES
-from nas_ops.experiment_plan import load_plan
+from nas_ops.experiment_plan import ExperimentPlan, load_plan
 from nas_ops.store import load_run
 
 STUDIES = Path(__file__).resolve().parents[1] / "studies"
@@ -93,6 +98,46 @@ def test_fidelity_ci_experiment_gives_the_speedups_against_full(
                f"speed-up of {s['median']:.3g}" in data["verdict"]
     assert "Training steps to reach full's final hypervolume" in \
         (out / "compare" / "main" / "report.md").read_text()
+    _package_and_summarize(out, plan, data, tmp_path / "committed")
+
+
+def _package_and_summarize(out: Path, plan: ExperimentPlan, data: dict[str, Any],
+                           dest: Path) -> None:
+    """studies/experiment_results.py packages the experiment (ledgers readable, provenance per
+    run) and its page carries the comparison's numbers."""
+    er = _module("experiment_results")
+    er.package(out, FIDELITY_CI, dest)
+    prov = json.loads((dest / "provenance.json").read_text())
+    assert sorted((r["arm"], r["seed"]) for r in prov["runs"]) == \
+        sorted((a.name, s) for a in plan.arms for s in plan.seeds)
+    assert prov["training_steps"] == sum(r["steps_spent"] for r in prov["runs"])
+    first = prov["runs"][0]
+    with gzip.open(dest / "ledgers" / f"{first['arm']}-seed-{first['seed']}.sqlite.gz") as src:
+        (dest / "copy.sqlite").write_bytes(src.read())
+    n = sqlite3.connect(dest / "copy.sqlite").execute(
+        "SELECT count(*) FROM evaluations").fetchone()[0]
+    assert n >= first["evaluations"] > 0
+    text = er.summarize(dest)
+    assert f"{len(prov['runs'])} ({len(plan.arms)} arms x {len(plan.seeds)} seeds" in text
+    for s in data["speedups"]:
+        table = text.split("Training steps to reach `full`'s final hypervolume")[1]
+        row = next(line for line in table.splitlines() if line.startswith(f"| {s['arm']} | "))
+        assert row.startswith(f"| {s['arm']} | {len(s['seeds'])} | {s['reached']} | "
+                              f"{er._g(s['median'])} (")
+    for arm in ("rungs", "prefilter"):
+        t = next(t for t in data["tests"] if t["measure"] == "final" and
+                 {t["a"], t["b"]} == {"full", arm})
+        sign = 1 if t["a"] == "full" else -1
+        assert f"| {arm} | final | {er._g(sign * t['mean_difference'], '+.3g')} (" in text
+        assert f"`{arm}` " in text.split("**Verdict:**")[1].split("\n")[0]
+
+
+def _module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, STUDIES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_the_fidelity_experiment_validates_with_equal_budgets() -> None:
