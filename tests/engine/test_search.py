@@ -104,3 +104,26 @@ def test_cli_bad_config_exits_2_with_one_line_and_writes_nothing(tmp_path, capsy
     assert stderr.count("\n") == 1 and "policy.name = 'clever'" in stderr
     assert "Traceback" not in stderr
     assert not out.exists()
+
+
+def test_a_duplicate_child_is_credited_as_nothing_new(tiny_config, tmp_path):
+    """A bandit is credited -1 for a duplicate, even when the reused result beats the parent
+    (otherwise an operator that returns better members' genomes is drawn forever, free)."""
+    import numpy as np
+
+    cfg = load_config(tiny_config(seed=2, extra='[policy]\nname = "adaptive"\n'))
+    search = Search(cfg, tmp_path / "run", progress=False)
+    search._start()
+    rng = np.random.default_rng(0)
+    a, b = (search.space.sample(search.task, rng) for _ in range(2))
+    parent, other = Candidate("g000-000", 0, 0, a, 1), Candidate("g000-001", 0, 1, b, 2)
+    search._evaluate([parent, other])
+    better, worse = sorted((parent, other), key=lambda c: -search._scalar(c.uid))
+    twin = Candidate("g001-000", 1, 0, better.genome, 3)
+    twin.operator, twin.parents = "swap_network", [worse.uid]
+    search._evaluate([twin])
+    assert twin.record.status == "duplicate" and search._scalar(twin.uid) > search._scalar(
+        worse.uid)
+    search._credit([twin])
+    assert search.policy.state() == {"n": {"swap_network": 1}, "total": {"swap_network": -1.0}}
+    search.ledger.close()
