@@ -11,6 +11,8 @@ from nas_ops.pareto import first_front
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
 
+FRONT_SHOWN = 5  # Pareto-front uids printed; the report has the whole front
+
 
 @dataclass
 class SearchSummary:
@@ -33,7 +35,10 @@ class SearchSummary:
                        f"{self.stopped_by}")
         for name, (uid, value) in self.best.items():
             out.append(f"  best {name}: {value:.4g} ({uid})")
-        out.append(f"  Pareto front: {len(self.front)} individuals: {', '.join(self.front)}")
+        shown = ", ".join(self.front[:FRONT_SHOWN])
+        more = f" and {len(self.front) - FRONT_SHOWN} more (nas-ops report lists them)" \
+            if len(self.front) > FRONT_SHOWN else ""
+        out.append(f"  Pareto front: {len(self.front)} individuals: {shown}{more}")
         out.append(f"  ledger: {self.run_dir / 'ledger.sqlite'}")
         return out
 
