@@ -73,15 +73,15 @@ def fidelity_section(run: Run) -> Section:
     n = len(fid.rungs)
     select = "stopped children enter selection too" if fid.stopped_select else \
         "only children trained to the full budget enter selection"
-    rule = f"{fid.keep:g} of each rung's children go on to the next (rule halving)" \
+    rule = f"{fid.keep:g} of each rung's children go on to the next ({select})" \
         if fid.rule == "halving" else (
             "a child stops at a rung below the last when its primary validation metric is "
-            "strictly worse than the median of the rung's history on every output (rule median, "
-            f"Optuna's MedianPruner; no stops while the history holds fewer than "
-            f"{fid.min_history} results)")
+            "strictly worse than the median of the rung's history on every output, once that "
+            f"history holds at least {fid.min_history} results (rule median, after Optuna's "
+            f"MedianPruner); {select}")
     s.add(Paragraph(
         f"Rungs at {', '.join(f'{r:g}' for r in fid.rungs)} of the full training budget; "
-        f"{rule} ({select}). Per "
+        f"{rule}. Per "
         "generation: the children that stopped at each rung (the last rung: trained to the "
         "full budget; a failed child counts at the rung it failed at; duplicates copy an "
         "earlier result and train nothing), and the optimizer steps spent at each rung (every "

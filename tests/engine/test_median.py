@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,10 @@ import pytest
 from nas_ops.cli import main
 from nas_ops.config import SearchConfig, config_from_dict
 from nas_ops.engine import run_search
+from nas_ops.engine.individuals import Candidate
+from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
+from nas_ops.evaluation import run_request
 from nas_ops.fidelity import Fidelity, median_stops, parse_fidelity
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
@@ -111,20 +115,27 @@ def _rows(run_dir: Path) -> dict[str, dict]:
         db.close()
 
 
-@pytest.fixture(scope="module", params=["nsga2", "aging"])
-def median_run(request: pytest.FixtureRequest,
-               tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    out = tmp_path_factory.mktemp("median") / request.param
-    run_search(tiny_config(algorithm=request.param, **RUN), out, progress=False)
-    return request.param, out
+@pytest.fixture(scope="module")
+def median_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The uninterrupted run of an algorithm (made on first use, once per module)."""
+    made: dict[str, Path] = {}
+
+    def get(algorithm: str) -> Path:
+        if algorithm not in made:
+            made[algorithm] = tmp_path_factory.mktemp("median") / algorithm
+            run_search(tiny_config(algorithm=algorithm, **RUN), made[algorithm], progress=False)
+        return made[algorithm]
+
+    return get
 
 
+@pytest.mark.parametrize("algorithm", ["nsga2", "aging"])
 def test_stopped_children_are_the_oracle_of_the_recorded_rung0_results(
-        median_run: tuple[str, Path]) -> None:
+        algorithm: str, median_run: Callable[[str], Path]) -> None:
     """Generational: a child of generation g is compared with the successful rung-0 results of
     the generations before g and the other children of g; aging: with those of every child
     created before it. Stopped: strictly worse than the median, with at least 5 of them."""
-    algorithm, out = median_run
+    out = median_run(algorithm)
     run, rows = load_run(out), _rows(out)
     (spec,) = load_task("mnist1d", n_train=200, outputs=["reconstruction"]).outputs
     assert not spec.higher_is_better
@@ -157,12 +168,40 @@ def test_stopped_children_are_the_oracle_of_the_recorded_rung0_results(
     assert all(u in full for pop in run.populations.values() for u in pop)
 
 
+def test_aging_results_told_out_of_order_give_the_same_run(median_run: Callable[[str], Path],
+                                                           tmp_path: Path) -> None:
+    """Aging with rungs by ask/tell, telling the oldest and the newest result asked for in turn:
+    first rungs of later children are in flight while a child trains its last rung, results
+    arrive out of order, and the run equals the one evaluated in order."""
+    search = Search(tiny_config(algorithm="aging", **RUN), tmp_path / "run", progress=False)
+    in_flight: list[Candidate] = []
+    overlapped = False
+    told = 0
+    try:
+        while True:
+            in_flight += search.ask()
+            if search.finished:
+                break
+            assert in_flight, "the search waits for a result it did not ask for"
+            overlapped |= any(c.uid.startswith("a") and "@r" not in c.uid for c in in_flight) \
+                and any(c.uid.endswith("@r0") for c in in_flight)
+            cand = in_flight.pop(0 if told % 2 else -1)
+            told += 1
+            assert cand.request is not None
+            search.tell(cand.uid, run_request(cand.request))
+    finally:
+        search.close()
+    assert overlapped and not in_flight
+    assert run_contents(tmp_path / "run") == run_contents(median_run("aging"))
+
+
 @pytest.mark.slow
-def test_killed_and_resumed_median_run_equals_uninterrupted(median_run: tuple[str, Path],
-                                                             tmp_path: Path) -> None:
-    """Killed during generation 2's first rung (aging: during the 5th child's)."""
-    algorithm, clean = median_run
-    expected = run_contents(clean)
+@pytest.mark.parametrize("algorithm", ["nsga2", "aging"])
+def test_killed_and_resumed_median_run_equals_uninterrupted(
+        algorithm: str, median_run: Callable[[str], Path], tmp_path: Path) -> None:
+    """Killed after 14 evaluation rows: in generation 2's first rung (NSGA-II), among the
+    children of the second population's worth (aging)."""
+    expected = run_contents(median_run(algorithm))
     cfg = write_config(tmp_path / "cfg.toml", algorithm=algorithm, **RUN)
     killed = tmp_path / "killed"
     kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, 14)
