@@ -131,9 +131,11 @@ class SearchConfig(_Section):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if parse_fidelity(self.fidelity) is not None and self.algorithm == "aging":
-            raise ConfigError("search.fidelity is not built for algorithm = 'aging' (no "
-                              "asynchronous promotion); use nsga2 or mu_plus_lambda")
+        fidelity = parse_fidelity(self.fidelity)
+        if fidelity is not None and fidelity.rule == "halving" and self.algorithm == "aging":
+            raise ConfigError("search.fidelity rule = 'halving' needs a generation's offspring, "
+                              "which algorithm = 'aging' has not; use nsga2 or mu_plus_lambda, "
+                              "or rule = 'median'")
         if parse_prefilter(self.prefilter) is not None and self.algorithm == "aging":
             raise ConfigError("search.prefilter is not built for algorithm = 'aging' (it "
                               "filters a generation's offspring); use nsga2 or mu_plus_lambda")

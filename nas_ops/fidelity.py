@@ -1,27 +1,35 @@
 """Rungs of a multi-fidelity search (``[search] fidelity``): the parsed setting, the steps of
-each rung and the ledger key of a rung's evaluation (docs/fidelity.md). No torch, no engine."""
+each rung, the ledger key of a rung's evaluation and the median stopping rule
+(docs/fidelity.md). No torch, no engine."""
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from nas_ops.errors import ConfigError, check_keys
 
-KEYS = ("rungs", "keep", "stopped_select")
+KEYS = ("rungs", "keep", "stopped_select", "rule", "min_history")
+RULES = ("halving", "median")
 RUNG_MARK = "@r"  # an evaluation key below the last rung: <uid>@r<k>
 
 
 @dataclass(frozen=True)
 class Fidelity:
     """``rungs``: fractions of the full budget (increasing, the last 1.0); ``keep``: fraction of
-    a rung's children promoted; ``stopped_select``: stopped children enter selection too."""
+    a rung's children promoted (rule "halving"); ``stopped_select``: stopped children enter
+    selection too; ``rule``: "halving" (the best ``keep`` of a generation's children go on) or
+    "median" (a child stops when the rung's median beats it on every output, :func:`median_stops`,
+    once the rung has ``min_history`` results)."""
 
     rungs: tuple[float, ...]
     keep: float = 0.5
     stopped_select: bool = False
+    rule: str = "halving"
+    min_history: int = 5
 
     @property
     def last(self) -> int:
@@ -60,13 +68,42 @@ def parse_fidelity(table: Mapping[str, Any]) -> Fidelity | None:
         raise ConfigError(f"search.fidelity.rungs must be at least two fractions of the budget, "
                           f"strictly increasing in (0, 1], the last 1.0, e.g. [0.25, 1.0]; got "
                           f"{rungs!r}")
+    rule = table.get("rule", "halving")
+    if rule not in RULES:
+        raise ConfigError(f"search.fidelity.rule must be one of {', '.join(RULES)}, got {rule!r}")
     keep = table.get("keep", 0.5)
+    if rule == "median" and "keep" in table:
+        raise ConfigError("search.fidelity.keep is for rule = 'halving'; rule = 'median' stops "
+                          "by the rung's median, leave keep out (or use min_history)")
     if not _number(keep) or not 0 < keep < 1:
         raise ConfigError(f"search.fidelity.keep must be a fraction in (0, 1), got {keep!r}")
+    history = table.get("min_history", 5)
+    if rule != "median" and "min_history" in table:
+        raise ConfigError("search.fidelity.min_history is for rule = 'median'; rule = 'halving' "
+                          "promotes by keep, leave min_history out")
+    if isinstance(history, bool) or not isinstance(history, int) or history < 1:
+        raise ConfigError(f"search.fidelity.min_history must be an integer >= 1, got "
+                          f"{history!r}")
     select = table.get("stopped_select", False)
     if not isinstance(select, bool):
         raise ConfigError(f"search.fidelity.stopped_select must be true or false, got {select!r}")
-    return Fidelity(tuple(float(r) for r in rungs), float(keep), select)
+    return Fidelity(tuple(float(r) for r in rungs), float(keep), select, rule, history)
+
+
+def median_stops(history: Sequence[Sequence[float]], values: Sequence[float],
+                 higher_is_better: Sequence[bool], min_history: int) -> bool:
+    """Whether the median rule stops a child whose primary validation metrics at a rung are
+    ``values`` (one per output): ``history`` holds the same metrics of the rung's earlier
+    results; with at least ``min_history`` of them, the child stops when it is strictly worse
+    than their per-output median on every output (the median point dominates it; Optuna's
+    MedianPruner on one output)."""
+    if not history or len(history) < min_history:
+        return False
+    for k, (value, higher) in enumerate(zip(values, higher_is_better, strict=True)):
+        middle = statistics.median(h[k] for h in history)
+        if not (value < middle if higher else value > middle):
+            return False
+    return True
 
 
 def rung_key(uid: str, rung: int, last: int) -> str:

@@ -166,7 +166,10 @@ class MuPlusLambda(Algorithm):
 class Aging(Algorithm):
     """Regularized evolution, steady state: each child replaces the oldest member. Children are
     bred ``async_lag`` ahead of the results told, and results are taken in creation order, so
-    the run does not depend on timing or on the number of workers."""
+    the run does not depend on timing or on the number of workers. With rungs (rule "median"),
+    a bred child's first rung is submitted at once and the child goes through its further rungs
+    when its turn comes (the others' first rungs train meanwhile); a child stopped below the
+    last rung leaves the population as it was (unless ``stopped_select``)."""
 
     name = "aging"
 
@@ -189,21 +192,26 @@ class Aging(Algorithm):
                                      f"a{created:05d}", list(queue))
                 if cand is not None:
                     search._add_candidate(cand)
-                    if not search._resolve_now(cand):
-                        bred.append(cand)
+                    if (submit := search._bred(cand)) is not None:
+                        bred.append(submit)
                 pending[created] = cand
                 created += 1
             head = pending.pop(told)
-            waits = head is not None and head.record is None
+            waits = head is not None and head.record is None and search.fidelity is None
             if bred or waits:
                 yield Step(bred, [head] if waits and head is not None else [])
             if head is not None:
-                if head.record is None:
+                before = search.hv.steps
+                if head.record is None and search.fidelity is None:
                     search._take(head)
+                elif head.record is None:  # rungs: one child at a time, in creation order
+                    yield from search._child_rungs(head)
                 assert head.record is not None
-                spent += 0 if head.record.status == "duplicate" else head.record.steps
-                queue.append(head.uid)
-                queue.popleft()
+                spent += search.hv.steps - before if search.fidelity is not None \
+                    else 0 if head.record.status == "duplicate" else head.record.steps
+                if search._enters(head):  # a child stopped at a lower rung replaces nobody
+                    queue.append(head.uid)
+                    queue.popleft()
                 search._credit([head])
             told += 1
             if told % s.population == 0 or told == total \

@@ -1,12 +1,15 @@
-"""Successive halving of a generation's offspring (``[search] fidelity``; docs/fidelity.md).
+"""Rungs of a multi-fidelity search (``[search] fidelity``; docs/fidelity.md).
 
 :func:`offspring_batch` replaces :func:`~nas_ops.engine.algorithms.evaluate_batch` for the
-children of NSGA-II and (mu+lambda) when rungs are on: every child trains to the first rung, the
-best ``keep`` fraction by the algorithm's own survivor selection (applied to the rung's results
-alone) goes on to the next rung from its own rung weights, and so on up to the full budget.
-Every decision depends only on recorded results taken in slot order, and every rung evaluation
-already in the ledger is read back instead of trained, so a resumed run equals the
-uninterrupted one.
+children of NSGA-II and (mu+lambda) when rungs are on: every child trains to the first rung, and
+the children the rule keeps go on to the next rung from their own rung weights, and so on up to
+the full budget. Rule "halving": the best ``keep`` fraction by the algorithm's own survivor
+selection (applied to the rung's results alone); rule "median": every child the rung's median is
+not strictly better than on every output (:func:`~nas_ops.fidelity.median_stops`).
+:func:`child_rungs` takes one child of aging evolution through the rungs on its own (rule
+"median" only). Every decision depends only on recorded results taken in slot (creation) order,
+and every rung evaluation already in the ledger is read back instead of trained, so a resumed run
+equals the uninterrupted one.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from nas_ops.engine.fitness import objectives
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
-from nas_ops.fidelity import rung_key
+from nas_ops.fidelity import median_stops, rung_key
 from nas_ops.files import file_sha256
 from nas_ops.genome import to_dict
 from nas_ops.rng import torch_seed
@@ -43,7 +46,25 @@ def offspring_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Ste
             yield from _rungs(search, [cand])
 
 
-def _rungs(search: Search, children: list[Candidate]) -> Generator[Step, None, None]:
+def first_rung(search: Search, child: Candidate) -> Candidate | None:
+    """The candidate of ``child``'s first-rung evaluation, to submit as soon as it is bred
+    (aging); None when the ledger holds it already (a resumed run reads it back)."""
+    fid = search.fidelity
+    assert fid is not None
+    ev = _rung_candidate(search, child, 0)
+    return ev if search.ledger.evaluation(ev.uid) is None else None
+
+
+def child_rungs(search: Search, child: Candidate) -> Generator[Step, None, None]:
+    """Take one child of aging evolution through the rungs, its first-rung evaluation submitted
+    already (:func:`first_rung`): it waits for that result, then asks for each next rung the
+    median rule lets it reach."""
+    yield from _rungs(search, [child], submitted=True)
+
+
+def _rungs(search: Search, children: list[Candidate],
+           submitted: bool = False) -> Generator[Step, None, None]:
+    """``submitted``: the first-rung evaluations were submitted already; only wait for them."""
     fid = search.fidelity
     assert fid is not None
     alive = children
@@ -54,7 +75,7 @@ def _rungs(search: Search, children: list[Candidate]) -> Generator[Step, None, N
         stored = {e.uid: search.ledger.evaluation(e.uid) for e in evals}
         asked = [e for e in evals if stored[e.uid] is None]
         if asked:
-            yield Step(asked, asked)
+            yield Step([] if submitted and rung == 0 else asked, asked)
         records = []
         for child, ev in zip(alive, evals, strict=True):
             record = stored[ev.uid] or search._results.pop(ev.uid)
@@ -64,8 +85,9 @@ def _rungs(search: Search, children: list[Candidate]) -> Generator[Step, None, N
             for child, record, new in records:
                 search._finish(child, record, fresh=new)
             return
-        promoted = set(_promote(search, [(ev, rec) for ev, (_, rec, _) in zip(evals, records,
-                                                                                strict=True)]))
+        results = [(ev, rec) for ev, (_, rec, _) in zip(evals, records, strict=True)]
+        promoted = set(_median(search, rung, results) if fid.rule == "median"
+                       else _promote(search, results))
         alive = []
         for (child, record, new), ev in zip(records, evals, strict=True):
             if ev.uid in promoted:
@@ -90,6 +112,24 @@ def _promote(search: Search, results: list[tuple[Candidate, EvalRecord]]) -> lis
             ok.append(ev.uid)
     k = min(fid.promoted(len(results)), len(ok))
     return search.algorithm.select(search, ok, k) if k else []
+
+
+def _median(search: Search, rung: int, results: list[tuple[Candidate, EvalRecord]]) -> list[str]:
+    """The keys the median rule lets go on from ``rung``: each successful result is compared with
+    the rung's history (``search.rung_history``: the primary validation metrics of every
+    successful result at the rung decided before, in the order decided) plus the other successful
+    results of the same batch, in slot order; then the batch's results join the history."""
+    fid = search.fidelity
+    assert fid is not None
+    higher = [spec.higher_is_better for spec in search.outputs]
+    history = search.rung_history.setdefault(rung, [])
+    ok = [(ev.uid, objectives(rec, search.outputs, "none")) for ev, rec in results
+          if rec.status == "ok"]
+    kept = [uid for i, (uid, values) in enumerate(ok)
+            if not median_stops(history + [v for j, (_, v) in enumerate(ok) if j != i], values,
+                                higher, fid.min_history)]
+    history.extend(values for _, values in ok)
+    return kept
 
 
 def _rung_candidate(search: Search, child: Candidate, rung: int) -> Candidate:

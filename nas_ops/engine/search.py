@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -42,7 +42,7 @@ from nas_ops.engine.parents import parent_state
 from nas_ops.engine.policies import ParentState
 from nas_ops.engine.policy_setup import policy_for, run_rules
 from nas_ops.engine.progress import Progress
-from nas_ops.engine.rungs import offspring_batch
+from nas_ops.engine.rungs import child_rungs, first_rung, offspring_batch
 from nas_ops.engine.summary import SearchSummary, best_and_front
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError, GenomeError
@@ -83,6 +83,8 @@ class Search:
         self.algorithm = make_algorithm(s.algorithm)
         self.fidelity = parse_fidelity(s.fidelity)  # rungs (docs/fidelity.md); None: off
         self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion
+        # rule "median": per rung, the primary validation metrics of its successful results
+        self.rung_history: dict[int, list[list[float]]] = {}
         self.prefilter = parse_prefilter(s.prefilter)  # proxy pre-filter; None: off
         self.n_train = len(self.task.train)
         self.plan: Plan = plan or self.algorithm
@@ -253,8 +255,25 @@ class Search:
             yield from evaluate_batch(self, children)
             return [c.uid for c in children]
         yield from offspring_batch(self, children)
-        return [c.uid for c in children if c.record is not None
-                and (c.record.fidelity == 1.0 or self.fidelity.stopped_select)]
+        return [c.uid for c in children if c.record is not None and self._enters(c)]
+
+    def _bred(self, cand: Candidate) -> Candidate | None:
+        """Aging: what to submit for the child ``cand`` just bred (it is added to the run): None
+        when the ledger or a duplicate settles it; with rungs, its first-rung evaluation (None
+        when the ledger holds that one: it is read back when the child's turn comes)."""
+        if self.fidelity is None:
+            return None if self._resolve_now(cand) else cand
+        return None if self._settle_duplicate(cand) else first_rung(self, cand)
+
+    def _child_rungs(self, cand: Candidate) -> Generator[Step, None, None]:
+        """Aging with rungs: take the child ``cand`` through the rungs (rungs.child_rungs)."""
+        yield from child_rungs(self, cand)
+
+    def _enters(self, cand: Candidate) -> bool:
+        """Whether an evaluated child enters survivor selection (the population, in aging): with
+        rungs, only when it trained to the full budget, unless ``stopped_select``."""
+        return self.fidelity is None or (cand.record is not None and (
+            cand.record.fidelity == 1.0 or self.fidelity.stopped_select))
 
     def _request(self, cand: Candidate) -> EvalRequest:
         """The request of ``cand``, once the weights files it inherits from are checked."""

@@ -1,5 +1,6 @@
 """The report's fidelity section (docs/fidelity.md): for a run with rungs, per generation how
-many children stopped at each rung and the training steps spent at each rung, and every
+many children stopped at each rung and the training steps spent at each rung, for the median
+rule how many it stopped per generation and rung and how large the history was, and every
 evaluation with its rung and fidelity."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from nas_ops.evaluation.records import EvalRecord
-from nas_ops.fidelity import parse_fidelity
+from nas_ops.fidelity import Fidelity, parse_fidelity
 from nas_ops.report.document import Details, Paragraph, Section, Table
 from nas_ops.store.run import Individual, Run
 
@@ -38,6 +39,30 @@ def rung_rows(run: Run, n_rungs: int) -> list[list[object]]:
     return [[g, *row] for g, row in sorted(rows.items())]
 
 
+def median_rows(run: Run, fid: Fidelity) -> list[list[object]]:
+    """Rule "median": one row per generation and rung below the last: generation, rung, children
+    decided there (a successful evaluation at the rung), children the rule stopped there, and the
+    smallest and largest history a decision's median was taken over. Generational: each child of
+    generation g sees the successful results at the rung of the generations before g and the
+    other ones of g; aging: those of every child created before it."""
+    children = sorted((i for i in run.individuals if i.generation > 0),
+                      key=lambda i: (i.generation, i.slot))
+    aging = run.config.get("search", {}).get("algorithm") == "aging"
+    rows: list[list[object]] = []
+    for rung in range(fid.last):
+        seen = 0  # successful results at the rung of the generations before
+        for gen in sorted({i.generation for i in children}):
+            mine = [i for i in children if i.generation == gen and len(i.rungs) > rung
+                    and i.rungs[rung].status == "ok"]
+            if not mine:
+                continue
+            sizes = [seen + k for k in range(len(mine))] if aging else [seen + len(mine) - 1]
+            stopped = sum(i.evaluation is not None and i.evaluation.rung == rung for i in mine)
+            rows.append([gen, rung, len(mine), stopped, min(sizes), max(sizes)])
+            seen += len(mine)
+    return rows
+
+
 def fidelity_section(run: Run) -> Section:
     s = Section("fidelity", "Fidelity")
     table = run.config.get("search", {}).get("fidelity") or {}
@@ -48,9 +73,15 @@ def fidelity_section(run: Run) -> Section:
     n = len(fid.rungs)
     select = "stopped children enter selection too" if fid.stopped_select else \
         "only children trained to the full budget enter selection"
+    rule = f"{fid.keep:g} of each rung's children go on to the next ({select})" \
+        if fid.rule == "halving" else (
+            "a child stops at a rung below the last when its primary validation metric is "
+            "strictly worse than the median of the rung's history on every output, once that "
+            f"history holds at least {fid.min_history} results (rule median, after Optuna's "
+            f"MedianPruner); {select}")
     s.add(Paragraph(
         f"Rungs at {', '.join(f'{r:g}' for r in fid.rungs)} of the full training budget; "
-        f"{fid.keep:g} of each rung's children go on to the next ({select}). Per "
+        f"{rule}. Per "
         "generation: the children that stopped at each rung (the last rung: trained to the "
         "full budget; a failed child counts at the rung it failed at; duplicates copy an "
         "earlier result and train nothing), and the optimizer steps spent at each rung (every "
@@ -61,6 +92,12 @@ def fidelity_section(run: Run) -> Section:
                    for k, r in enumerate(rungs)),
                  *(f"steps at {r}" for r in rungs)],
                 rung_rows(run, n), "children per rung and steps per rung, per generation"))
+    if fid.rule == "median":
+        s.add(Table(["generation", "rung", "decided", "stopped by the median rule",
+                     "history (smallest)", "history (largest)"], median_rows(run, fid),
+                    "the median rule per generation and rung: children with a successful "
+                    "result at the rung, those it stopped, and how many earlier results each "
+                    "decision's median was over"))
     evals = [(ind, rec) for ind in run.individuals for rec in _rows(ind)]
     count = Counter(rec.fidelity for _, rec in evals if rec.status != "duplicate")
     s.add(Paragraph("Training runs per fidelity: " + ", ".join(

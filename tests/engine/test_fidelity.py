@@ -46,7 +46,7 @@ RUNGS = {"rungs": [0.25, 1.0], "keep": 0.5}
     ({"rungs": [0.25, 1.0], "stopped_select": 1},
      "search.fidelity.stopped_select must be true or false, got 1"),
     ({"rung": [0.25, 1.0]}, "unknown key search.fidelity.rung; valid keys: rungs, keep, "
-                            "stopped_select"),
+                            "stopped_select, rule, min_history"),
 ])
 def test_bad_fidelity_tables_are_refused(table: dict, message: str) -> None:
     with pytest.raises(ConfigError) as err:
@@ -54,11 +54,13 @@ def test_bad_fidelity_tables_are_refused(table: dict, message: str) -> None:
     assert message in str(err.value)
 
 
-def test_aging_refuses_rungs_and_toml_reads_them() -> None:
-    with pytest.raises(ConfigError, match="search.fidelity is not built for algorithm = 'aging'"):
+def test_aging_refuses_halving_and_toml_reads_rungs() -> None:
+    with pytest.raises(ConfigError, match="search.fidelity rule = 'halving' needs a generation's "
+                                          "offspring, which algorithm = 'aging' has not; use "
+                                          "nsga2 or mu_plus_lambda, or rule = 'median'"):
         config_from_dict(tiny_dict(algorithm="aging", search__fidelity=RUNGS))
     cfg = config_from_dict(tiny_dict(search__fidelity=RUNGS))
-    assert parse_fidelity(cfg.search.fidelity) == Fidelity((0.25, 1.0), 0.5, False)
+    assert parse_fidelity(cfg.search.fidelity) == Fidelity((0.25, 1.0), 0.5, False, "halving", 5)
     assert cfg.to_dict()["search"]["fidelity"] == RUNGS
     assert "fidelity" not in tiny_config().to_dict()["search"]  # off: recorded as before
 
