@@ -152,3 +152,20 @@ def test_frrmab_all_zero_rewards_leave_only_exploration() -> None:
 def test_frrmab_default_window() -> None:
     assert auto_window(600, 4) == 300  # the paper's W = N / 2
     assert auto_window(8, 19) == 38  # at least two entries per operator
+
+
+@pytest.mark.parametrize("make", [AdaptivePolicy, FrrmabPolicy])
+def test_bandits_skip_an_operator_that_already_failed_for_this_child(make) -> None:
+    """An operator that cannot apply is never credited (it makes no child); a bandit that chose
+    it again on every attempt because it looks untried bred nothing but crossovers (seen in the
+    guided-vs-uniform experiment: bypass_network failed 4,384 times in one search)."""
+    from nas_ops.engine.policies import ParentState
+
+    policy = make()
+    rng = np.random.default_rng(0)
+    first = ParentState("p", ("class",), tried=("a",))
+    assert all(policy.choose(PARENT, OPS, rng, first).operator != "a" for _ in range(50))
+    both = ParentState("p", ("class",), tried=("a", "b"))
+    assert {policy.choose(PARENT, OPS, rng, both).operator for _ in range(20)} == {"c"}
+    every = ParentState("p", ("class",), tried=tuple(OPS))  # all failed: any may be retried
+    assert policy.choose(PARENT, OPS, rng, every).operator in OPS

@@ -105,6 +105,14 @@ class Policy(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
+def untried(candidates: Sequence[str], state: ParentState | None) -> list[str]:
+    """The candidates that have not already failed to apply for this child (all of them when
+    every one has): a bandit that picked an inapplicable operator again on every attempt,
+    because an operator that never makes a child is never credited, would breed nothing."""
+    tried = set(state.tried) if state is not None else set()
+    return [c for c in candidates if c not in tried] or list(candidates)
+
+
 def uniform(candidates: Sequence[str], rng: np.random.Generator) -> str:
     """One operator drawn uniformly (one draw from ``rng``)."""
     return candidates[int(rng.integers(len(candidates)))]

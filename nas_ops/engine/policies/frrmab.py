@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, uniform
+from nas_ops.engine.policies.base import Choice, ParentState, uniform, untried
 from nas_ops.genome import Genome
 
 PAPER_SCALING = 5.0  # C
@@ -66,12 +66,13 @@ class FrrmabPolicy:
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
         self.arms.update(candidates)
+        arms = untried(candidates, state)
         present = {op for op, _ in self.window}
-        unused = [c for c in candidates if c not in present]
+        unused = [c for c in arms if c not in present]
         if unused:
             return Choice(uniform(unused, rng))
-        scores = self.scores(candidates)
-        return Choice(max(candidates, key=lambda c: scores[c]))
+        scores = self.scores(arms)
+        return Choice(max(arms, key=lambda c: scores[c]))
 
     def credit(self, operator: str, reward: float, parent: float | None = None) -> None:
         if operator not in self.arms:

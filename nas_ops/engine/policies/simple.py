@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, uniform
+from nas_ops.engine.policies.base import Choice, ParentState, uniform, untried
 from nas_ops.errors import ConfigError
 from nas_ops.genome import Genome
 
@@ -62,11 +62,12 @@ class AdaptivePolicy(UniformPolicy):
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
-        for c in candidates:
+        arms = untried(candidates, state)
+        for c in arms:
             if self.n.get(c, 0) == 0:
                 return Choice(c)
-        t = sum(self.n.get(c, 0) for c in candidates)
-        best = max(candidates, key=lambda c: self.total[c] / self.n[c]
+        t = sum(self.n.get(c, 0) for c in arms)
+        best = max(arms, key=lambda c: self.total[c] / self.n[c]
                    + self.c * math.sqrt(math.log(t) / self.n[c]))
         return Choice(best)
 
