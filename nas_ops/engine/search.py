@@ -410,9 +410,8 @@ class Search:
             if child.operator is None or child.record is None or child.record.fidelity < 1.0:
                 continue  # a stopped child's objectives are not comparable with its parent's
             parent = self._scalar(child.parents[0])
-            # a duplicate found nothing new: credited as a failure, or a bandit keeps drawing an
-            # operator that returns genomes already evaluated (they cost no training, so
-            # nothing else stops it: the UCB arm made 517 duplicates in one 5,000-step search)
+            # a duplicate found nothing new: credited as a failure, or a bandit would be paid
+            # for returning a better genome already evaluated (at no training cost)
             new = child.record.status == "ok"
             reward = self._scalar(child.uid) - parent if new else -1.0
             self.policy.credit(child.operator, reward, parent)
