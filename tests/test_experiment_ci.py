@@ -142,10 +142,11 @@ def _module(name: str) -> ModuleType:
 
 def test_the_fidelity_experiment_validates_with_equal_budgets() -> None:
     plan = load_plan(STUDIES / "fidelity_vs_full.toml")
-    assert [a.name for a in plan.arms] == ["full", "rungs", "prefilter"]
+    assert [a.name for a in plan.arms] == ["full", "rungs", "prefilter", "median"]
     assert len(plan.seeds) >= 5 and set(plan.groups()) == {"main"}
     budgets = {arm.run_config(s).budget.total_steps for arm, s in plan.runs()}
     assert len(budgets) == 1 and budgets.pop() > 0
     configs = {a.name: a.run_config(plan.seeds[0]) for a in plan.arms}
     assert configs["full"].task.name == "mnist1d" and configs["full"].policy.name == "uniform"
     assert configs["rungs"].search.fidelity and configs["prefilter"].search.prefilter
+    assert configs["median"].search.fidelity["rule"] == "median"
