@@ -5,10 +5,10 @@ experiment file must validate as soon as the policies it names exist."""
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import json
 import sqlite3
+import tarfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -111,12 +111,14 @@ def _package_and_summarize(out: Path, plan: ExperimentPlan, data: dict[str, Any]
     assert sorted((r["arm"], r["seed"]) for r in prov["runs"]) == \
         sorted((a.name, s) for a in plan.arms for s in plan.seeds)
     assert prov["training_steps"] == sum(r["steps_spent"] for r in prov["runs"])
-    first = prov["runs"][0]
-    with gzip.open(dest / "ledgers" / f"{first['arm']}-seed-{first['seed']}.sqlite.gz") as src:
-        (dest / "copy.sqlite").write_bytes(src.read())
-    n = sqlite3.connect(dest / "copy.sqlite").execute(
-        "SELECT count(*) FROM evaluations").fetchone()[0]
-    assert n >= first["evaluations"] > 0
+    with tarfile.open(dest / "ledgers.tar.xz") as tar:
+        assert sorted(tar.getnames()) == sorted(f"{r['arm']}-seed-{r['seed']}.sqlite"
+                                                for r in prov["runs"])
+        tar.extractall(dest / "ledgers", filter="data")
+    for r in prov["runs"]:
+        n = sqlite3.connect(dest / "ledgers" / f"{r['arm']}-seed-{r['seed']}.sqlite").execute(
+            "SELECT count(*) FROM evaluations").fetchone()[0]
+        assert n >= r["evaluations"] > 0
     text = er.summarize(dest)
     assert f"{len(prov['runs'])} ({len(plan.arms)} arms x {len(plan.seeds)} seeds" in text
     for s in data["speedups"]:
