@@ -75,6 +75,8 @@ def _run_rows(exp: Path) -> list[dict[str, Any]]:
             rows.append({
                 "arm": arm, "seed": run.meta.get("seed"), "status": run.meta.get("status"),
                 "evaluations": len(records), "steps_spent": run.meta.get("steps_spent"),
+                # children that ended below the full budget (rungs: halving or median rule)
+                "stopped_early": sum(r.status == "ok" and r.fidelity < 1.0 for r in records),
                 "stopped_by": run.meta.get("stopped_by"), "started": run.meta.get("created"),
                 "last_write": _mtime(seed_dir / "ledger.sqlite"),
                 "evaluation_wall_s": round(sum(r.wall_time_s for r in records), 1)})
@@ -167,8 +169,11 @@ def _verdict(data: dict[str, Any], ref: str) -> str:
 
 
 def _arm_table(data: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
+    early = any(r.get("stopped_early") for r in runs)
     lines = ["| arm | seeds | final hypervolume: median (quartiles) | mean | area under the "
-             "curve: mean | evaluations per run | steps spent per run |", "|---" * 7 + "|"]
+             "curve: mean | evaluations per run | steps spent per run |"
+             + (" children stopped below the full budget per run |" if early else ""),
+             "|---" * (8 if early else 7) + "|"]
     for arm in data["policies"]:
         final = list(data["measures"]["final"][arm].values())
         auc = list(data["measures"]["auc"][arm].values())
@@ -177,7 +182,8 @@ def _arm_table(data: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
         lines.append(f"| {arm} | {len(final)} | {_g(median(final))} ({_g(q1)} .. {_g(q3)}) | "
                      f"{_g(mean(final))} | {_g(mean(auc))} | "
                      f"{mean(r['evaluations'] for r in mine):.1f} | "
-                     f"{mean(r['steps_spent'] for r in mine):,.0f} |")
+                     f"{mean(r['steps_spent'] for r in mine):,.0f} |"
+                     + (f" {mean(r.get('stopped_early', 0) for r in mine):.1f} |" if early else ""))
     return lines + [""]
 
 
