@@ -14,7 +14,6 @@ Numbers in the docs come from here, never typed by hand.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -22,6 +21,7 @@ import platform
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -34,14 +34,11 @@ import numpy as np
 from nas_ops import load_run
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
+from _results_cli import cpu_name  # noqa: E402
+from _results_cli import main as cli_main  # noqa: E402
+
 ALPHA = 0.05
-
-
-def _cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def _head() -> str:
@@ -88,7 +85,7 @@ def provenance(exp: Path, config: Path, note: str = "") -> dict[str, Any]:
     first = load_run(exp / "runs" / rows[0]["arm"] / f"seed-{rows[0]['seed']}")
     return {
         "config": config.name, "commit": _head(), "versions": first.meta.get("versions"),
-        "machine": {"cpu": _cpu_name(), "cpu_count": os.cpu_count(),
+        "machine": {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
                     "platform": platform.platform()},
         "started": min(r["started"] for r in rows),
         "finished": max(r["last_write"] for r in rows),
@@ -309,25 +306,7 @@ def _count(items: Any) -> dict[str, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("package")
-    p.add_argument("exp_dir", type=Path)
-    p.add_argument("config", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("--note", default="", help="how the experiment was run (kept in provenance)")
-    s = sub.add_parser("summarize")
-    s.add_argument("out", type=Path)
-    s.add_argument("--doc", type=Path)
-    args = ap.parse_args()
-    if args.cmd == "package":
-        package(args.exp_dir, args.config, args.out.resolve(), args.note)
-    else:
-        text = summarize(args.out.resolve())
-        if args.doc:
-            args.doc.write_text(text)
-        else:
-            print(text, end="")
+    cli_main(__doc__.split("\n\n")[0], "exp_dir", package, summarize)
 
 
 if __name__ == "__main__":

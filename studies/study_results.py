@@ -13,13 +13,13 @@ Numbers in the docs come from here, never typed by hand.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
 import platform
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,9 @@ from typing import Any
 from nas_ops import build_report, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
+sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
+from _results_cli import cpu_name  # noqa: E402
+from _results_cli import main as cli_main  # noqa: E402
 
 
 def _commit(run_dir: Path) -> str:
@@ -58,7 +54,7 @@ def provenance(run_dir: Path, config: Path, note: str = "") -> dict[str, Any]:
         "config": config.name, "seed": run.meta.get("seed"), "kind": run.meta.get("kind"),
         "status": run.meta.get("status"), "commit": _commit(run_dir),
         "versions": run.meta.get("versions"),
-        "machine": {"cpu": _cpu_name(), "cpu_count": os.cpu_count(),
+        "machine": {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
                     "platform": platform.platform()},
         "started": run.meta.get("created"),
         "ledger_modified": time.strftime("%Y-%m-%dT%H:%M:%S%z",
@@ -165,25 +161,7 @@ def summarize(out: Path) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("package")
-    p.add_argument("run_dir", type=Path)
-    p.add_argument("config", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("--note", default="", help="how the run was made (kept in provenance.json)")
-    s = sub.add_parser("summarize")
-    s.add_argument("out", type=Path)
-    s.add_argument("--doc", type=Path)
-    args = ap.parse_args()
-    if args.cmd == "package":
-        package(args.run_dir, args.config, args.out.resolve(), args.note)
-    else:
-        text = summarize(args.out.resolve())
-        if args.doc:
-            args.doc.write_text(text)
-        else:
-            print(text, end="")
+    cli_main(__doc__.split("\n\n")[0], "run_dir", package, summarize)
 
 
 if __name__ == "__main__":

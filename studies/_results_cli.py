@@ -1,0 +1,41 @@
+"""What studies/study_results.py and studies/experiment_results.py share: the machine's CPU
+name for provenance, and their two-command line (package, summarize)."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from collections.abc import Callable
+from pathlib import Path
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def main(description: str, source: str, package: Callable[[Path, Path, Path, str], None],
+         summarize: Callable[[Path], str]) -> None:
+    """``package SOURCE CONFIG OUT [--note]`` or ``summarize OUT [--doc FILE]``; ``source``
+    names the first argument of package (a run or an experiment directory)."""
+    ap = argparse.ArgumentParser(description=description)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("package")
+    p.add_argument(source, type=Path)
+    p.add_argument("config", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--note", default="", help="how it was made (kept in provenance.json)")
+    s = sub.add_parser("summarize")
+    s.add_argument("out", type=Path)
+    s.add_argument("--doc", type=Path)
+    args = ap.parse_args()
+    if args.cmd == "package":
+        package(getattr(args, source), args.config, args.out.resolve(), args.note)
+    else:
+        text = summarize(args.out.resolve())
+        if args.doc:
+            args.doc.write_text(text)
+        else:
+            print(text, end="")
