@@ -71,6 +71,15 @@ def test_the_committed_experiment_validates() -> None:
     assert main_arms == {"uniform", "adaptive", "frrmab", "diagnosis", "guided"}
 
 
+def test_the_longer_follow_up_is_a_replication_on_new_seeds() -> None:
+    first = load_plan(STUDIES / "guided_vs_uniform.toml")
+    long = load_plan(STUDIES / "guided_vs_uniform_long.toml")
+    assert [a.name for a in long.arms] == ["uniform", "guided"] and len(long.seeds) >= 10
+    assert not set(long.seeds) & set(first.seeds)
+    steps = {a.run_config(s).budget.total_steps for a, s in long.runs()}
+    assert steps == {12000} and 12000 > first.arms[0].run_config(100).budget.total_steps
+
+
 FIDELITY_CI = STUDIES / "fidelity_vs_full_ci.toml"
 
 
