@@ -65,8 +65,8 @@ def _run_rows(exp: Path) -> list[dict[str, Any]]:
     plan = json.loads((exp / "plan.json").read_text())
     rows = []
     for arm in plan["arms"]:
-        for seed_dir in sorted((exp / "runs" / arm).glob("seed-*"),
-                               key=lambda p: int(p.name.split("-")[1])):
+        for seed in plan["seeds"]:  # the plan's runs (not a run of a seed left out later)
+            seed_dir = exp / "runs" / arm / f"seed-{seed}"
             run = load_run(seed_dir)
             records = [i.evaluation for i in run.evaluated() if i.evaluation is not None]
             rows.append({
