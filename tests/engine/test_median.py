@@ -10,7 +10,6 @@ resumed equals the uninterrupted one."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,7 @@ from nas_ops.fidelity import Fidelity, median_stops, parse_fidelity
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
+from tests.engine.test_fidelity import _rows
 from tests.killing import cli, kill_after
 
 MEDIAN = {"rungs": [0.25, 1.0], "rule": "median"}
@@ -104,15 +104,6 @@ def test_the_rule_needs_min_history_results_and_takes_the_mean_of_the_middle_two
     assert not median_stops(four, [0.24, 0.64], HIGHER, 4)
     assert median_stops([[2.0], [3.0], [4.0]], [3.5], [False], 3)  # one output, minimised
     assert not median_stops([[2.0], [3.0], [4.0]], [3.0], [False], 3)
-
-
-def _rows(run_dir: Path) -> dict[str, dict]:
-    db = sqlite3.connect(run_dir / "ledger.sqlite")
-    db.row_factory = sqlite3.Row
-    try:
-        return {r["uid"]: dict(r) for r in db.execute("SELECT * FROM evaluations ORDER BY seq")}
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="module")
