@@ -25,6 +25,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from statistics import mean, median
 from typing import Any
@@ -61,13 +62,16 @@ def _ledger_copy(ledger: Path, dest: Path) -> None:
         dst.close()
 
 
-def _run_rows(exp: Path) -> list[dict[str, Any]]:
+def _run_rows(exp: Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One provenance row per run of the plan, and the package versions of its first run."""
     plan = json.loads((exp / "plan.json").read_text())
     rows = []
+    versions = None
     for arm in plan["arms"]:
         for seed in plan["seeds"]:  # the plan's runs (not a run of a seed left out later)
             seed_dir = exp / "runs" / arm / f"seed-{seed}"
             run = load_run(seed_dir)
+            versions = versions or run.meta.get("versions")
             records = [i.evaluation for i in run.evaluated() if i.evaluation is not None]
             rows.append({
                 "arm": arm, "seed": run.meta.get("seed"), "status": run.meta.get("status"),
@@ -77,14 +81,13 @@ def _run_rows(exp: Path) -> list[dict[str, Any]]:
                 "stopped_by": run.meta.get("stopped_by"), "started": run.meta.get("created"),
                 "last_write": _mtime(seed_dir / "ledger.sqlite"),
                 "evaluation_wall_s": round(sum(r.wall_time_s for r in records), 1)})
-    return rows
+    return rows, versions
 
 
 def provenance(exp: Path, config: Path, note: str = "") -> dict[str, Any]:
-    rows = _run_rows(exp)
-    first = load_run(exp / "runs" / rows[0]["arm"] / f"seed-{rows[0]['seed']}")
+    rows, versions = _run_rows(exp)
     return {
-        "config": config.name, "commit": _head(), "versions": first.meta.get("versions"),
+        "config": config.name, "commit": _head(), "versions": versions,
         "machine": {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
                     "platform": platform.platform()},
         "started": min(r["started"] for r in rows),
@@ -263,8 +266,8 @@ def summarize(out: Path) -> str:
         f"{seeds[-1]}); {prov['evaluations']:,} evaluations, {prov['training_steps']:,} "
         f"training steps; {sum(r['evaluation_wall_s'] for r in runs) / 3600:.1f} h of "
         "evaluation wall time summed over workers.",
-        "- Stopped by: " + ", ".join(
-            f"{k} {n}" for k, n in sorted(_count(r["stopped_by"] for r in runs).items())) + ".",
+        "- Stopped by: " + ", ".join(f"{k} {n}" for k, n in sorted(
+            Counter(str(r["stopped_by"]) for r in runs).items())) + ".",
         "",
     ]
     if prov.get("note"):
@@ -296,13 +299,6 @@ def _holm(n_arms: int) -> str:
     pairs = n_arms * (n_arms - 1) // 2
     return "one pair, no correction" if pairs == 1 else \
         f"Holm over the {pairs} pairs of the group (each measure apart)"
-
-
-def _count(items: Any) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for x in items:
-        out[str(x)] = out.get(str(x), 0) + 1
-    return out
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ it favours and why. Every policy draws only from the generator it is handed.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -105,12 +105,17 @@ class Policy(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
+def excluding(candidates: Sequence[str], excluded: Iterable[str]) -> list[str]:
+    """``candidates`` without ``excluded``, in order; all of them when none would remain."""
+    left_out = set(excluded)
+    return [c for c in candidates if c not in left_out] or list(candidates)
+
+
 def untried(candidates: Sequence[str], state: ParentState | None) -> list[str]:
     """The candidates that have not already failed to apply for this child (all of them when
     every one has): a bandit that picked an inapplicable operator again on every attempt,
     because an operator that never makes a child is never credited, would breed nothing."""
-    tried = set(state.tried) if state is not None else set()
-    return [c for c in candidates if c not in tried] or list(candidates)
+    return excluding(candidates, state.tried if state is not None else ())
 
 
 def uniform(candidates: Sequence[str], rng: np.random.Generator) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, uniform
+from nas_ops.engine.policies.base import Choice, ParentState, excluding, uniform
 from nas_ops.engine.policies.rules import GuideRule, GuideRules
 from nas_ops.genome import Genome
 from nas_ops.variation import get_operator
@@ -105,7 +105,7 @@ class GuidedPolicy:
         usable = self._usable(parent, candidates, state, output)
         if not usable:
             avoided = self._avoided(candidates, state, output)
-            rest = [c for c in candidates if c not in avoided] or list(candidates)
+            rest = excluding(candidates, avoided)
             why = f"; avoiding {', '.join(avoided)} (worsens {output})" if avoided else ""
             return Choice(uniform(rest, rng), output=output,
                           reason=f"uniform: no replicated rule improving {output} applies{why}")
