@@ -24,7 +24,7 @@ from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome.nodes import GENERATION_METRICS
 from nas_ops.prefilter import parse_prefilter
 
-ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
+ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging", "random", "local")
 POLICIES = ("uniform", "weights", "adaptive", "frrmab", "diagnosis", "guided")
 DIAGNOSING_POLICIES = ("diagnosis", "guided")  # they read each parent's diagnosis
 BACKENDS = ("auto", "local", "pool", "batched", "ray")

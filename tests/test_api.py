@@ -20,7 +20,7 @@ from tests.configs import tiny_config
 
 def test_a_config_built_in_python_is_checked_like_a_file() -> None:
     with pytest.raises(nas_ops.ConfigError, match="search.algorithm = 'nsga' is not valid; "
-                       "choose one of: nsga2, mu_plus_lambda, aging"):
+                       "choose one of: nsga2, mu_plus_lambda, aging, random, local"):
         nas_ops.RunConfig(search=nas_ops.SearchConfig(algorithm="nsga"))
     with pytest.raises(nas_ops.ConfigError, match="search.crossover_rate must be in"):
         nas_ops.SearchConfig(crossover_rate=1.5)

@@ -1,10 +1,10 @@
-"""Search algorithms, chosen by name from :data:`ALGORITHMS`: NSGA-II, (mu+lambda) and aging.
+"""Search algorithms, chosen by name from :data:`ALGORITHMS`: NSGA-II, (mu+lambda), aging,
+random search and local search.
 
 An algorithm selects survivors (``select``), picks parents (``tournament``) and drives the loop
-(``loop``): a generator that yields :class:`Step` s, the candidates to evaluate and those whose
-results it waits for, and returns the final population. :class:`~nas_ops.engine.search.Search`
-turns the steps into ``ask()`` / ``tell()``, so the loop never sees an evaluator and the ledger
-does not depend on who evaluates the candidates, or when.
+(``loop``) through the public seam of :mod:`nas_ops.engine.arena` alone (a ``Ranking`` and an
+``Arena``), so an algorithm registered by a third party (entry point group
+``nas_ops.algorithms``) can do everything a built-in one does.
 
 A training-step budget (``budget.total_steps`` > 0) stops breeding, never an evaluation: the
 spent steps are the optimizer steps of every evaluation settled (a duplicate costs 0). The
@@ -19,80 +19,28 @@ run stops exactly where the uninterrupted one did. ``max_evals`` and ``generatio
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from deap import tools
 
+from nas_ops.engine.arena import Arena, Loop, Ranking, Step
 from nas_ops.engine.individuals import Candidate
-from nas_ops.engine.prefilter import prefilter
+from nas_ops.errors import ConfigError
 from nas_ops.registry import Registry
-from nas_ops.rng import generator, torch_seed
 
-if TYPE_CHECKING:
-    from nas_ops.engine.search import Search
-
-
-@dataclass
-class Step:
-    """``submit``: candidates to evaluate now; ``wait``: those whose results the loop needs
-    before it goes on (all of a generation; in aging, only the oldest child)."""
-
-    submit: list[Candidate] = field(default_factory=list)
-    wait: list[Candidate] = field(default_factory=list)
+__all__ = ["ALGORITHMS", "Aging", "Algorithm", "Local", "MuPlusLambda", "NSGA2", "Random",
+           "initial_population", "make_algorithm"]
 
 
-Loop = Generator[Step, None, list[str]]
-
-
-def split_batch(search: Search, cands: Sequence[Candidate],
-                settle: Callable[[Candidate], bool]) -> tuple[list[Candidate], list[Candidate]]:
-    """Add ``cands`` to the run; of those ``settle`` does not settle at once, the first
-    occurrence of each genome (to train) and the duplicates within the batch (``later``: each
-    waits for its first occurrence, when the run may reuse results)."""
-    asked: list[Candidate] = []
-    later: list[Candidate] = []
-    batch_hashes: set[str] = set()
-    for cand in cands:
-        search._add_candidate(cand)
-        if settle(cand):
-            continue
-        if cand.hash in batch_hashes and search._may_reuse(cand):
-            later.append(cand)
-            continue
-        batch_hashes.add(cand.hash)
-        asked.append(cand)
-    return asked, later
-
-
-def evaluate_batch(search: Search, cands: Sequence[Candidate]) -> Generator[Step, None, None]:
-    """Evaluate ``cands`` as one batch. Candidates the ledger or an earlier duplicate settles are
-    not asked; a duplicate within the batch waits for its first occurrence (and is trained only
-    if that one failed)."""
-    asked, later = split_batch(search, cands, search._resolve_now)
-    if asked:
-        yield Step(asked, asked)
-        for cand in asked:
-            search._take(cand)
-    for cand in later:
-        if not search._resolve_now(cand):  # the first occurrence failed: train this one
-            yield Step([cand], [cand])
-            search._take(cand)
-
-
-def initial_population(search: Search) -> Generator[Step, None, list[str]]:
-    config = search.config
-    cands = []
-    for i in range(min(config.search.population, config.max_evals)):
-        uid = f"g000-{i:03d}"
-        genome = search.space.sample(search.task, generator(config.seed, "init", i))
-        cands.append(Candidate(uid, 0, i, genome.with_lineage(uid, (), None),
-                               torch_seed(config.seed, "eval", uid)))
-    yield from evaluate_batch(search, cands)
+def initial_population(arena: Arena) -> Loop:
+    """Sample and evaluate the initial population (draws 0 .. population - 1); checkpoint 0."""
+    n = min(arena.config.search.population, arena.config.max_evals)
+    cands = [arena.sample(f"g000-{i:03d}", 0, i, i) for i in range(n)]
+    yield from arena.evaluate(cands)
     population = [c.uid for c in cands]
-    search._checkpoint(0, population)
+    arena.checkpoint(0, population)
     return population
 
 
@@ -100,42 +48,43 @@ class Algorithm:
     """Selection and loop of a search; subclasses set ``name`` and override what differs."""
 
     name: ClassVar[str] = ""
+    # what the loop supports (a config asking for more is refused before the run starts)
+    fidelity_rules: ClassVar[tuple[str, ...]] = ("halving", "median")
+    prefilter: ClassVar[bool] = True
 
-    def select(self, search: Search, pool: list[str], k: int) -> list[str]:
+    def select(self, ranking: Ranking, pool: list[str], k: int) -> list[str]:
         """The ``k`` survivors of ``pool``: best scalarized fitness first (stable on ties)."""
-        return sorted(pool, key=lambda u: -search._scalar(u))[:k]
+        return sorted(pool, key=lambda u: -ranking.scalar(u))[:k]
 
-    def tournament(self, search: Search, pool: Sequence[str], rng: np.random.Generator,
+    def tournament(self, ranking: Ranking, pool: Sequence[str], rng: np.random.Generator,
                    size: int) -> str:
         picks = [pool[int(i)] for i in rng.integers(len(pool), size=size)]
-        return max(picks, key=search._scalar)
+        return max(picks, key=ranking.scalar)
 
-    def loop(self, search: Search) -> Loop:
+    def loop(self, arena: Arena) -> Loop:
         """Generational: ``offspring`` children per generation, then ``population`` survivors."""
-        population = yield from initial_population(search)
-        s = search.config.search
+        population = yield from initial_population(arena)
+        s = arena.config.search
         for gen in range(1, s.generations + 1):
-            search.generation = gen
-            room = search.config.max_evals - search.done
+            room = arena.config.max_evals - arena.done
             if room <= 0:
                 break
-            if search.steps_budget_spent(search.hv.steps):
-                search.stopped_by = "total_steps"
+            if arena.budget_spent(arena.steps):
+                arena.stop("total_steps")
                 break
             n = min(s.offspring, room)
-            bred = n * search.prefilter.oversample if search.prefilter else n
+            bred = n * arena.oversample
             children = [c for slot in range(bred)
-                        if (c := search._breed(gen, slot, f"g{gen:03d}-{slot:03d}", population))]
-            if search.prefilter:  # keep n of them by a zero-cost proxy (engine/prefilter.py)
-                children = prefilter(search, gen, children, n)
-            entering = yield from search._offspring(children)
-            search._credit(children)
-            population = self.select(search, population + entering, s.population)
-            search._checkpoint(gen, population)
+                        if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", population))]
+            children = arena.prefilter(gen, children, n)
+            entering = yield from arena.offspring(children)
+            arena.credit(children)
+            population = self.select(arena.ranking, population + entering, s.population)
+            arena.checkpoint(gen, population)
         return population
 
 
-ALGORITHMS: Registry[type[Algorithm]] = Registry("search algorithm")
+ALGORITHMS: Registry[type[Algorithm]] = Registry("search algorithm", group="nas_ops.algorithms")
 
 
 @ALGORITHMS.decorator("nsga2")
@@ -144,14 +93,14 @@ class NSGA2(Algorithm):
 
     name = "nsga2"
 
-    def select(self, search: Search, pool: list[str], k: int) -> list[str]:
-        chosen = tools.selNSGA2([search._member(u) for u in pool], k, nd="log")
+    def select(self, ranking: Ranking, pool: list[str], k: int) -> list[str]:
+        chosen = tools.selNSGA2([ranking.member(u) for u in pool], k, nd="log")
         return [m.uid for m in chosen]
 
-    def tournament(self, search: Search, pool: Sequence[str], rng: np.random.Generator,
+    def tournament(self, ranking: Ranking, pool: Sequence[str], rng: np.random.Generator,
                    size: int) -> str:
         picks = [pool[int(i)] for i in rng.integers(len(pool), size=size)]
-        ranks = search._pareto_ranks(pool)
+        ranks = ranking.pareto_ranks(pool)
         return min(picks, key=lambda u: ranks[u])  # ties: the first drawn
 
 
@@ -172,54 +121,138 @@ class Aging(Algorithm):
     last rung leaves the population as it was (unless ``stopped_select``)."""
 
     name = "aging"
+    fidelity_rules = ("median",)
+    prefilter = False
 
-    def loop(self, search: Search) -> Loop:
-        population = yield from initial_population(search)
-        s = search.config.search
+    def loop(self, arena: Arena) -> Loop:
+        population = yield from initial_population(arena)
+        s = arena.config.search
         queue = deque(population)
-        total = search.config.max_evals - search.done
+        total = arena.config.max_evals - arena.done
         pending: dict[int, Candidate | None] = {}
         created = told = 0
-        spent = search.hv.steps  # steps of the initial population and the children told
+        spent = arena.steps  # steps of the initial population and the children told
         while told < total:
-            if told == created and search.steps_budget_spent(spent):
-                search.stopped_by = "total_steps"
+            if told == created and arena.budget_spent(spent):
+                arena.stop("total_steps")
                 break
             bred: list[Candidate] = []
             while created < total and created - told < s.async_lag \
-                    and not search.steps_budget_spent(spent):
-                cand = search._breed(1 + created // s.population, created % s.population,
-                                     f"a{created:05d}", list(queue))
-                if cand is not None:
-                    search._add_candidate(cand)
-                    if (submit := search._bred(cand)) is not None:
-                        bred.append(submit)
+                    and not arena.budget_spent(spent):
+                cand = arena.breed(1 + created // s.population, created % s.population,
+                                   f"a{created:05d}", list(queue))
+                if cand is not None and (submit := arena.submit(cand)) is not None:
+                    bred.append(submit)
                 pending[created] = cand
                 created += 1
             head = pending.pop(told)
-            waits = head is not None and head.record is None and search.fidelity is None
+            waits = head is not None and head.record is None and not arena.staged
             if bred or waits:
                 yield Step(bred, [head] if waits and head is not None else [])
             if head is not None:
-                before = search.hv.steps
-                if head.record is None and search.fidelity is None:
-                    search._take(head)
-                elif head.record is None:  # rungs: one child at a time, in creation order
-                    yield from search._child_rungs(head)
+                before = arena.steps
+                enters = yield from arena.take(head)
                 assert head.record is not None
-                spent += search.hv.steps - before if search.fidelity is not None \
+                spent += arena.steps - before if arena.staged \
                     else 0 if head.record.status == "duplicate" else head.record.steps
-                if search._enters(head):  # a child stopped at a lower rung replaces nobody
+                if enters:  # a child stopped at a lower rung replaces nobody
                     queue.append(head.uid)
                     queue.popleft()
-                search._credit([head])
+                arena.credit([head])
             told += 1
             if told % s.population == 0 or told == total \
-                    or (told == created and search.steps_budget_spent(spent)):
-                search._checkpoint(told // s.population + (told % s.population > 0), list(queue))
+                    or (told == created and arena.budget_spent(spent)):
+                arena.checkpoint(told // s.population + (told % s.population > 0), list(queue))
         return list(queue)
+
+
+@ALGORITHMS.decorator("random")
+class Random(Algorithm):
+    """Random search: ``max_evals`` genomes drawn from the space, evaluated in batches of
+    ``population`` (generation k holds draws k * population ..). The first batch is every other
+    algorithm's initial population, so a paired comparison starts from the same genomes. The
+    final population is the best ``population`` of everything evaluated (``select``)."""
+
+    name = "random"
+    fidelity_rules = ()
+    prefilter = False
+
+    def loop(self, arena: Arena) -> Loop:
+        population = yield from initial_population(arena)
+        size = arena.config.search.population
+        evaluated = list(population)
+        gen = 0
+        while (room := arena.config.max_evals - arena.done) > 0:
+            if arena.budget_spent(arena.steps):
+                arena.stop("total_steps")
+                break
+            gen += 1
+            cands = [arena.sample(f"g{gen:03d}-{slot:03d}", gen, slot, gen * size + slot)
+                     for slot in range(min(size, room))]
+            yield from arena.evaluate(cands)
+            evaluated += [c.uid for c in cands]
+            population = self.select(arena.ranking, evaluated, size)
+            arena.checkpoint(gen, population)
+        return population
+
+
+@ALGORITHMS.decorator("local")
+class Local(Algorithm):
+    """Local search (hill climbing with restarts): start from the best of the initial
+    population; each generation evaluates ``offspring`` neighbours of the incumbent (children
+    of the incumbent by the policy's mutation operators, so a neighbourhood that small spaces
+    enumerate in full) and moves to the best of them when it is strictly better (scalarized
+    fitness); at a local optimum (no neighbour better) it restarts from a fresh random genome
+    (draw ``population + gen``), which is evaluated first. The final population is the best
+    ``population`` of everything evaluated."""
+
+    name = "local"
+    prefilter = False
+
+    def loop(self, arena: Arena) -> Loop:
+        population = yield from initial_population(arena)
+        s = arena.config.search
+        rank = arena.ranking
+        evaluated = list(population)
+        current = max(population, key=rank.scalar)
+        for gen in range(1, s.generations + 1):
+            room = arena.config.max_evals - arena.done
+            if room <= 0:
+                break
+            if arena.budget_spent(arena.steps):
+                arena.stop("total_steps")
+                break
+            children = [c for slot in range(min(s.offspring, room))
+                        if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", [current]))]
+            entering = yield from arena.offspring(children)
+            arena.credit(children)
+            evaluated += entering
+            best = max(entering, key=rank.scalar, default=None)
+            if best is not None and rank.scalar(best) > rank.scalar(current):
+                current = best
+            elif arena.config.max_evals > arena.done:  # a local optimum: restart
+                restart = arena.sample(f"g{gen:03d}-r", gen, s.offspring, s.population + gen)
+                yield from arena.evaluate([restart])
+                evaluated.append(restart.uid)
+                current = restart.uid
+            population = self.select(rank, evaluated, s.population)
+            arena.checkpoint(gen, population)
+        return population
 
 
 def make_algorithm(name: str) -> Algorithm:
     """The algorithm registered as ``name`` (an unknown name lists the valid ones)."""
     return ALGORITHMS.get(name)()
+
+
+def check_algorithm(algorithm: Algorithm, fidelity_rule: str | None, prefilter: bool) -> None:
+    """Refuse rungs or a pre-filter that ``algorithm``'s loop does not use (one line)."""
+    name = algorithm.name or type(algorithm).__name__
+    if fidelity_rule is not None and fidelity_rule not in algorithm.fidelity_rules:
+        supported = ", ".join(repr(r) for r in algorithm.fidelity_rules) or "none"
+        raise ConfigError(f"search.fidelity rule = {fidelity_rule!r} is not used by algorithm = "
+                          f"{name!r} (rules it supports: {supported}); remove [search.fidelity] "
+                          "or choose another algorithm")
+    if prefilter and not algorithm.prefilter:
+        raise ConfigError(f"search.prefilter is not used by algorithm = {name!r} (it filters a "
+                          "generation's bred offspring); use nsga2 or mu_plus_lambda")

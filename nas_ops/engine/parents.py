@@ -4,11 +4,13 @@ record, its stored diagnosis and the current population.
 The diagnosis is the parent's own (a fresh evaluation carries its rows, one read back from the
 ledger on resume reads them from the ``diagnoses`` table), or, for a duplicate, that of the
 model whose result it reused. Standing is computed among the members of the pool the parent was
-drawn from (the current population) whose evaluation succeeded.
+drawn from (the current population) whose evaluation succeeded; the pool's sorted values are
+computed once per pool (:class:`Standings`), so describing a parent costs O(log pool).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
 from nas_ops.engine.individuals import Candidate
@@ -39,8 +41,28 @@ def _parameters(cand: Candidate) -> float:
     return float(cand.record.complexity.get("parameters", 0)) if cand.record else 0.0
 
 
-def _percentile(values: list[float], mine: float) -> float:
-    return sum(v <= mine for v in values) / len(values)
+class Standings:
+    """The sorted errors (per output) and parameter counts of the successful members of one
+    pool: a parent's standing is the share of them (itself included) at or below its own."""
+
+    def __init__(self, members: Mapping[str, Candidate], pool: Sequence[str],
+                 outputs: Sequence[OutputSpec]) -> None:
+        evaluated = [members[u] for u in dict.fromkeys(pool) if u in members and _ok(members[u])]
+        self.uids = {m.uid for m in evaluated}
+        self.outputs = tuple(outputs)
+        self.errors = [sorted(_error(spec, m.objectives[k]) for m in evaluated)
+                       for k, spec in enumerate(self.outputs)]
+        self.sizes = sorted(_parameters(m) for m in evaluated)
+
+    def of(self, cand: Candidate, members: Mapping[str, Candidate],
+           ) -> tuple[dict[str, float], float]:
+        """(output -> percentile of ``cand``'s error, percentile of its parameter count)."""
+        extra = int(cand.uid not in self.uids and cand.uid in members)  # counted with the pool
+        n = len(self.sizes) + extra
+        standing = {spec.name: (bisect_right(self.errors[k], _error(spec, cand.objectives[k]))
+                                + extra) / n
+                    for k, spec in enumerate(self.outputs)}
+        return standing, (bisect_right(self.sizes, _parameters(cand)) + extra) / n
 
 
 def structure(genome: Genome) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
@@ -53,7 +75,8 @@ def structure(genome: Genome) -> tuple[dict[str, tuple[str, ...]], dict[str, tup
 
 def parent_state(cand: Candidate, members: Mapping[str, Candidate], pool: Sequence[str],
                  outputs: Sequence[OutputSpec], safe: Sequence[str] = (),
-                 tried: Sequence[str] = ()) -> ParentState:
+                 tried: Sequence[str] = (), standings: Standings | None = None) -> ParentState:
+    """``standings``: those of ``pool`` when the caller keeps them (computed here if not)."""
     relevance: dict[str, dict[str, float]] = {}
     for net, out, metric, value in _rows(cand, members):
         if metric == "relevance":
@@ -62,11 +85,6 @@ def parent_state(cand: Candidate, members: Mapping[str, Candidate], pool: Sequen
     standing: dict[str, float] = {}
     size = None
     if _ok(cand):
-        evaluated = [members[u] for u in dict.fromkeys([*pool, cand.uid])
-                     if u in members and _ok(members[u])]
-        for k, spec in enumerate(outputs):
-            errors = [_error(spec, m.objectives[k]) for m in evaluated]
-            standing[spec.name] = _percentile(errors, _error(spec, cand.objectives[k]))
-        size = _percentile([_parameters(m) for m in evaluated], _parameters(cand))
+        standing, size = (standings or Standings(members, pool, outputs)).of(cand, members)
     return ParentState(cand.uid, tuple(o.name for o in outputs), relevance, affected, feeds,
                        standing, size, tuple(tried), tuple(safe))

@@ -16,13 +16,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import GenomeError, NasOpsError
-
-if TYPE_CHECKING:
-    from nas_ops.engine.search import Search
+from nas_ops.prefilter import Prefilter
+from nas_ops.store.ledger import Ledger
+from nas_ops.tasks.base import Task
 
 
 def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
@@ -60,24 +59,22 @@ def keep_best(scores: Sequence[Sequence[float]], k: int) -> tuple[list[int], lis
     return sorted(order[:k]), front
 
 
-def _scores(search: Search, cand: Candidate, proxy: str) -> list[float]:
+def _scores(task: Task, seed: int, cand: Candidate, proxy: str) -> list[float]:
     from nas_ops.metrics.proxies import score  # torch: only when the pre-filter is on
 
     try:
-        found = score(cand.genome, search.task, cand.seed, data_seed=search.config.seed)
+        found = score(cand.genome, task, cand.seed, data_seed=seed)
     except (GenomeError, ValueError, RuntimeError):  # a model the proxy cannot build: last
-        return [-math.inf] * len(search.outputs)
-    values = [found[o.name][proxy] for o in search.outputs]
+        return [-math.inf] * len(task.outputs)
+    values = [found[o.name][proxy] for o in task.outputs]
     return [v if math.isfinite(v) or v == math.inf else -math.inf for v in values]
 
 
-def prefilter(search: Search, generation: int, cands: list[Candidate],
-              k: int) -> list[Candidate]:
+def prefilter(pf: Prefilter, ledger: Ledger, task: Task, seed: int, generation: int,
+              cands: list[Candidate], k: int) -> list[Candidate]:
     """The ``k`` candidates of ``cands`` the proxy keeps (slot order); the decision is recorded,
-    or read back when the ledger has it."""
-    pf = search.prefilter
-    assert pf is not None
-    recorded = search.ledger.prefilter_rows(generation)
+    or read back when the ledger has it (``seed``: the run's, which draws the mini-batch)."""
+    recorded = ledger.prefilter_rows(generation)
     if recorded:
         by_uid = {r["uid"]: r for r in recorded}
         for cand in cands:
@@ -87,11 +84,11 @@ def prefilter(search: Search, generation: int, cands: list[Candidate],
                                   f"hold candidate {cand.uid} as bred now (code or config "
                                   "changed since the run started)")
         return [c for c in cands if by_uid[c.uid]["kept"]]
-    scores = [_scores(search, c, pf.proxy) for c in cands]
+    scores = [_scores(task, seed, c, pf.proxy) for c in cands]
     kept, front = keep_best(scores, k)
-    search.ledger.add_prefilter([
+    ledger.add_prefilter([
         (generation, c.slot, c.uid, c.hash, pf.proxy,
-         json.dumps({o.name: _json_number(v) for o, v in zip(search.outputs, s, strict=True)},
+         json.dumps({o.name: _json_number(v) for o, v in zip(task.outputs, s, strict=True)},
                     sort_keys=True), front[i], int(i in kept))
         for i, (c, s) in enumerate(zip(cands, scores, strict=True))])
     return [cands[i] for i in kept]

@@ -49,7 +49,7 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
                               "load_if_exists=True to continue it")
     search = Search(cfg, run_dir, progress=progress)
     try:
-        search._begin()
+        search.start()
     except BaseException:
         search.close()
         raise

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nas_ops.analysis.baseline import CONTROL
 from nas_ops.config import RunConfig
-from nas_ops.engine.algorithms import Loop, evaluate_batch
+from nas_ops.engine.arena import Arena, Loop
 from nas_ops.engine.checks import check_study
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
@@ -68,7 +68,7 @@ class Study:
 
     def _record_variation(self, generation: int, slot: int, attempt: int,
                           event: VariationEvent, child: str | None) -> None:
-        self.search._record_variation(generation, slot, attempt, event, child)
+        self.search.record_variation(generation, slot, attempt, event, child)
 
     def _control(self, base: Candidate, slot: int, uid: str) -> Candidate:
         """A retrain-only child: no edit, every network trained again from the parent's weights
@@ -139,20 +139,20 @@ class Study:
             bases.append(cand)
         return bases
 
-    def loop(self, search: Search) -> Loop:
+    def loop(self, search: Arena) -> Loop:
         """Base models first, then every child of every base model as one batch."""
         plan = self._plan()
-        search.ledger.set_meta("kind", "study")
+        search.record_meta("kind", "study")
         bases = self._bases()
         # exactly what the study evaluates if every base model trains: breeding depends on the
         # genomes only, so a dry run (nothing recorded) counts the children that apply
         search.progress.total = len(bases) + sum(
             len(self._children(search, b, base, plan, dry=True)[0])
             for b, base in enumerate(bases))
-        yield from evaluate_batch(search, bases)
-        search._checkpoint(0, [b.uid for b in bases])
+        yield from search.evaluate(bases)
+        search.checkpoint(0, [b.uid for b in bases])
         trained = bases_meta(bases, search.task, self.base_budget())
-        search.ledger.set_meta("bases", trained)
+        search.record_meta("bases", trained)
         self._say(search, convergence_line(trained, len(bases)))
         children: list[Candidate] = []
         applicability: dict[str, dict[str, int]] = {}
@@ -163,13 +163,13 @@ class Study:
                 continue  # its effects could not make a rule: no training spent on them
             kids, applicability[base.uid] = self._children(search, b, base, plan)
             children += kids
-        search.ledger.set_meta("applicability", applicability)
+        search.record_meta("applicability", applicability)
         search.progress.total = len(bases) + len(children)  # exact when a base failed
-        yield from evaluate_batch(search, children)
-        search._checkpoint(1, [b.uid for b in bases])
+        yield from search.evaluate(children)
+        search.checkpoint(1, [b.uid for b in bases])
         return [b.uid for b in bases]
 
-    def _children(self, search: Search, b: int, base: Candidate, plan: list[str | None], *,
+    def _children(self, search: Arena, b: int, base: Candidate, plan: list[str | None], *,
                   dry: bool = False) -> tuple[list[Candidate], dict[str, int]]:
         """Base ``b``'s children in slot order (each edit followed by its matched control, then
         the retrain-everything controls) and how many edit children each operator gave.
@@ -206,7 +206,7 @@ class Study:
         return list(self.config.study.operators or self.search.breeder.mutation_ops)
 
     @staticmethod
-    def _say(search: Search, line: str) -> None:
+    def _say(search: Arena, line: str) -> None:
         """A line on the progress stream (when progress is shown)."""
         if search.progress.enabled:
             search.progress.stream.write(("\n" if search.progress.tty else "") + line + "\n")

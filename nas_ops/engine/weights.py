@@ -9,39 +9,36 @@ one line naming the file. So a resumed run is the uninterrupted run, never anoth
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
 
+from nas_ops.config import RunConfig
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.worker import run_request
 from nas_ops.files import file_sha256
 from nas_ops.store.run import weights_path
 
-if TYPE_CHECKING:
-    from nas_ops.engine.search import Search
 
-
-def inherits(search: Search, cand: Candidate) -> bool:
-    return bool(search.config.evaluation.inherit_weights and cand.inherit_map is not None
-                and cand.parents)
-
-
-def check_parents(search: Search, cand: Candidate, verified: set[str]) -> None:
+def check_parents(config: RunConfig, run_dir: Path, members: Mapping[str, Candidate],
+                  cand: Candidate, verified: set[str]) -> None:
     """Make sure every weights file ``cand`` inherits from is the one its parent's evaluation
-    wrote (``verified``: uids already checked in this process)."""
-    if not inherits(search, cand):
+    wrote (``members``: the run's evaluated candidates; ``verified``: uids already checked in
+    this process)."""
+    if not (config.evaluation.inherit_weights and cand.inherit_map is not None and cand.parents):
         return
     for uid in cand.parents:
         if uid not in verified:
-            _check(search, search.members[uid], verified)
+            _check(config, run_dir, members, members[uid], verified)
             verified.add(uid)
 
 
-def _check(search: Search, parent: Candidate, verified: set[str]) -> None:
+def _check(config: RunConfig, run_dir: Path, members: Mapping[str, Candidate],
+           parent: Candidate, verified: set[str]) -> None:
     record = parent.record
     if record is None or record.status != "ok":
         return  # failed or a duplicate: it has no weights file, its children train afresh
-    path = weights_path(search.run_dir, record.uid)  # a rung evaluation's key (fidelity.py)
+    path = weights_path(run_dir, record.uid)  # a rung evaluation's key (fidelity.py)
     if path.is_file() and (not record.weights_sha256
                            or file_sha256(path) == record.weights_sha256):
         return
@@ -49,8 +46,8 @@ def _check(search: Search, parent: Candidate, verified: set[str]) -> None:
     if record.uid != parent.uid:
         raise EvaluationError(f"weights file {str(path)!r} {problem}; a lower-rung evaluation "
                               "is not regenerated, so the run cannot go on unchanged")
-    check_parents(search, parent, verified)  # its own request may inherit too
-    again = run_request(make_request(parent, search.config, search.run_dir))
+    check_parents(config, run_dir, members, parent, verified)  # its own request may inherit
+    again = run_request(make_request(parent, config, run_dir))
     same = (again.weights_sha256 == record.weights_sha256 if record.weights_sha256
             else again.status == "ok" and again.val == record.val)  # a ledger before schema 3
     if again.status != "ok" or not same:

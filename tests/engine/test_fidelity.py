@@ -20,7 +20,6 @@ from nas_ops.config import SearchConfig, config_from_dict
 from nas_ops.engine import run_search
 from nas_ops.engine.fitness import Member, fitness_class, objective_weights, scalar
 from nas_ops.engine.individuals import Candidate
-from nas_ops.engine.rungs import rung_request
 from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation.pipeline import prepare
@@ -164,7 +163,7 @@ def test_a_promoted_child_starts_from_its_own_rung_weights(rung_run: tuple[str, 
                                 search__fidelity=RUNGS), out, progress=False)
     try:
         cand = Candidate(child.uid, child.generation, child.slot, child.genome, child.seed)
-        req = rung_request(search, cand, 1)
+        req = search.rungs.rung_request(cand, 1)
     finally:
         search.close()
     assert child.evaluation is not None

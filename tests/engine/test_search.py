@@ -12,6 +12,16 @@ from nas_ops.errors import ConfigError
 from nas_ops.store import run_contents
 
 
+def evaluate_now(search, cands):
+    """Evaluate one batch now with the search's evaluator, outside its loop (public seam)."""
+    for step in search.evaluate(cands):
+        for cand in step.submit:
+            search.evaluator.submit(search.request(cand))
+        while any(c.uid not in search.archive.told for c in step.wait):
+            record = next(iter(search.evaluator.as_completed()))
+            search.archive.told[record.uid] = record
+
+
 @pytest.mark.parametrize("algorithm", ["nsga2", "mu_plus_lambda", "aging"])
 def test_each_algorithm_runs_and_records_provenance(tiny_config, tmp_path, algorithm):
     cfg = load_config(tiny_config(seed=2, algorithm=algorithm))
@@ -67,11 +77,11 @@ def test_failed_evaluations_are_recorded_and_the_search_goes_on(tiny_config, tmp
 
 def test_duplicates_reuse_the_first_result(tiny_config, tmp_path):
     search = Search(load_config(tiny_config(seed=2)), tmp_path / "run", progress=False)
-    search._start()
+    search.start()
     genome = search.space.sample(search.task, __import__("numpy").random.default_rng(0))
     first = Candidate("g000-000", 0, 0, genome, 1)
     twin = Candidate("g000-001", 0, 1, genome, 2)
-    search._evaluate([first, twin])
+    evaluate_now(search, [first, twin])
     search.ledger.close()
     run = load_run(tmp_path / "run")
     twin_rec = run.by_uid()["g000-001"].evaluation
@@ -113,17 +123,17 @@ def test_a_duplicate_child_is_credited_as_nothing_new(tiny_config, tmp_path):
 
     cfg = load_config(tiny_config(seed=2, extra='[policy]\nname = "adaptive"\n'))
     search = Search(cfg, tmp_path / "run", progress=False)
-    search._start()
+    search.start()
     rng = np.random.default_rng(0)
     a, b = (search.space.sample(search.task, rng) for _ in range(2))
     parent, other = Candidate("g000-000", 0, 0, a, 1), Candidate("g000-001", 0, 1, b, 2)
-    search._evaluate([parent, other])
-    better, worse = sorted((parent, other), key=lambda c: -search._scalar(c.uid))
+    evaluate_now(search, [parent, other])
+    better, worse = sorted((parent, other), key=lambda c: -search.ranking.scalar(c.uid))
     twin = Candidate("g001-000", 1, 0, better.genome, 3)
     twin.operator, twin.parents = "swap_network", [worse.uid]
-    search._evaluate([twin])
-    assert twin.record.status == "duplicate" and search._scalar(twin.uid) > search._scalar(
-        worse.uid)
-    search._credit([twin])
+    evaluate_now(search, [twin])
+    scalar = search.ranking.scalar
+    assert twin.record.status == "duplicate" and scalar(twin.uid) > scalar(worse.uid)
+    search.credit([twin])
     assert search.policy.state() == {"n": {"swap_network": 1}, "total": {"swap_network": -1.0}}
     search.ledger.close()
