@@ -31,5 +31,5 @@ def generator(seed: int, *key: object) -> np.random.Generator:
 
 def torch_seed(seed: int, *key: object) -> int:
     """A 63-bit integer seed for ``torch.Generator.manual_seed`` derived from ``key``."""
-    return int(seed_sequence(seed, *key).generate_state(2, dtype=np.uint32).astype(np.uint64)
-               .dot(np.array([1, 1 << 32], dtype=np.uint64)) & np.uint64((1 << 63) - 1))
+    low, high = seed_sequence(seed, *key).generate_state(2, dtype=np.uint32).tolist()
+    return (low | high << 32) & ((1 << 63) - 1)

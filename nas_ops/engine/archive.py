@@ -4,6 +4,10 @@ hypervolume curve and the progress line.
 
 A result is settled once: trained now (``fresh``), read back from the ledger (a resumed run), or
 copied from an earlier evaluation of the same genome (a duplicate, when the run may reuse one).
+A result the ledger holds is read back where the run would have taken the trained result (the
+search puts it among the told results, :attr:`Archive.stored`), never earlier, so a resumed run
+settles evaluations in the order of the uninterrupted one (its counts at checkpoints and its
+hypervolume curve included).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class Archive:
         self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion
         self.by_hash: dict[str, str] = {}  # genome hash -> the first successful uid
         self.told: dict[str, EvalRecord] = {}  # results told, not taken by the loop yet
+        self.stored: set[str] = set()  # of those, results read back from the ledger
         self.best: dict[str, float] = {}
         self.done = self.trained = self.failures = 0
         self._ranks: dict[str, int] = {}
@@ -93,8 +98,10 @@ class Archive:
                              failed=record.status == "failed")
 
     def take(self, cand: Candidate) -> None:
-        """Settle ``cand`` with the result told for it."""
-        self.finish(cand, self.told.pop(cand.uid), fresh=True)
+        """Settle ``cand`` with the result told for it (or read back from the ledger)."""
+        stored = cand.uid in self.stored
+        self.stored.discard(cand.uid)
+        self.finish(cand, self.told.pop(cand.uid), fresh=not stored)
 
     def settle_rung(self, key: str, record: EvalRecord, fresh: bool) -> None:
         """Record a lower-rung evaluation whose child goes on to the next rung: its row and
@@ -108,14 +115,6 @@ class Archive:
 
     def may_reuse(self, cand: Candidate) -> bool:
         return self.config.evaluation.reuse_duplicates and not cand.force_train
-
-    def resolve(self, cand: Candidate) -> bool:
-        """Settle ``cand`` without training when the ledger or a duplicate already has it."""
-        stored = self.ledger.evaluation(cand.uid)
-        if stored is not None:
-            self.finish(cand, stored, fresh=False)
-            return True
-        return self.settle_duplicate(cand)
 
     def settle_duplicate(self, cand: Candidate) -> bool:
         """Settle ``cand`` as a duplicate of an earlier result when it may reuse one."""
@@ -137,18 +136,17 @@ class Archive:
                 self.best[spec.name] = value
 
     # -------------------------------------------------------------- batches
-    def split(self, cands: Sequence[Candidate], settle: bool = True,
-              ) -> tuple[list[Candidate], list[Candidate]]:
-        """Add ``cands`` to the run; of those not settled at once (by the ledger or a duplicate
-        with ``settle``, by a duplicate only without), the first occurrence of each genome (to
-        train) and the duplicates within the batch (``later``: each waits for its first
-        occurrence, when the run may reuse results)."""
+    def split(self, cands: Sequence[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
+        """Add ``cands`` to the run; of those a duplicate of an earlier result does not settle at
+        once, the first occurrence of each genome (to evaluate) and the duplicates within the
+        batch (``later``: each waits for its first occurrence, when the run may reuse
+        results)."""
         asked: list[Candidate] = []
         later: list[Candidate] = []
         batch_hashes: set[str] = set()
         for cand in cands:
             self.add(cand)
-            if self.resolve(cand) if settle else self.settle_duplicate(cand):
+            if self.settle_duplicate(cand):
                 continue
             if cand.hash in batch_hashes and self.may_reuse(cand):
                 later.append(cand)
@@ -158,15 +156,15 @@ class Archive:
         return asked, later
 
     def batch(self, cands: Sequence[Candidate]) -> Steps:
-        """Evaluate ``cands`` as one batch. Candidates the ledger or an earlier duplicate
-        settles are not asked; a duplicate within the batch waits for its first occurrence (and
-        is trained only if that one failed)."""
+        """Evaluate ``cands`` as one batch. Candidates an earlier duplicate settles are not
+        asked; a duplicate within the batch waits for its first occurrence (and is evaluated
+        only if that one failed)."""
         asked, later = self.split(cands)
         if asked:
             yield Step(asked, asked)
             for cand in asked:
                 self.take(cand)
         for cand in later:
-            if not self.resolve(cand):  # the first occurrence failed: train this one
+            if not self.settle_duplicate(cand):  # the first occurrence failed: evaluate this one
                 yield Step([cand], [cand])
                 self.take(cand)

@@ -53,7 +53,7 @@ class Rungs:
         settle first (copying the original's record, fidelity included); a duplicate within the
         batch waits for its first occurrence (and goes through the rungs itself only if that one
         failed)."""
-        fresh, later = self.archive.split(cands, settle=False)
+        fresh, later = self.archive.split(cands)
         yield from self._rungs(fresh)
         for cand in later:
             if not self.archive.settle_duplicate(cand):

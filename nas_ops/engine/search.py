@@ -188,18 +188,25 @@ class Search:
         told = self.archive.told
         while self._loop is not None and not self.finished and not self._queued \
                 and not self._waiting:
-            try:
-                step = next(self._loop)
-            except StopIteration as stop:
-                self.population = stop.value
-                self.finished = True
-                self.ledger.clear_arrived()
-                self._record_spent()
-                self.ledger.set_meta("status", "finished")
+            # what the plan writes up to its next step commits at once: a kill inside leaves
+            # the ledger at the last step, which a resumed run replays exactly
+            with self.ledger.transaction():
+                try:
+                    step = next(self._loop)
+                except StopIteration as stop:
+                    self.population = stop.value
+                    self.finished = True
+                    self.ledger.clear_arrived()
+                    self._record_spent()
+                    self.ledger.set_meta("status", "finished")
+            if self.finished:
                 break
-            for cand in step.submit:  # results kept before an interruption
-                kept = self.ledger.arrived(cand.uid)
-                if kept is not None:
+            for cand in step.submit:  # results recorded or kept before an interruption
+                stored = self.ledger.evaluation(cand.uid)
+                if stored is not None:
+                    told[cand.uid] = stored
+                    self.archive.stored.add(cand.uid)
+                elif (kept := self.ledger.arrived(cand.uid)) is not None:
                     told[cand.uid] = kept
             self._waiting = {c.uid for c in step.wait if c.uid not in told}
             self._queued = [c for c in step.submit if c.uid not in told]
@@ -274,7 +281,7 @@ class Search:
     def submit(self, child: Candidate) -> Candidate | None:
         self.archive.add(child)
         if self.rungs is None:
-            return None if self.archive.resolve(child) else child
+            return None if self.archive.settle_duplicate(child) else child
         return None if self.archive.settle_duplicate(child) else self.rungs.first(child)
 
     def take(self, child: Candidate) -> Generator[Step, None, bool]:
@@ -358,6 +365,9 @@ class Search:
 
     def _describe(self, parent: Candidate, pool: Sequence[str],
                   tried: Sequence[str]) -> ParentState:
+        if not getattr(self.policy, "reads_parent", True):
+            return ParentState(parent.uid, tuple(o.name for o in self.outputs), tried=tuple(tried),
+                               safe=tuple(self.config.search.safe_outputs))
         if self._standings is None or self._standings[0] is not pool:  # once per pool object
             self._standings = (pool, Standings(self.archive.members, pool, self.outputs))
         return parent_state(parent, self.archive.members, pool, self.outputs,

@@ -16,6 +16,8 @@ import fcntl
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,9 @@ class Ledger:
         self.run_dir = Path(run_dir)
         self.path = self.run_dir / LEDGER_NAME
         self._lock_fd: int | None = None
+        self._depth = 0  # open transaction() blocks
+        self._evaluated: set[str] = set()  # uids with an evaluation row (writer: all of them)
+        self._arrived: set[str] = set()  # uids with an arrived row (writer)
         if mode == "w":
             try:
                 self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -102,6 +107,8 @@ class Ledger:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
             self._upgrade()
+            self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
+            self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
         else:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             self._check()
@@ -150,6 +157,29 @@ class Ledger:
         self.close()
 
     # ------------------------------------------------------------------ writes
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside commits at once (blocks nest: the outermost commits); an
+        exception rolls it back. A kill -9 inside leaves the ledger as it was before the block."""
+        if self._depth == 0:
+            self.db.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.db.execute("ROLLBACK")
+                self._reload_keys()
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self.db.execute("COMMIT")
+
+    def _reload_keys(self) -> None:
+        self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
+        self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
+
     def set_meta(self, key: str, value: Any) -> None:
         self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", (key, json.dumps(value)))
 
@@ -173,21 +203,22 @@ class Ledger:
                        hypervolume: HvPoint | None = None) -> None:
         """The evaluation, its diagnosis rows and the hypervolume after it, in one
         transaction."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self._insert_evaluation(record, objectives)
-            self.db.execute("DELETE FROM arrived WHERE uid = ?", (record.uid,))
-            self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
-                                [(record.uid, *row) for row in record.diagnosis])
+            if record.uid in self._arrived:
+                self.db.execute("DELETE FROM arrived WHERE uid = ?", (record.uid,))
+                self._arrived.discard(record.uid)
+            if record.diagnosis:
+                self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
+                                    [(record.uid, *row) for row in record.diagnosis])
             if hypervolume is not None:
                 self.add_hypervolume(hypervolume)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def _insert_evaluation(self, record: EvalRecord, objectives: list[float]) -> None:
-        seq = self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        if record.uid in self._evaluated:
+            return  # kept as recorded (inserts are idempotent)
+        seq = len(self._evaluated)
+        self._evaluated.add(record.uid)
         self.db.execute(
             f"INSERT OR IGNORE INTO evaluations ({', '.join(_EVAL_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(_EVAL_COLUMNS))})",
@@ -201,11 +232,13 @@ class Ledger:
         """Keep a result that arrived before its batch ended (see the module docstring)."""
         self.db.execute("INSERT OR REPLACE INTO arrived VALUES (?, ?)",
                         (record.uid, json.dumps(record.to_dict(), sort_keys=True)))
+        self._arrived.add(record.uid)
 
     def clear_arrived(self) -> None:
         """Drop kept results no batch took (a run that finished: e.g. children a changed plan
         no longer asks for)."""
         self.db.execute("DELETE FROM arrived")
+        self._arrived.clear()
 
     def add_hypervolume(self, point: HvPoint) -> None:
         """The hypervolume after the evaluation ``point.seq`` (kept if already recorded)."""
@@ -213,15 +246,10 @@ class Ledger:
 
     def set_population(self, generation: int, uids: list[str]) -> None:
         """The population after ``generation`` (replacing what an extended run had stored)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self.db.execute("DELETE FROM population WHERE generation = ?", (generation,))
             self.db.executemany("INSERT INTO population VALUES (?,?,?)",
                                 [(generation, i, u) for i, u in enumerate(uids)])
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def add_checkpoint(self, generation: int, evals_done: int, rng: dict[str, Any],
                        policy_state: dict[str, Any]) -> None:
@@ -230,13 +258,8 @@ class Ledger:
 
     def add_prefilter(self, rows: list[tuple[int, int, str, str, str, str, int, int]]) -> None:
         """A generation's pre-filter decisions (every candidate scored), in one transaction."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO prefilter VALUES (?,?,?,?,?,?,?,?)", rows)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def prefilter_rows(self, generation: int) -> list[sqlite3.Row]:
         """The recorded pre-filter decisions of ``generation`` in slot order ([] if none)."""
@@ -250,6 +273,8 @@ class Ledger:
     # ------------------------------------------------------------------- reads
     def evaluation(self, uid: str) -> EvalRecord | None:
         """The stored evaluation of ``uid`` with its diagnosis rows (None if there is none)."""
+        if self._lock_fd is not None and uid not in self._evaluated:  # the writer knows
+            return None
         row = self.db.execute("SELECT * FROM evaluations WHERE uid = ?", (uid,)).fetchone()
         if row is None:
             return None
@@ -260,6 +285,8 @@ class Ledger:
 
     def arrived(self, uid: str) -> EvalRecord | None:
         """The kept result of ``uid`` whose batch had not ended, if any."""
+        if self._lock_fd is not None and uid not in self._arrived:  # the writer knows
+            return None
         row = self.db.execute("SELECT record FROM arrived WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else EvalRecord.from_dict(json.loads(row[0]))
 

@@ -95,6 +95,10 @@ class ParentState:
 
 
 class Policy(Protocol):
+    """An operator policy. A policy whose ``choose`` reads nothing of ``state`` but ``tried``
+    (and ``uid``, ``outputs``, ``safe``) may set ``reads_parent = False``: the engine then skips
+    computing the parent's diagnosis, structure and standing (the default is to compute them)."""
+
     name: str
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,

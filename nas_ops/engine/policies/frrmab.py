@@ -41,6 +41,7 @@ def auto_window(population: int, n_operators: int) -> int:
 
 class FrrmabPolicy:
     name = "frrmab"
+    reads_parent = False  # reads at most ``state.tried``
 
     def __init__(self, scaling: float = PAPER_SCALING, decay: float = PAPER_DECAY,
                  window: int = 20) -> None:

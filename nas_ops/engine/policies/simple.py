@@ -15,6 +15,7 @@ from nas_ops.genome import Genome
 
 class UniformPolicy:
     name = "uniform"
+    reads_parent = False  # reads at most ``state.tried``: the engine skips describing the parent
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
