@@ -135,7 +135,8 @@ class Algorithm:
         return population
 
 
-ALGORITHMS: Registry[type[Algorithm]] = Registry("search algorithm")
+# third-party algorithms register through the ``nas_ops.algorithms`` entry-point group
+ALGORITHMS: Registry[type[Algorithm]] = Registry("search algorithm", group="nas_ops.algorithms")
 
 
 @ALGORITHMS.decorator("nsga2")

@@ -48,10 +48,8 @@ from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.evaluation import Evaluator, make_evaluator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
-from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome import to_json
 from nas_ops.metrics.hypervolume import Tracker
-from nas_ops.prefilter import parse_prefilter
 from nas_ops.spaces import get_space
 from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
 from nas_ops.tasks import load_task
@@ -81,11 +79,11 @@ class Search:
         for name in s.safe_outputs:
             self.task.output(name)
         self.algorithm = make_algorithm(s.algorithm)
-        self.fidelity = parse_fidelity(s.fidelity)  # rungs (docs/fidelity.md); None: off
+        self.fidelity = s.fidelity if s.fidelity.enabled else None  # rungs (docs/fidelity.md)
         self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion
         # rule "median": per rung, the primary validation metrics of its successful results
         self.rung_history: dict[int, list[list[float]]] = {}
-        self.prefilter = parse_prefilter(s.prefilter)  # proxy pre-filter; None: off
+        self.prefilter = s.prefilter if s.prefilter.enabled else None  # proxy pre-filter
         self.n_train = len(self.task.train)
         self.plan: Plan = plan or self.algorithm
         self.weights = objective_weights(self.outputs, s.complexity_objective)
