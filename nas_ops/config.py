@@ -21,13 +21,13 @@ import re
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from nas_ops.errors import ConfigError, check_keys
-from nas_ops.fidelity import FidelityConfig
+from nas_ops.errors import ConfigError
+from nas_ops.fidelity import FidelityConfig, PrefilterConfig
 from nas_ops.genome.nodes import GENERATION_METRICS
 from nas_ops.registry import Registry
 
@@ -39,7 +39,6 @@ RELEVANCE_NOISE = ("scale", "paper")  # diagnosis: N(0, each tensor's std) or N(
 DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")  # the forms a device may take
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]+)?")
 MAX_POPULATION = 100_000  # search.population and search.offspring: a typo guard, not a limit
-MAX_OVERSAMPLE = 16  # search.prefilter.oversample
 
 
 def _algorithms() -> Registry[Any]:
@@ -58,12 +57,6 @@ def _backends() -> Registry[Any]:
     from nas_ops.evaluation import BACKENDS
 
     return BACKENDS
-
-
-def _proxies() -> Registry[Any]:
-    from nas_ops.metrics.proxies import PROXIES
-
-    return PROXIES
 
 
 class _Section:
@@ -138,58 +131,6 @@ class TaskConfig(_Section):
 class SpaceConfig(_Section):
     _name = "space"
     name: str = "multinet"
-
-
-@dataclass(frozen=True)
-class PrefilterConfig:
-    """``[search] prefilter`` (docs/fidelity.md): breed ``oversample`` x offspring candidates,
-    keep the ``offspring`` best by ``proxy`` (a name of ``nas_ops.metrics.proxies.PROXIES``);
-    ``proxy`` empty: off. ``table``: the table it was read from, as written (what
-    :meth:`to_dict` returns; empty when built in Python)."""
-
-    proxy: str = ""
-    oversample: int = 2
-    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
-                                     kw_only=True)
-
-    @classmethod
-    def from_table(cls, table: object) -> PrefilterConfig:
-        """The section of the TOML table ``search.prefilter`` (empty: off)."""
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"search.prefilter must be a table, got {table!r}")
-        check_keys("search.prefilter", table, ("proxy", "oversample"))
-        return cls(**table, table=dict(table))
-
-    def __post_init__(self) -> None:
-        if not self.table and self.proxy == "" and self.oversample == 2:
-            return  # off
-        proxies = _proxies()
-        if not isinstance(self.proxy, str) or self.proxy not in proxies:
-            raise ConfigError(f"search.prefilter.proxy must be one of "
-                              f"{', '.join(proxies.in_order())}, got {self.proxy!r}")
-        over = self.oversample
-        if isinstance(over, bool) or not isinstance(over, int) \
-                or not 2 <= over <= MAX_OVERSAMPLE:
-            raise ConfigError(f"search.prefilter.oversample must be an integer in "
-                              f"[2, {MAX_OVERSAMPLE}] (candidates bred per child kept), got "
-                              f"{over!r}")
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.proxy)
-
-    def __bool__(self) -> bool:  # off is false, as the empty table was
-        return self.enabled
-
-    def to_dict(self) -> dict[str, Any]:
-        """The table as written, else ``proxy`` and ``oversample`` when it is not the default;
-        ``{}`` when off."""
-        if not self.enabled:
-            return {}
-        if self.table:
-            return dict(self.table)
-        return {"proxy": self.proxy, **({"oversample": self.oversample}
-                                        if self.oversample != 2 else {})}
 
 
 @dataclass(frozen=True)

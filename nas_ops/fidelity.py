@@ -1,6 +1,8 @@
-"""Rungs of a multi-fidelity search (``[search] fidelity``): the typed section
-(:class:`FidelityConfig`, part of the run config), the steps of each rung, the ledger key of a
-rung's evaluation and the median stopping rule (docs/fidelity.md). No torch, no engine."""
+"""Cheap-first evaluation settings, the typed sections of the run config read once from their
+tables: rungs of a multi-fidelity search (``[search] fidelity``, :class:`FidelityConfig`) with
+the steps of each rung, the ledger key of a rung's evaluation and the median stopping rule; and
+the proxy pre-filter (``[search] prefilter``, :class:`PrefilterConfig`; the engine's part is
+nas_ops/engine/prefilter.py). docs/fidelity.md. No torch, no engine."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from nas_ops.errors import ConfigError, check_keys
 KEYS = ("rungs", "keep", "stopped_select", "rule", "min_history")
 RULES = ("halving", "median")
 RUNG_MARK = "@r"  # an evaluation key below the last rung: <uid>@r<k>
+MAX_OVERSAMPLE = 16  # search.prefilter.oversample
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,59 @@ class FidelityConfig:
             want = cap if k == self.last else round(fraction * cap)
             out.append(max(want, (out[-1] if out else 0) + 1))
         return out
+
+
+@dataclass(frozen=True)
+class PrefilterConfig:
+    """``[search] prefilter`` (docs/fidelity.md): breed ``oversample`` x offspring candidates,
+    keep the ``offspring`` best by ``proxy`` (a name of ``nas_ops.metrics.proxies.PROXIES``);
+    ``proxy`` empty: off. ``table``: the table it was read from, as written (what
+    :meth:`to_dict` returns; empty when built in Python)."""
+
+    proxy: str = ""
+    oversample: int = 2
+    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
+                                     kw_only=True)
+
+    @classmethod
+    def from_table(cls, table: object) -> PrefilterConfig:
+        """The section of the TOML table ``search.prefilter`` (empty: off)."""
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"search.prefilter must be a table, got {table!r}")
+        check_keys("search.prefilter", table, ("proxy", "oversample"))
+        return cls(**table, table=dict(table))
+
+    def __post_init__(self) -> None:
+        if not self.table and self.proxy == "" and self.oversample == 2:
+            return  # off
+        from nas_ops.metrics.proxies import PROXIES as proxies  # read only when it is on
+
+        if not isinstance(self.proxy, str) or self.proxy not in proxies:
+            raise ConfigError(f"search.prefilter.proxy must be one of "
+                              f"{', '.join(proxies.in_order())}, got {self.proxy!r}")
+        over = self.oversample
+        if isinstance(over, bool) or not isinstance(over, int) \
+                or not 2 <= over <= MAX_OVERSAMPLE:
+            raise ConfigError(f"search.prefilter.oversample must be an integer in "
+                              f"[2, {MAX_OVERSAMPLE}] (candidates bred per child kept), got "
+                              f"{over!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.proxy)
+
+    def __bool__(self) -> bool:  # off is false, as the empty table was
+        return self.enabled
+
+    def to_dict(self) -> dict[str, Any]:
+        """The table as written, else ``proxy`` and ``oversample`` when it is not the default;
+        ``{}`` when off."""
+        if not self.enabled:
+            return {}
+        if self.table:
+            return dict(self.table)
+        return {"proxy": self.proxy, **({"oversample": self.oversample}
+                                        if self.oversample != 2 else {})}
 
 
 def _number(value: Any) -> bool:
