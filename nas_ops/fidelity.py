@@ -92,9 +92,6 @@ class FidelityConfig:
     def enabled(self) -> bool:
         return bool(self.rungs)
 
-    def __bool__(self) -> bool:  # off is false, as the empty table was
-        return self.enabled
-
     def to_dict(self) -> dict[str, Any]:
         """The table as written, else ``rungs`` and the keys whose value is not the default;
         ``{}`` when off."""
@@ -162,9 +159,6 @@ class PrefilterConfig:
     @property
     def enabled(self) -> bool:
         return bool(self.proxy)
-
-    def __bool__(self) -> bool:  # off is false, as the empty table was
-        return self.enabled
 
     def to_dict(self) -> dict[str, Any]:
         """The table as written, else ``proxy`` and ``oversample`` when it is not the default;
