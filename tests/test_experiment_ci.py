@@ -159,5 +159,6 @@ def test_the_fidelity_experiment_validates_with_equal_budgets() -> None:
     assert len(budgets) == 1 and budgets.pop() > 0
     configs = {a.name: a.run_config(plan.seeds[0]) for a in plan.arms}
     assert configs["full"].task.name == "mnist1d" and configs["full"].policy.name == "uniform"
-    assert configs["rungs"].search.fidelity.enabled and configs["prefilter"].search.prefilter.enabled
+    assert configs["rungs"].search.fidelity.enabled
+    assert configs["prefilter"].search.prefilter.enabled
     assert configs["median"].search.fidelity.rule == "median"
