@@ -41,9 +41,10 @@ sys.path[0] = str(ROOT)  # not benchmarks/ (operators.py shadows)
 from benchmarks._meta import header, write  # noqa: E402
 from nas_ops import load_config  # noqa: E402
 from nas_ops.files import write_atomic  # noqa: E402
+from nas_ops.metrics.proxies import PROXIES as REGISTERED  # noqa: E402
 from nas_ops.rng import generator, torch_seed  # noqa: E402
 
-PROXIES = ("grad_norm", "synflow", "naswot", "params")  # as nas_ops.metrics.proxies.PROXIES
+PROXIES = tuple(REGISTERED.in_order())  # every registered proxy, in the order score computes
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:

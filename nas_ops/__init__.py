@@ -18,7 +18,9 @@ from nas_ops._version import __version__
 from nas_ops.config import (
     BudgetConfig,
     EvaluationConfig,
+    FidelityConfig,
     PolicyConfig,
+    PrefilterConfig,
     RunConfig,
     SearchConfig,
     SpaceConfig,
@@ -105,8 +107,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "__version__",
     # configs
-    "BudgetConfig", "EvaluationConfig", "PolicyConfig", "RunConfig", "SearchConfig",
-    "SpaceConfig", "StudyConfig", "TaskConfig", "load_config",
+    "BudgetConfig", "EvaluationConfig", "FidelityConfig", "PolicyConfig", "PrefilterConfig",
+    "RunConfig", "SearchConfig", "SpaceConfig", "StudyConfig", "TaskConfig", "load_config",
     # searches, studies and runs
     "Candidate", "Search", "SearchSummary", "create_search", "load_run", "resume", "run_search",
     "run_study",

@@ -4,6 +4,12 @@ Every section checks its values on construction (``__post_init__``), so a config
 fails exactly like one read from TOML: :class:`ConfigError` with one line naming the key, the
 value and the valid choices. The TOML reader adds only what a file needs: unknown keys are
 refused and values are type-checked (and ints coerced to floats) before the section is built.
+
+Names of registered things are checked against their registries, the one list of each: the
+search algorithms (``nas_ops.engine.algorithms.ALGORITHMS``), the policies
+(``nas_ops.engine.policies.POLICIES``), the evaluation backends
+(``nas_ops.evaluation.BACKENDS``) and the proxies (``nas_ops.metrics.proxies.PROXIES``). They
+are imported when a config is checked, not when this module is, and none imports torch.
 """
 
 from __future__ import annotations
@@ -15,19 +21,16 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from nas_ops.errors import ConfigError
-from nas_ops.fidelity import parse_fidelity
+from nas_ops.fidelity import FidelityConfig, PrefilterConfig
 from nas_ops.genome.nodes import GENERATION_METRICS
-from nas_ops.prefilter import parse_prefilter
+from nas_ops.registry import Registry
 
-ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging", "random", "local")
-POLICIES = ("uniform", "weights", "adaptive", "frrmab", "diagnosis", "guided")
-DIAGNOSING_POLICIES = ("diagnosis", "guided")  # they read each parent's diagnosis
-BACKENDS = ("auto", "local", "pool", "batched", "ray")
 RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
 FUSE = ("auto", "always")  # batched backend: fuse groups by the cost model, or always
@@ -38,13 +41,33 @@ _DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]+)?")
 MAX_POPULATION = 100_000  # search.population and search.offspring: a typo guard, not a limit
 
 
+def _algorithms() -> Registry[Any]:
+    from nas_ops.engine.algorithms import ALGORITHMS  # lazily: the engine imports this module
+
+    return ALGORITHMS
+
+
+def _policies() -> Registry[Any]:
+    from nas_ops.engine.policies import POLICIES
+
+    return POLICIES
+
+
+def _backends() -> Registry[Any]:
+    from nas_ops.evaluation import BACKENDS
+
+    return BACKENDS
+
+
 class _Section:
-    """Validation shared by the sections: ``_choices`` (field -> valid values), ``_positive``
+    """Validation shared by the sections: ``_choices`` (field -> valid values), ``_registered``
+    (field -> the registry its value must be registered in), ``_positive``
     (integer fields that must be >= 1), ``_ranges`` (field -> inclusive (low, high); NaN is
     out of every range) and ``_weights`` (tables of names to finite numbers >= 0)."""
 
     _name: ClassVar[str] = ""
     _choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+    _registered: ClassVar[dict[str, Callable[[], Registry[Any]]]] = {}
     _positive: ClassVar[tuple[str, ...]] = ()
     _ranges: ClassVar[dict[str, tuple[float, float]]] = {}
     _weights: ClassVar[tuple[str, ...]] = ()
@@ -55,6 +78,8 @@ class _Section:
             if value not in choices:
                 raise ConfigError(f"{self._name}.{key} = {value!r} is not valid; choose one of: "
                                   f"{', '.join(choices)}")
+        for key, registry in self._registered.items():
+            check_registered(registry(), getattr(self, key), f"{self._name}.{key}")
         for key in self._positive:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -73,6 +98,13 @@ class _Section:
                         or not (math.isfinite(value) and value >= 0):
                     raise ConfigError(f"{self._name}.{key}.{name} must be a finite number >= 0, "
                                       f"got {value!r}")
+
+
+def check_registered(registry: Registry[Any], value: object, where: str) -> None:
+    """Refuse a name that ``registry`` does not hold: one line listing the registered names."""
+    if not isinstance(value, str) or value not in registry:
+        raise ConfigError(f"{where} = {value!r} is not valid; choose one of: "
+                          f"{', '.join(registry.in_order())}")
 
 
 def check_device_name(device: object, where: str) -> None:
@@ -104,7 +136,8 @@ class SpaceConfig(_Section):
 @dataclass(frozen=True)
 class SearchConfig(_Section):
     _name = "search"
-    _choices = {"algorithm": ALGORITHMS, "complexity_objective": COMPLEXITY}
+    _choices = {"complexity_objective": COMPLEXITY}
+    _registered = {"algorithm": _algorithms}
     _positive = ("population", "offspring", "generations", "tournament", "max_attempts",
                  "async_lag")
     _ranges = {"crossover_rate": (0.0, 1.0), "population": (1, MAX_POPULATION),
@@ -124,19 +157,24 @@ class SearchConfig(_Section):
     # hypervolume reference point, per objective (output name or complexity objective), in
     # minimised units (class error, mse, log10 parameters); unnamed ones take their defaults
     hv_reference: dict[str, float] = field(default_factory=dict)
-    # rungs of a multi-fidelity search (docs/fidelity.md); empty = off
-    fidelity: dict[str, Any] = field(default_factory=dict)
-    # zero-cost proxy pre-filter of the offspring (docs/fidelity.md); empty = off
-    prefilter: dict[str, Any] = field(default_factory=dict)
+    # rungs of a multi-fidelity search (docs/fidelity.md); default: off. A table (a mapping)
+    # is read as from TOML, for this and prefilter.
+    fidelity: FidelityConfig = field(default_factory=FidelityConfig)
+    # zero-cost proxy pre-filter of the offspring (docs/fidelity.md); default: off
+    prefilter: PrefilterConfig = field(default_factory=PrefilterConfig)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.fidelity, FidelityConfig):
+            object.__setattr__(self, "fidelity", FidelityConfig.from_table(self.fidelity))
+        if not isinstance(self.prefilter, PrefilterConfig):
+            object.__setattr__(self, "prefilter", PrefilterConfig.from_table(self.prefilter))
         super().__post_init__()
-        fidelity = parse_fidelity(self.fidelity)
-        if fidelity is not None and fidelity.rule == "halving" and self.algorithm == "aging":
+        fidelity = self.fidelity
+        if fidelity.enabled and fidelity.rule == "halving" and self.algorithm == "aging":
             raise ConfigError("search.fidelity rule = 'halving' needs a generation's offspring, "
                               "which algorithm = 'aging' has not; use nsga2 or mu_plus_lambda, "
                               "or rule = 'median'")
-        if parse_prefilter(self.prefilter) is not None and self.algorithm == "aging":
+        if self.prefilter.enabled and self.algorithm == "aging":
             raise ConfigError("search.prefilter is not built for algorithm = 'aging' (it "
                               "filters a generation's offspring); use nsga2 or mu_plus_lambda")
         for name, value in self.hv_reference.items():
@@ -149,7 +187,7 @@ class SearchConfig(_Section):
 @dataclass(frozen=True)
 class PolicyConfig(_Section):
     _name = "policy"
-    _choices = {"name": POLICIES}
+    _registered = {"name": _policies}
     _ranges = {"exploration": (0.0, math.inf), "unimportant": (0.0, math.inf),
                "scaling": (0.0, math.inf), "decay": (0.0, 1.0), "window": (0, math.inf),
                "explore": (0.0, 1.0)}
@@ -169,16 +207,21 @@ class PolicyConfig(_Section):
         super().__post_init__()
         if isinstance(self.window, bool) or not isinstance(self.window, int):
             raise ConfigError(f"policy.window must be an integer, got {self.window!r}")
-        if self.name == "guided" and not self.guidelines:
-            raise ConfigError("policy.name = 'guided' needs policy.guidelines, the path of a "
-                              "guidelines.json (`nas-ops report RUN --out DIR` writes one)")
+        if self.reads("reads_guidelines") and not self.guidelines:
+            raise ConfigError(f"policy.name = {self.name!r} needs policy.guidelines, the path of "
+                              "a guidelines.json (`nas-ops report RUN --out DIR` writes one)")
+
+    def reads(self, what: str) -> bool:
+        """Whether the policy's registry entry says it reads ``what`` (``reads_diagnosis``,
+        ``reads_guidelines``)."""
+        return bool(_policies().meta(self.name).get(what))
 
 
 @dataclass(frozen=True)
 class EvaluationConfig(_Section):
     _name = "evaluation"
-    _choices = {"backend": BACKENDS, "retrain": RETRAIN, "fuse": FUSE,
-                "relevance_noise": RELEVANCE_NOISE}
+    _choices = {"retrain": RETRAIN, "fuse": FUSE, "relevance_noise": RELEVANCE_NOISE}
+    _registered = {"backend": _backends}
     _positive = ("workers", "torch_threads", "max_group", "relevance_draws")
     _ranges = {"memory_budget": (0, float("inf"))}
     backend: str = "auto"
@@ -265,19 +308,19 @@ class StudyConfig(_Section):
 
 @dataclass(frozen=True)
 class RunConfig:
-    task: TaskConfig = TaskConfig()
-    space: SpaceConfig = SpaceConfig()
-    search: SearchConfig = SearchConfig()
-    policy: PolicyConfig = PolicyConfig()
-    evaluation: EvaluationConfig = EvaluationConfig()
-    budget: BudgetConfig = BudgetConfig()
-    study: StudyConfig = StudyConfig()
+    task: TaskConfig = field(default_factory=TaskConfig)
+    space: SpaceConfig = field(default_factory=SpaceConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    study: StudyConfig = field(default_factory=StudyConfig)
     seed: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError(f"seed must be an integer, got {self.seed!r}")
-        if self.policy.name in DIAGNOSING_POLICIES and not self.evaluation.diagnose:
+        if self.policy.reads("reads_diagnosis") and not self.evaluation.diagnose:
             raise ConfigError(f"policy.name = {self.policy.name!r} reads each parent's diagnosis, "
                               "but evaluation.diagnose = false; set evaluation.diagnose = true")
 
@@ -286,7 +329,10 @@ class RunConfig:
         so a run without them records the config it recorded before the keys existed."""
         data = dataclasses.asdict(self)
         for key in ("fidelity", "prefilter"):
-            if not data["search"][key]:
+            table = getattr(self.search, key).to_dict()
+            if table:
+                data["search"][key] = table
+            else:
                 del data["search"][key]
         return data
 

@@ -1,13 +1,16 @@
-"""Rungs of a multi-fidelity search (``[search] fidelity``): the parsed setting, the steps of
-each rung, the ledger key of a rung's evaluation and the median stopping rule
-(docs/fidelity.md). No torch, no engine."""
+"""Cheap-first evaluation settings, the typed sections of the run config read once from their
+tables: rungs of a multi-fidelity search (``[search] fidelity``, :class:`FidelityConfig`) with
+the steps of each rung, the ledger key of a rung's evaluation and the median stopping rule; and
+the proxy pre-filter (``[search] prefilter``, :class:`PrefilterConfig`; the engine's part is
+nas_ops/engine/prefilter.py). docs/fidelity.md. No torch, no engine."""
 
 from __future__ import annotations
 
+import copy
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nas_ops.errors import ConfigError, check_keys
@@ -15,21 +18,89 @@ from nas_ops.errors import ConfigError, check_keys
 KEYS = ("rungs", "keep", "stopped_select", "rule", "min_history")
 RULES = ("halving", "median")
 RUNG_MARK = "@r"  # an evaluation key below the last rung: <uid>@r<k>
+MAX_OVERSAMPLE = 16  # search.prefilter.oversample
 
 
 @dataclass(frozen=True)
-class Fidelity:
-    """``rungs``: fractions of the full budget (increasing, the last 1.0); ``keep``: fraction of
-    a rung's children promoted (rule "halving"); ``stopped_select``: stopped children enter
-    selection too; ``rule``: "halving" (the best ``keep`` of a generation's children go on) or
-    "median" (a child stops when the rung's median beats it on every output, :func:`median_stops`,
-    once the rung has ``min_history`` results)."""
+class FidelityConfig:
+    """``[search] fidelity``, the typed section (checked when built, from TOML or Python alike).
 
-    rungs: tuple[float, ...]
+    ``rungs``: fractions of the full budget (increasing, the last 1.0; empty: off, every child
+    trains to the full budget); ``keep``: fraction of a rung's children promoted (rule
+    "halving"); ``stopped_select``: stopped children enter selection too; ``rule``: "halving"
+    (the best ``keep`` of a generation's children go on) or "median" (a child stops when the
+    rung's median beats it on every output, :func:`median_stops`, once the rung has
+    ``min_history`` results). ``table``: the table it was read from, as written (what
+    :meth:`to_dict` returns, so a run records exactly the table it recorded before the section
+    was typed; empty when built in Python)."""
+
+    rungs: tuple[float, ...] = ()
     keep: float = 0.5
     stopped_select: bool = False
     rule: str = "halving"
     min_history: int = 5
+    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
+                                     kw_only=True)
+
+    @classmethod
+    def from_table(cls, table: object) -> FidelityConfig:
+        """The section of the TOML table ``search.fidelity`` (empty: off)."""
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"search.fidelity must be a table, got {table!r}")
+        check_keys("search.fidelity", table, KEYS)
+        return cls(**table, table=copy.deepcopy(dict(table)))
+
+    def __post_init__(self) -> None:
+        if not self.table and not any(self._set(k) for k in KEYS):
+            return  # off
+        rungs = self.rungs
+        if not isinstance(rungs, Sequence) or isinstance(rungs, str) or len(rungs) < 2 \
+                or not all(_number(r) and 0 < r <= 1 for r in rungs) \
+                or any(b <= a for a, b in zip(rungs, rungs[1:], strict=False)) or rungs[-1] != 1:
+            raise ConfigError(f"search.fidelity.rungs must be at least two fractions of the "
+                              f"budget, strictly increasing in (0, 1], the last 1.0, e.g. "
+                              f"[0.25, 1.0]; got {rungs!r}")
+        object.__setattr__(self, "rungs", tuple(float(r) for r in rungs))
+        self._check_rule()
+        if not isinstance(self.stopped_select, bool):
+            raise ConfigError(f"search.fidelity.stopped_select must be true or false, got "
+                              f"{self.stopped_select!r}")
+
+    def _set(self, key: str) -> bool:
+        return key in self.table or getattr(self, key) != getattr(FidelityConfig, key)
+
+    def _check_rule(self) -> None:
+        if self.rule not in RULES:
+            raise ConfigError(f"search.fidelity.rule must be one of {', '.join(RULES)}, got "
+                              f"{self.rule!r}")
+        if self.rule == "median" and self._set("keep"):
+            raise ConfigError("search.fidelity.keep is for rule = 'halving'; rule = 'median' "
+                              "stops by the rung's median, leave keep out (or use min_history)")
+        if not _number(self.keep) or not 0 < self.keep < 1:
+            raise ConfigError(f"search.fidelity.keep must be a fraction in (0, 1), got "
+                              f"{self.keep!r}")
+        object.__setattr__(self, "keep", float(self.keep))
+        if self.rule != "median" and self._set("min_history"):
+            raise ConfigError("search.fidelity.min_history is for rule = 'median'; rule = "
+                              "'halving' promotes by keep, leave min_history out")
+        history = self.min_history
+        if isinstance(history, bool) or not isinstance(history, int) or history < 1:
+            raise ConfigError(f"search.fidelity.min_history must be an integer >= 1, got "
+                              f"{history!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rungs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The table as written, else ``rungs`` and the keys whose value is not the default;
+        ``{}`` when off."""
+        if not self.enabled:
+            return {}
+        if self.table:
+            return copy.deepcopy(dict(self.table))
+        return {k: list(self.rungs) if k == "rungs" else getattr(self, k)
+                for k in KEYS if self._set(k)}
 
     @property
     def last(self) -> int:
@@ -50,44 +121,59 @@ class Fidelity:
         return out
 
 
+@dataclass(frozen=True)
+class PrefilterConfig:
+    """``[search] prefilter`` (docs/fidelity.md): breed ``oversample`` x offspring candidates,
+    keep the ``offspring`` best by ``proxy`` (a name of ``nas_ops.metrics.proxies.PROXIES``);
+    ``proxy`` empty: off. ``table``: the table it was read from, as written (what
+    :meth:`to_dict` returns; empty when built in Python)."""
+
+    proxy: str = ""
+    oversample: int = 2
+    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
+                                     kw_only=True)
+
+    @classmethod
+    def from_table(cls, table: object) -> PrefilterConfig:
+        """The section of the TOML table ``search.prefilter`` (empty: off)."""
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"search.prefilter must be a table, got {table!r}")
+        check_keys("search.prefilter", table, ("proxy", "oversample"))
+        return cls(**table, table=dict(table))
+
+    def __post_init__(self) -> None:
+        if not self.table and self.proxy == "" and self.oversample == 2:
+            return  # off
+        from nas_ops.metrics.proxies import PROXIES as proxies  # read only when it is on
+
+        if not isinstance(self.proxy, str) or self.proxy not in proxies:
+            raise ConfigError(f"search.prefilter.proxy must be one of "
+                              f"{', '.join(proxies.in_order())}, got {self.proxy!r}")
+        over = self.oversample
+        if isinstance(over, bool) or not isinstance(over, int) \
+                or not 2 <= over <= MAX_OVERSAMPLE:
+            raise ConfigError(f"search.prefilter.oversample must be an integer in "
+                              f"[2, {MAX_OVERSAMPLE}] (candidates bred per child kept), got "
+                              f"{over!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.proxy)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The table as written, else ``proxy`` and ``oversample`` when it is not the default;
+        ``{}`` when off."""
+        if not self.enabled:
+            return {}
+        if self.table:
+            return dict(self.table)
+        return {"proxy": self.proxy, **({"oversample": self.oversample}
+                                        if self.oversample != 2 else {})}
+
+
 def _number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) \
         and math.isfinite(value)
-
-
-def parse_fidelity(table: Mapping[str, Any]) -> Fidelity | None:
-    """The :class:`Fidelity` of ``search.fidelity`` (None when the table is empty: off); a bad
-    table is one :class:`ConfigError` line naming the key and what is valid."""
-    if not table:
-        return None
-    check_keys("search.fidelity", table, KEYS)
-    rungs = table.get("rungs")
-    if not isinstance(rungs, Sequence) or isinstance(rungs, str) or len(rungs) < 2 \
-            or not all(_number(r) and 0 < r <= 1 for r in rungs) \
-            or any(b <= a for a, b in zip(rungs, rungs[1:], strict=False)) or rungs[-1] != 1:
-        raise ConfigError(f"search.fidelity.rungs must be at least two fractions of the budget, "
-                          f"strictly increasing in (0, 1], the last 1.0, e.g. [0.25, 1.0]; got "
-                          f"{rungs!r}")
-    rule = table.get("rule", "halving")
-    if rule not in RULES:
-        raise ConfigError(f"search.fidelity.rule must be one of {', '.join(RULES)}, got {rule!r}")
-    keep = table.get("keep", 0.5)
-    if rule == "median" and "keep" in table:
-        raise ConfigError("search.fidelity.keep is for rule = 'halving'; rule = 'median' stops "
-                          "by the rung's median, leave keep out (or use min_history)")
-    if not _number(keep) or not 0 < keep < 1:
-        raise ConfigError(f"search.fidelity.keep must be a fraction in (0, 1), got {keep!r}")
-    history = table.get("min_history", 5)
-    if rule != "median" and "min_history" in table:
-        raise ConfigError("search.fidelity.min_history is for rule = 'median'; rule = 'halving' "
-                          "promotes by keep, leave min_history out")
-    if isinstance(history, bool) or not isinstance(history, int) or history < 1:
-        raise ConfigError(f"search.fidelity.min_history must be an integer >= 1, got "
-                          f"{history!r}")
-    select = table.get("stopped_select", False)
-    if not isinstance(select, bool):
-        raise ConfigError(f"search.fidelity.stopped_select must be true or false, got {select!r}")
-    return Fidelity(tuple(float(r) for r in rungs), float(keep), select, rule, history)
 
 
 def median_stops(history: Sequence[Sequence[float]], values: Sequence[float],

@@ -91,6 +91,12 @@ class Registry(Generic[T]):
         self._load()
         return sorted(self._entries)
 
+    def in_order(self) -> list[str]:
+        """The names in registration order (built-ins as their modules register them, then
+        those of entry points): the order a config error lists the valid choices in."""
+        self._load()
+        return list(self._entries)
+
     def __contains__(self, name: object) -> bool:
         self._load()
         return name in self._entries

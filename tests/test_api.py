@@ -34,7 +34,8 @@ def test_a_config_built_in_python_is_checked_like_a_file() -> None:
 
 def test_algorithms_are_registered_by_name() -> None:
     assert make_algorithm("aging").name == "aging"
-    with pytest.raises(nas_ops.UnknownNameError, match="aging, local, mu_plus_lambda, nsga2, random"):
+    with pytest.raises(nas_ops.UnknownNameError,
+                       match="aging, local, mu_plus_lambda, nsga2, random"):
         make_algorithm("nsga")
 
 

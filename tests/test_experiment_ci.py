@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from nas_ops.cli import main
-from nas_ops.config import POLICIES
+from nas_ops.engine.policies import POLICIES
 from nas_ops.experiment_plan import ExperimentPlan, load_plan
 from nas_ops.store import load_run
 
@@ -159,5 +159,6 @@ def test_the_fidelity_experiment_validates_with_equal_budgets() -> None:
     assert len(budgets) == 1 and budgets.pop() > 0
     configs = {a.name: a.run_config(plan.seeds[0]) for a in plan.arms}
     assert configs["full"].task.name == "mnist1d" and configs["full"].policy.name == "uniform"
-    assert configs["rungs"].search.fidelity and configs["prefilter"].search.prefilter
-    assert configs["median"].search.fidelity["rule"] == "median"
+    assert configs["rungs"].search.fidelity.enabled
+    assert configs["prefilter"].search.prefilter.enabled
+    assert configs["median"].search.fidelity.rule == "median"

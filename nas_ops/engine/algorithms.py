@@ -84,6 +84,7 @@ class Algorithm:
         return population
 
 
+# third-party algorithms register through the ``nas_ops.algorithms`` entry-point group
 ALGORITHMS: Registry[type[Algorithm]] = Registry("search algorithm", group="nas_ops.algorithms")
 
 

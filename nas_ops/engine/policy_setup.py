@@ -1,8 +1,9 @@
-"""The policy of a run, from its config: settings, the frrmab window, and the guided rules.
+"""The policy of a run, from its config, through the policy registry; and the guided rules.
 
-A ``guided`` run reads its guidelines file when it starts and records the rules with the file's
-sha256 in the ledger (meta ``guidelines``); a resumed (or extended) run uses the recorded rules
-and does not read the file again, so moving or rewriting the file cannot change a run.
+A policy that reads guidelines (``guided``) gets them when the run starts, and the run records
+them with the file's sha256 in the ledger (meta ``guidelines``); a resumed (or extended) run
+uses the recorded rules and does not read the file again, so moving or rewriting the file
+cannot change a run.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from pathlib import Path
 
 from nas_ops.config import RunConfig
 from nas_ops.engine.components import recorded_meta
-from nas_ops.engine.policies import GuideRules, Policy, auto_window, load_rules, make_policy
+from nas_ops.engine.policies import POLICIES, GuideRules, Policy, PolicyContext, load_rules
 
 
 def run_rules(config: RunConfig, run_dir: Path) -> GuideRules | None:
-    """The rules of a ``guided`` run (recorded ones first); None for other policies."""
-    if config.policy.name != "guided":
+    """The rules of a run whose policy reads guidelines (recorded ones first); None for
+    other policies."""
+    if not POLICIES.meta(config.policy.name).get("reads_guidelines"):
         return None
     recorded = recorded_meta(run_dir, "guidelines")
     if recorded is not None:
@@ -25,8 +27,6 @@ def run_rules(config: RunConfig, run_dir: Path) -> GuideRules | None:
 
 
 def policy_for(config: RunConfig, n_mutation: int, rules: GuideRules | None) -> Policy:
-    p = config.policy
-    window = p.window or auto_window(config.search.population, n_mutation)
-    return make_policy(p.name, p.weights, p.exploration, unimportant=p.unimportant,
-                       scaling=p.scaling, decay=p.decay, window=window, rules=rules,
-                       explore=p.explore)
+    """The run's policy, built by its registered ``from_config``."""
+    context = PolicyContext(config.search.population, n_mutation, rules)
+    return POLICIES.get(config.policy.name)(config.policy, context)

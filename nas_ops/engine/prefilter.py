@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import GenomeError, NasOpsError
-from nas_ops.prefilter import Prefilter
+from nas_ops.fidelity import PrefilterConfig
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import Task
 
@@ -70,7 +70,7 @@ def _scores(task: Task, seed: int, cand: Candidate, proxy: str) -> list[float]:
     return [v if math.isfinite(v) or v == math.inf else -math.inf for v in values]
 
 
-def prefilter(pf: Prefilter, ledger: Ledger, task: Task, seed: int, generation: int,
+def prefilter(pf: PrefilterConfig, ledger: Ledger, task: Task, seed: int, generation: int,
               cands: list[Candidate], k: int) -> list[Candidate]:
     """The ``k`` candidates of ``cands`` the proxy keeps (slot order); the decision is recorded,
     or read back when the ledger has it (``seed``: the run's, which draws the mini-batch)."""

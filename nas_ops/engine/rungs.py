@@ -25,7 +25,7 @@ from nas_ops.engine.fitness import objectives
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
-from nas_ops.fidelity import Fidelity, median_stops, rung_key
+from nas_ops.fidelity import FidelityConfig, median_stops, rung_key
 from nas_ops.files import file_sha256
 from nas_ops.genome import to_dict
 from nas_ops.rng import torch_seed
@@ -40,7 +40,7 @@ class Rungs:
     """The rungs of one search: ``archive`` settles results, ``request`` makes a child's full
     request, ``select`` is the algorithm's survivor selection (rule "halving")."""
 
-    def __init__(self, fidelity: Fidelity, archive: Archive, config: RunConfig, run_dir: Path,
+    def __init__(self, fidelity: FidelityConfig, archive: Archive, config: RunConfig, run_dir: Path,
                  n_train: int, request: Callable[[Candidate], EvalRequest],
                  select: Select) -> None:
         self.fid, self.archive, self.config, self.run_dir = fidelity, archive, config, run_dir

@@ -45,9 +45,7 @@ from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import Evaluator, make_evaluator
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
-from nas_ops.fidelity import parse_fidelity
 from nas_ops.metrics.hypervolume import Tracker
-from nas_ops.prefilter import parse_prefilter
 from nas_ops.rng import generator, torch_seed
 from nas_ops.spaces import get_space
 from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
@@ -72,10 +70,10 @@ class Search:
         for name in s.safe_outputs:
             self.task.output(name)
         self.algorithm = make_algorithm(s.algorithm)
-        self.fidelity = parse_fidelity(s.fidelity)  # rungs (docs/fidelity.md); None: off
-        self.prefilter_config = parse_prefilter(s.prefilter)  # proxy pre-filter; None: off
+        self.fidelity = s.fidelity if s.fidelity.enabled else None  # rungs (docs/fidelity.md)
+        self.prefilter_config = s.prefilter if s.prefilter.enabled else None  # proxy pre-filter
         if plan is None:
-            check_algorithm(self.algorithm, self.fidelity and self.fidelity.rule,
+            check_algorithm(self.algorithm, self.fidelity.rule if self.fidelity else None,
                             self.prefilter_config is not None)
         self.staged = self.fidelity is not None
         self.oversample = self.prefilter_config.oversample if self.prefilter_config else 1

@@ -7,14 +7,14 @@ does not either; the backends and ``run_request`` are imported on first use.
 from __future__ import annotations
 
 import importlib
-from importlib.util import find_spec
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nas_ops.config import BACKENDS, EvaluationConfig
-from nas_ops.errors import ConfigError
 from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
+from nas_ops.registry import Registry
 
 if TYPE_CHECKING:
+    from nas_ops.config import EvaluationConfig
     from nas_ops.evaluation.local import SequentialEvaluator
     from nas_ops.evaluation.pool import PoolEvaluator
     from nas_ops.evaluation.worker import run_request
@@ -44,35 +44,54 @@ class Evaluator(Protocol):
     def close(self) -> None: ...
 
 
-def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
-    """The evaluator a config asks for. ``auto``: batched on a GPU; on CPU the pool with several
-    workers, else local (both run_request, whose records do not depend on which requests run
-    together, so a resumed run equals an uninterrupted one: docs/evaluation.md)."""
+# name -> the evaluator a config asks for; config validation reads this registry
+BACKENDS: Registry[Callable[[EvaluationConfig], Evaluator]] = Registry("evaluation backend")
+
+
+@BACKENDS.decorator("auto")
+def _auto(cfg: EvaluationConfig) -> Evaluator:
+    """Batched on a GPU; on CPU the pool with several workers, else local (both run_request,
+    whose records do not depend on which requests run together, so a resumed run equals an
+    uninterrupted one: docs/evaluation.md)."""
+    from nas_ops.training import pick_device  # lazily: torch
+
+    on_gpu = pick_device(cfg.device).type == "cuda"
+    return BACKENDS.get("batched" if on_gpu else "local" if cfg.workers == 1 else "pool")(cfg)
+
+
+@BACKENDS.decorator("local")
+def _local(cfg: EvaluationConfig) -> Evaluator:
     from nas_ops.evaluation.local import SequentialEvaluator  # lazily: these need torch
+
+    return SequentialEvaluator()
+
+
+@BACKENDS.decorator("pool")
+def _pool(cfg: EvaluationConfig) -> Evaluator:
     from nas_ops.evaluation.pool import PoolEvaluator
-    from nas_ops.training import pick_device
 
-    backend = cfg.backend
-    if backend == "auto":
-        on_gpu = pick_device(cfg.device).type == "cuda"
-        backend = "batched" if on_gpu else "local" if cfg.workers == 1 else "pool"
-    if backend == "batched":
-        from nas_ops.evaluation.batched import BatchedEvaluator
-
-        return BatchedEvaluator(cfg.workers, cfg.torch_threads, cfg.device, fuse=cfg.fuse,
-                                max_group=cfg.max_group, memory_budget=cfg.memory_budget or None)
-    if backend == "local":
-        return SequentialEvaluator()
-    if backend == "pool":
-        return PoolEvaluator(cfg.workers, cfg.torch_threads)
-    if backend == "ray":
-        from nas_ops.evaluation.ray import RayEvaluator  # lazily: ray is optional
-
-        return RayEvaluator.from_config(cfg)
-    available = [b for b in BACKENDS if b != "ray" or find_spec("ray") is not None]
-    raise ConfigError(f"evaluation.backend = {backend!r} is not available in this build; "
-                      f"choose one of: {', '.join(available)}")
+    return PoolEvaluator(cfg.workers, cfg.torch_threads)
 
 
-__all__ = ["EvalRecord", "EvalRequest", "Evaluator", "InheritSpec", "PoolEvaluator",
+@BACKENDS.decorator("batched")
+def _batched(cfg: EvaluationConfig) -> Evaluator:
+    from nas_ops.evaluation.batched import BatchedEvaluator
+
+    return BatchedEvaluator(cfg.workers, cfg.torch_threads, cfg.device, fuse=cfg.fuse,
+                            max_group=cfg.max_group, memory_budget=cfg.memory_budget or None)
+
+
+@BACKENDS.decorator("ray")
+def _ray(cfg: EvaluationConfig) -> Evaluator:
+    from nas_ops.evaluation.ray import RayEvaluator  # lazily: ray is optional
+
+    return RayEvaluator.from_config(cfg)
+
+
+def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
+    """The evaluator of ``cfg.backend`` (:data:`BACKENDS`)."""
+    return BACKENDS.get(cfg.backend)(cfg)
+
+
+__all__ = ["BACKENDS", "EvalRecord", "EvalRequest", "Evaluator", "InheritSpec", "PoolEvaluator",
            "SequentialEvaluator", "make_evaluator", "run_request"]

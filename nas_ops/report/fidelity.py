@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from nas_ops.evaluation.records import EvalRecord
-from nas_ops.fidelity import Fidelity, parse_fidelity
+from nas_ops.fidelity import FidelityConfig
 from nas_ops.report.document import Details, Paragraph, Section, Table
 from nas_ops.store.run import Individual, Run
 
@@ -39,7 +39,7 @@ def rung_rows(run: Run, n_rungs: int) -> list[list[object]]:
     return [[g, *row] for g, row in sorted(rows.items())]
 
 
-def median_rows(run: Run, fid: Fidelity) -> list[list[object]]:
+def median_rows(run: Run, fid: FidelityConfig) -> list[list[object]]:
     """Rule "median": one row per generation and rung below the last: generation, rung, children
     decided there (a successful evaluation at the rung), children the rule stopped there, and the
     smallest and largest history a decision's median was taken over. Generational: each child of
@@ -65,9 +65,8 @@ def median_rows(run: Run, fid: Fidelity) -> list[list[object]]:
 
 def fidelity_section(run: Run) -> Section:
     s = Section("fidelity", "Fidelity")
-    table = run.config.get("search", {}).get("fidelity") or {}
-    fid = parse_fidelity(table) if run.meta.get("kind") != "study" else None
-    if fid is None:
+    fid = FidelityConfig.from_table(run.config.get("search", {}).get("fidelity") or {})
+    if run.meta.get("kind") == "study" or not fid.enabled:
         return s.add(Paragraph("Every evaluation trained to the full budget (fidelity 1.0): the "
                                "run has no rungs ([search] fidelity)."))
     n = len(fid.rungs)

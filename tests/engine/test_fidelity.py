@@ -23,7 +23,7 @@ from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation.pipeline import prepare
-from nas_ops.fidelity import Fidelity, individual_of, parse_fidelity, rung_key
+from nas_ops.fidelity import FidelityConfig, individual_of, rung_key
 from nas_ops.files import file_sha256
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
@@ -59,13 +59,13 @@ def test_aging_refuses_halving_and_toml_reads_rungs() -> None:
                                           "nsga2 or mu_plus_lambda, or rule = 'median'"):
         config_from_dict(tiny_dict(algorithm="aging", search__fidelity=RUNGS))
     cfg = config_from_dict(tiny_dict(search__fidelity=RUNGS))
-    assert parse_fidelity(cfg.search.fidelity) == Fidelity((0.25, 1.0), 0.5, False, "halving", 5)
+    assert cfg.search.fidelity == FidelityConfig((0.25, 1.0), 0.5, False, "halving", 5)
     assert cfg.to_dict()["search"]["fidelity"] == RUNGS
     assert "fidelity" not in tiny_config().to_dict()["search"]  # off: recorded as before
 
 
 def test_rung_steps_and_keys() -> None:
-    fid = Fidelity((0.25, 0.5, 1.0), 0.5)
+    fid = FidelityConfig((0.25, 0.5, 1.0), 0.5)
     assert fid.steps(8) == [2, 4, 8]
     assert fid.steps(2) == [1, 2, 3]  # at least one step per rung
     assert fid.steps(10) == [2, 5, 10]  # round half to even, as Python rounds
@@ -125,7 +125,7 @@ def test_promoted_children_are_the_oracle_of_the_recorded_rung0_results(
 def test_every_rung_is_recorded_with_its_fidelity_and_steps(rung_run: tuple[str, Path]) -> None:
     _, out = rung_run
     run, rows = load_run(out), _rows(out)
-    fid = Fidelity((0.25, 1.0), 0.5)
+    fid = FidelityConfig((0.25, 1.0), 0.5)
     for ind in run.individuals:
         ev = ind.evaluation
         assert ev is not None

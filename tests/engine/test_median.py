@@ -24,7 +24,7 @@ from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import run_request
-from nas_ops.fidelity import Fidelity, median_stops, parse_fidelity
+from nas_ops.fidelity import FidelityConfig, median_stops
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
@@ -39,9 +39,9 @@ RUN = {"seed": 3, "epochs": 2, "generations": 3, "task__outputs": ["reconstructi
 
 
 def test_median_parses_with_its_defaults_and_aging_accepts_it() -> None:
-    assert parse_fidelity(MEDIAN) == Fidelity((0.25, 1.0), 0.5, False, "median", 5)
-    assert parse_fidelity({**MEDIAN, "min_history": 2}).min_history == 2  # type: ignore[union-attr]
-    assert parse_fidelity({"rungs": [0.25, 1.0]}).rule == "halving"  # type: ignore[union-attr]
+    assert FidelityConfig.from_table(MEDIAN) == FidelityConfig((0.25, 1.0), 0.5, False, "median", 5)
+    assert FidelityConfig.from_table({**MEDIAN, "min_history": 2}).min_history == 2
+    assert FidelityConfig.from_table({"rungs": [0.25, 1.0]}).rule == "halving"
     cfg = config_from_dict(tiny_dict(algorithm="aging", search__fidelity=MEDIAN))
     assert cfg.to_dict()["search"]["fidelity"] == MEDIAN  # recorded as written
 

@@ -9,16 +9,19 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from nas_ops.config import PolicyConfig
 from nas_ops.engine.policies import (
+    POLICIES,
     AdaptivePolicy,
     Choice,
+    DiagnosisPolicy,
     FrrmabPolicy,
+    PolicyContext,
     UniformPolicy,
     WeightedPolicy,
     auto_window,
-    make_policy,
 )
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, UnknownNameError
 
 OPS = ["a", "b", "c"]
 PARENT = None  # no policy reads the parent yet
@@ -76,17 +79,23 @@ def test_adaptive_exploration_reaches_a_rarely_tried_operator() -> None:
     assert policy.choose(PARENT, OPS, np.random.default_rng(0)).operator == "c"
 
 
-def test_make_policy_by_name_and_unknown_name() -> None:
-    assert make_policy("uniform", {}, 0.5).name == "uniform"
-    assert make_policy("weights", {"a": 1.0}, 0.5).name == "weights"
-    assert make_policy("adaptive", {}, 0.5).name == "adaptive"
-    assert make_policy("frrmab", {}, 0.5).name == "frrmab"
-    assert make_policy("diagnosis").name == "diagnosis"
-    with pytest.raises(ConfigError, match="choose one of: uniform, weights, adaptive, frrmab, "
-                                          "diagnosis, guided"):
-        make_policy("clever", {}, 0.5)
+def test_the_registry_builds_each_policy_from_its_config() -> None:
+    ctx = PolicyContext(population=8, operators=3)
+    cfg = PolicyConfig(weights={"a": 2.0}, exploration=0.3, scaling=2.0, unimportant=1.2)
+    built = {name: POLICIES.get(name)(cfg, ctx) for name in POLICIES if name != "guided"}
+    assert {name: policy.name for name, policy in built.items()} == {n: n for n in built}
+    assert isinstance(built["weights"], WeightedPolicy) and built["weights"].weights == {"a": 2.0}
+    assert isinstance(built["adaptive"], AdaptivePolicy) and built["adaptive"].c == 0.3
+    assert isinstance(built["frrmab"], FrrmabPolicy) and built["frrmab"].scaling == 2.0
+    assert built["frrmab"].size == auto_window(8, 3) == 6  # window 0: the automatic one
+    frrmab = POLICIES.get("frrmab")(PolicyConfig(window=5), ctx)
+    assert isinstance(frrmab, FrrmabPolicy) and frrmab.size == 5
+    assert isinstance(built["diagnosis"], DiagnosisPolicy)
+    with pytest.raises(UnknownNameError, match="unknown policy 'clever'; valid choices: "
+                                               f"{', '.join(POLICIES.names())}"):
+        POLICIES.get("clever")
     with pytest.raises(ConfigError, match="needs guidelines"):
-        make_policy("guided")
+        POLICIES.get("guided")(PolicyConfig(name="guided", guidelines="g.json"), ctx)
 
 
 # ----------------------------------------------------------------------------- FRRMAB

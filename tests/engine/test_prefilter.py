@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 
 import nas_ops
-from nas_ops.config import config_from_dict
+from nas_ops.config import PrefilterConfig, config_from_dict
 from nas_ops.engine import run_search
 from nas_ops.engine.prefilter import fronts, keep_best
 from nas_ops.errors import ConfigError
-from nas_ops.metrics.proxies import PROXIES
-from nas_ops.prefilter import PROXY_NAMES, Prefilter, parse_prefilter
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
@@ -41,13 +39,12 @@ def test_bad_prefilter_tables_are_refused(table: dict, message: str) -> None:
         config_from_dict(tiny_dict(search__prefilter=table))
 
 
-def test_aging_refuses_the_prefilter_and_the_names_are_the_proxies() -> None:
+def test_aging_refuses_the_prefilter_and_the_table_is_read() -> None:
     with pytest.raises(ConfigError, match="search.prefilter is not built for algorithm = "
                                           "'aging'"):
         config_from_dict(tiny_dict(algorithm="aging", search__prefilter=PREFILTER))
-    assert PROXY_NAMES == PROXIES
-    assert parse_prefilter(PREFILTER) == Prefilter("synflow", 2)
-    assert parse_prefilter({}) is None
+    assert PrefilterConfig.from_table(PREFILTER) == PrefilterConfig("synflow", 2)
+    assert not PrefilterConfig.from_table({}).enabled
     assert "prefilter" not in tiny_config().to_dict()["search"]  # off: recorded as before
 
 

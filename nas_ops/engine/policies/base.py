@@ -1,4 +1,5 @@
-"""What a policy answers and what it is told: :class:`Choice` and :class:`ParentState`.
+"""What a policy answers and what it is told: :class:`Choice` and :class:`ParentState`; the
+registry of policies, :data:`POLICIES`, filled by :func:`register_policy`.
 
 A policy gets the parent genome, the run's mutation operators, a generator and (from the engine)
 the parent's :class:`ParentState`; it answers a :class:`Choice`: the operator, optionally the node
@@ -9,13 +10,19 @@ it favours and why. Every policy draws only from the generator it is handed.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
+from nas_ops.errors import ConfigError
 from nas_ops.genome import Genome
+from nas_ops.registry import Registry
+
+if TYPE_CHECKING:
+    from nas_ops.config import PolicyConfig
+    from nas_ops.engine.policies.rules import GuideRules
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,46 @@ class Policy(Protocol):
     def credit(self, operator: str, reward: float, parent: float | None = None) -> None: ...
 
     def state(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What a run tells a policy beyond its ``[policy]`` section: the population size, how many
+    mutation operators it chooses among, and the guidelines' rules (None unless the policy reads
+    guidelines: the engine reads them from the ledger or the file, docs/search.md)."""
+
+    population: int
+    operators: int
+    rules: GuideRules | None = None
+
+
+PolicyFactory = Callable[["PolicyConfig", PolicyContext], Policy]
+
+# name -> the policy class's ``from_config``; metadata ``reads_diagnosis`` (the policy reads each
+# parent's diagnosis: a run needs evaluation.diagnose) and ``reads_guidelines`` (it needs
+# policy.guidelines). Third-party packages register through the ``nas_ops.policies`` group.
+POLICIES: Registry[PolicyFactory] = Registry("policy", group="nas_ops.policies")
+
+C = TypeVar("C", bound=type)
+
+
+def register_policy(name: str, *, reads_diagnosis: bool = False,
+                    reads_guidelines: bool = False) -> Callable[[C], C]:
+    """Class decorator: register a policy under ``name`` (which becomes its ``name``). The class
+    builds itself with the classmethod ``from_config(config: PolicyConfig, context:
+    PolicyContext)``; ``policy.name`` of a run config may then name it."""
+
+    def wrap(cls: C) -> C:
+        factory = getattr(cls, "from_config", None)
+        if not callable(factory):
+            raise ConfigError(f"policy {name!r}: {cls.__name__} needs a classmethod "
+                              "from_config(config, context)")
+        cls.name = name  # type: ignore[attr-defined]
+        POLICIES.register(name, factory, reads_diagnosis=reads_diagnosis,
+                          reads_guidelines=reads_guidelines)
+        return cls
+
+    return wrap
 
 
 def excluding(candidates: Sequence[str], excluded: Iterable[str]) -> list[str]:

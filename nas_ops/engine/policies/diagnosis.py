@@ -14,13 +14,22 @@ no operator of the kind applies, the operator is drawn uniformly and the reason 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, uniform
+from nas_ops.engine.policies.base import (
+    Choice,
+    ParentState,
+    PolicyContext,
+    register_policy,
+    uniform,
+)
 from nas_ops.genome import Genome
 from nas_ops.variation import get_operator
+
+if TYPE_CHECKING:
+    from nas_ops.config import PolicyConfig
 
 REDUCING_EXTRA = ("reinit_network",)  # neutral in complexity, but the pilot's "reduce" branch
 
@@ -33,8 +42,13 @@ def grows(name: str) -> bool:
     return get_operator(name).direction == "grow"
 
 
+@register_policy("diagnosis", reads_diagnosis=True)
 class DiagnosisPolicy:
-    name = "diagnosis"
+    name: str
+
+    @classmethod
+    def from_config(cls, config: PolicyConfig, context: PolicyContext) -> DiagnosisPolicy:
+        return cls(config.unimportant)
 
     def __init__(self, unimportant: float = 1.05) -> None:
         self.threshold = unimportant

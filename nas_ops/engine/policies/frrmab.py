@@ -21,12 +21,22 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, uniform, untried
+from nas_ops.engine.policies.base import (
+    Choice,
+    ParentState,
+    PolicyContext,
+    register_policy,
+    uniform,
+    untried,
+)
 from nas_ops.genome import Genome
+
+if TYPE_CHECKING:
+    from nas_ops.config import PolicyConfig
 
 PAPER_SCALING = 5.0  # C
 PAPER_DECAY = 1.0  # D
@@ -39,9 +49,16 @@ def auto_window(population: int, n_operators: int) -> int:
     return max(math.ceil(population / 2), 2 * n_operators, 1)
 
 
+@register_policy("frrmab")
 class FrrmabPolicy:
-    name = "frrmab"
+    name: str
     reads_parent = False  # reads at most ``state.tried``
+
+    @classmethod
+    def from_config(cls, config: PolicyConfig, context: PolicyContext) -> FrrmabPolicy:
+        """``policy.window`` 0: :func:`auto_window` of the population and the operators."""
+        window = config.window or auto_window(context.population, context.operators)
+        return cls(config.scaling, config.decay, window)
 
     def __init__(self, scaling: float = PAPER_SCALING, decay: float = PAPER_DECAY,
                  window: int = 20) -> None:

@@ -31,14 +31,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, excluding, uniform
+from nas_ops.engine.policies.base import (
+    Choice,
+    ParentState,
+    PolicyContext,
+    excluding,
+    register_policy,
+    uniform,
+)
 from nas_ops.engine.policies.rules import GuideRule, GuideRules
+from nas_ops.errors import ConfigError
 from nas_ops.genome import Genome
 from nas_ops.variation import get_operator
+
+if TYPE_CHECKING:
+    from nas_ops.config import PolicyConfig
 
 
 def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
@@ -63,8 +74,15 @@ def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
     return None  # worst_output = other, affected = unaffected, or a condition unknown here
 
 
+@register_policy("guided", reads_diagnosis=True, reads_guidelines=True)
 class GuidedPolicy:
-    name = "guided"
+    name: str
+
+    @classmethod
+    def from_config(cls, config: PolicyConfig, context: PolicyContext) -> GuidedPolicy:
+        if context.rules is None:
+            raise ConfigError("policy 'guided' needs guidelines (policy.guidelines)")
+        return cls(context.rules, config.explore)
 
     def __init__(self, rules: GuideRules, explore: float = 0.1) -> None:
         self.rules = rules

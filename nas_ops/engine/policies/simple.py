@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nas_ops.engine.policies.base import Choice, ParentState, uniform, untried
+from nas_ops.engine.policies.base import (
+    Choice,
+    ParentState,
+    PolicyContext,
+    register_policy,
+    uniform,
+    untried,
+)
 from nas_ops.errors import ConfigError
 from nas_ops.genome import Genome
 
+if TYPE_CHECKING:
+    from nas_ops.config import PolicyConfig
 
+
+@register_policy("uniform")
 class UniformPolicy:
-    name = "uniform"
+    name: str
     reads_parent = False  # reads at most ``state.tried``: the engine skips describing the parent
+
+    @classmethod
+    def from_config(cls, config: PolicyConfig, context: PolicyContext) -> UniformPolicy:
+        return cls()
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
@@ -28,10 +43,13 @@ class UniformPolicy:
         return {}
 
 
+@register_policy("weights")
 class WeightedPolicy(UniformPolicy):
     """Fixed weights from the config; operators not named get weight 1."""
 
-    name = "weights"
+    @classmethod
+    def from_config(cls, config: PolicyConfig, context: PolicyContext) -> WeightedPolicy:
+        return cls(dict(config.weights))
 
     def __init__(self, weights: dict[str, float]) -> None:
         bad = {k: v for k, v in weights.items() if not (v >= 0 and math.isfinite(v))}
@@ -47,6 +65,7 @@ class WeightedPolicy(UniformPolicy):
         return Choice(candidates[int(rng.choice(len(candidates), p=w / w.sum()))])
 
 
+@register_policy("adaptive")
 class AdaptivePolicy(UniformPolicy):
     """UCB1 bandit: credit = improvement of the child's scalar fitness over its parent's.
 
@@ -54,7 +73,9 @@ class AdaptivePolicy(UniformPolicy):
     ``mean reward + c * sqrt(ln(total) / n)`` is chosen.
     """
 
-    name = "adaptive"
+    @classmethod
+    def from_config(cls, config: PolicyConfig, context: PolicyContext) -> AdaptivePolicy:
+        return cls(config.exploration)
 
     def __init__(self, exploration: float = 0.5) -> None:
         self.c = exploration
