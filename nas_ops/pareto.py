@@ -27,6 +27,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from itertools import repeat
+from typing import Literal
 
 import numpy as np
 from deap import base
@@ -129,7 +130,8 @@ def _dominators(points: np.ndarray) -> list[int]:
     by_point = np.empty((n, words), dtype="<u8")
     np.copyto(by_point, dom.T)
     rows = by_point.view(f"V{8 * words}").ravel().tolist()
-    return list(map(int.from_bytes, rows, repeat("little")))
+    little: Literal["little"] = "little"
+    return list(map(int.from_bytes, rows, repeat(little)))
 
 
 def _sweep(points: np.ndarray) -> list[int]:
