@@ -10,8 +10,8 @@ import torch
 
 from nas_ops.capacity.architectures import build
 from nas_ops.capacity.config import parse_config
-from nas_ops.capacity.signals import SignalTask, make_task
-from nas_ops.capacity.study import run_study, train
+from nas_ops.capacity.signals import make_task
+from nas_ops.capacity.study import fit_mse, run_study, train
 from nas_ops.errors import ConfigError
 from nas_ops.rng import generator
 from nas_ops.training import SGD_MOMENTUM
@@ -37,27 +37,9 @@ kind = "unet"
 channels = 2
 activation = "relu"
 """
-# run_study on TINY before the study used the factory (its own torch.optim.Adam loop)
+# run_study on TINY before the study used the factory (its own torch.optim.Adam loop), on the
+# project's 2-core CPU machine
 BEFORE = {"train_loss": 0.8681852645815047, "test_loss": 0.6504984274919257, "capacity": 19.5}
-
-
-def reference(model: torch.nn.Module, task: SignalTask, epochs: int, batch: int, seed: int,
-              opt: torch.optim.Optimizer) -> tuple[float, float]:
-    """The study's former loop, with the optimizer given."""
-    x, y = torch.as_tensor(task.x_train), torch.as_tensor(task.y_train)
-    gen = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=gen)
-        for start in range(0, len(x), batch):
-            idx = order[start:start + batch]
-            opt.zero_grad()
-            torch.mean((model(x[idx]) - y[idx]) ** 2).backward()
-            opt.step()
-    with torch.no_grad():
-        tr = float(torch.mean((model(x) - y) ** 2))
-        te = float(torch.mean((model(torch.as_tensor(task.x_test)) -
-                               torch.as_tensor(task.y_test)) ** 2))
-    return tr, te
 
 
 def setup(optimizer: str = "adam"):  # type: ignore[no-untyped-def]
@@ -77,8 +59,8 @@ def test_adam_results_are_the_former_loops() -> None:
     cfg, task, model = setup("adam")
     ours, theirs = model(), model()
     s = cfg.study
-    expected = reference(theirs, task, s.epochs, s.batch_size, 7,
-                         torch.optim.Adam(theirs.parameters(), lr=s.learning_rate))
+    expected = fit_mse(theirs, task, torch.optim.Adam(theirs.parameters(), lr=s.learning_rate),
+                       s.epochs, s.batch_size, 7)  # the study's former optimizer
     assert train(ours, task, s, 7) == expected  # exactly: the same optimizer, the same steps
     for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
         assert torch.equal(a, b)
@@ -88,9 +70,8 @@ def test_another_name_is_the_optimizer_a_search_gets() -> None:
     cfg, task, model = setup("sgd")
     s = cfg.study
     theirs = model()
-    expected = reference(theirs, task, s.epochs, s.batch_size, 7,
-                         torch.optim.SGD(theirs.parameters(), lr=s.learning_rate,
-                                         momentum=SGD_MOMENTUM))
+    sgd = torch.optim.SGD(theirs.parameters(), lr=s.learning_rate, momentum=SGD_MOMENTUM)
+    expected = fit_mse(theirs, task, sgd, s.epochs, s.batch_size, 7)
     assert train(model(), task, s, 7) == expected
     assert train(model(), task, replace(s, optimizer="adam"), 7) != expected
     rms = train(model(), task, replace(s, optimizer="rmsprop"), 7)
