@@ -24,13 +24,7 @@ from nas_ops.analysis.effects import (
     operator_rates,
     run_outputs,
 )
-from nas_ops.analysis.guidelines import (
-    ALPHA,
-    MIN_SUPPORT,
-    Guidelines,
-    Rule,
-    derive_guidelines,
-)
+from nas_ops.analysis.guidelines import ALPHA, MIN_SUPPORT, Guidelines, derive_guidelines
 from nas_ops.analysis.statistics import (
     N_BOOTSTRAP,
     BaseSummary,
@@ -43,6 +37,7 @@ from nas_ops.analysis.statistics import (
     operator_stats,
     pairwise_tests,
 )
+from nas_ops.guidelines_format import Rule
 from nas_ops.store.run import Run, load_run
 
 __all__ = [

@@ -13,14 +13,16 @@ Bases at chance level (:mod:`nas_ops.analysis.bases`) are left out unless ``allo
 Candidates with fewer than ``min_support`` (default ``MIN_SUPPORT`` = 10) children, or without a
 non-zero per-base median on the discovery bases, are listed as ``insufficient``; tested ones that
 miss significance as ``not_significant``; nothing is dropped silently.
+
+The rule record and the guidelines.json format (name, version, writing and reading) are
+:mod:`nas_ops.guidelines_format`, which the ``guided`` policy reads with.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,53 +31,10 @@ from nas_ops.analysis.baseline import CONTROL, ControlComparison
 from nas_ops.analysis.blocks import N_BOOTSTRAP, cluster_bootstrap, split_bases
 from nas_ops.analysis.findings import Candidate, candidates, judge
 from nas_ops.analysis.rows import EffectRow
+from nas_ops.guidelines_format import Rule, document, dumps
 
-GUIDELINES_VERSION = 2
 MIN_SUPPORT = 10
 ALPHA = 0.05
-
-
-@dataclass
-class Rule:
-    condition: str
-    level: str
-    operator: str
-    output: str
-    direction: str
-    expected_effect: float
-    ci: tuple[float, float]
-    p_value: float
-    p_adjusted: float
-    support: int
-    p_improve: float
-    cliffs_delta: float
-    complexity_cost: float
-    n_bases: int = 0
-    p_improve_ci: tuple[float, float] = (math.nan, math.nan)
-    cliffs_ci: tuple[float, float] = (math.nan, math.nan)
-    scaled_effect: float = math.nan
-    scaled_ci: tuple[float, float] = (math.nan, math.nan)
-    against: str = "zero"
-    also: list[str] = field(default_factory=list)
-    discovery: dict[str, Any] = field(default_factory=dict)
-    replication: dict[str, Any] = field(default_factory=dict)
-    replicated: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for key in ("ci", "p_improve_ci", "cliffs_ci", "scaled_ci"):
-            d[key] = list(d[key])
-        return d
-
-    def text(self) -> str:
-        where = "always" if self.condition == "all" else f"when {self.condition} = {self.level}"
-        return (f"{where}: {self.operator} {self.direction} {self.output} by "
-                f"{self.expected_effect:+.4g} (95% CI {self.ci[0]:+.4g} .. {self.ci[1]:+.4g}; "
-                f"discovery p = {self.p_value:.2g}, Holm p = {self.p_adjusted:.2g}; "
-                f"n = {self.support} from {self.n_bases} bases; "
-                f"P(improve) = {self.p_improve:.2f}; median parameter change "
-                f"{self.complexity_cost:+.0f}; "
-                f"{'replicated' if self.replicated else 'NOT replicated'} on held-out bases)")
 
 
 @dataclass
@@ -127,8 +86,7 @@ class Guidelines:
                 "finding(s) replicated on the held-out bases.")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": "nas-ops-guidelines", "version": GUIDELINES_VERSION,
+        return document({
             "source": self.source,
             "method": {"unit": "base model: per-base median effect of its children",
                        "effect": "child - parent on the output's primary validation metric, "
@@ -157,10 +115,10 @@ class Guidelines:
                 "rules": [c.to_dict() for c in self.control_rules],
                 "all": [c.to_dict() for c in self.versus_control]},
             "not_significant": self.not_significant, "insufficient": self.insufficient,
-        }
+        })
 
     def to_json(self) -> str:
-        return json.dumps(_finite(self.to_dict()), indent=2, sort_keys=False)
+        return dumps(self.to_dict())
 
     def text(self) -> str:
         lines = ["Operator guidelines", "", self.verdict, ""]
@@ -179,17 +137,6 @@ class Guidelines:
         if self.not_significant:
             lines += [f"Tested, not significant: {len(self.not_significant)} cell(s)."]
         return "\n".join(lines) + "\n"
-
-
-def _finite(obj: Any) -> Any:
-    """JSON has no nan: replace non-finite floats by None."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def _ref(c: Candidate, **extra: Any) -> dict[str, Any]:

@@ -17,8 +17,9 @@ from pathlib import Path
 from nas_ops.capacity.architectures import ACTIVATIONS, OPTIONS
 from nas_ops.capacity.signals import TASK_KINDS
 from nas_ops.config import parse_section
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, EvaluationError
 from nas_ops.metrics.capacity.allocation import VARIANTS
+from nas_ops.training import check_optimizer
 
 #: largest signal length: the dense Jacobian grows as its fourth power
 MAX_SIGNAL_LENGTH = 128
@@ -43,6 +44,7 @@ class CapacityStudySettings:
     epochs: int = 200
     batch_size: int = 0  #: 0 = full batch
     learning_rate: float = 1e-2
+    optimizer: str = "adam"  #: a name of nas_ops.training.OPTIMIZERS, as in a search
     analysis_points: int = 4
     variant: str = "euclidean"
     torch_threads: int = 0  #: 0 = leave torch's default
@@ -77,6 +79,10 @@ def _check_settings(s: CapacityStudySettings) -> None:
     _within("study.torch_threads", s.torch_threads, 0, 1024)
     if not (math.isfinite(s.learning_rate) and s.learning_rate > 0):
         raise ConfigError(f"study.learning_rate = {s.learning_rate!r} must be a positive number")
+    try:
+        check_optimizer(s.optimizer)
+    except EvaluationError as err:
+        raise ConfigError(f"study.optimizer: {err}") from None
     if s.variant not in VARIANTS:
         raise ConfigError(f"study.variant = {s.variant!r} is not valid; choose one of: "
                           f"{', '.join(VARIANTS)}")

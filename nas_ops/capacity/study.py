@@ -18,6 +18,7 @@ from nas_ops.capacity.config import CapacityStudyConfig, CapacityStudySettings
 from nas_ops.capacity.signals import SignalTask, make_task
 from nas_ops.metrics.capacity.allocation import capacity_allocation
 from nas_ops.rng import generator
+from nas_ops.training import make_optimizer
 
 
 @dataclass
@@ -44,12 +45,21 @@ class ModelRecord:
 
 def train(model: torch.nn.Module, task: SignalTask, study: CapacityStudySettings,
           seed: int) -> tuple[float, float]:
-    """Adam on the MSE, full batch (batch_size=0) or seeded minibatches; returns the losses."""
+    """``study.optimizer`` (Adam by default) on the MSE (:func:`fit_mse`); returns the train and
+    test losses. The optimizer comes from the training module's factory, so a name means the
+    same optimizer and constants as in a search."""
+    opt = make_optimizer(study.optimizer, list(model.parameters()), study.learning_rate)
+    return fit_mse(model, task, opt, study.epochs, study.batch_size, seed)
+
+
+def fit_mse(model: torch.nn.Module, task: SignalTask, opt: torch.optim.Optimizer, epochs: int,
+            batch_size: int, seed: int) -> tuple[float, float]:
+    """``epochs`` of ``opt`` on the MSE, full batch (``batch_size`` 0) or minibatches shuffled
+    by a generator seeded with ``seed``; returns the train and test losses."""
     x, y = torch.as_tensor(task.x_train), torch.as_tensor(task.y_train)
-    opt = torch.optim.Adam(model.parameters(), lr=study.learning_rate)
     gen = torch.Generator().manual_seed(seed)
-    bs = study.batch_size or len(x)
-    for _ in range(study.epochs):
+    bs = batch_size or len(x)
+    for _ in range(epochs):
         order = torch.randperm(len(x), generator=gen)
         for start in range(0, len(x), bs):
             idx = order[start : start + bs]

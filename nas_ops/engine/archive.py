@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from deap import tools
-
 from nas_ops.config import RunConfig
 from nas_ops.engine.arena import Step, Steps
 from nas_ops.engine.fitness import Member, objectives, scalar
@@ -25,6 +23,7 @@ from nas_ops.errors import GenomeError
 from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import to_json
 from nas_ops.metrics.hypervolume import Tracker
+from nas_ops.pareto import pareto_ranks
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
 
@@ -60,8 +59,8 @@ class Archive:
     def pareto_ranks(self, pool: Sequence[str]) -> dict[str, int]:
         if self._ranks_of is not pool:  # computed once per pool object
             self._ranks_of = pool
-            fronts = tools.sortLogNondominated([self.member(u) for u in pool], len(pool))
-            self._ranks = {m.uid: r for r, front in enumerate(fronts) for m in front}
+            self._ranks = pareto_ranks({u: self.candidate(u).objectives for u in pool},
+                                       self.fitness_cls.weights)
         return self._ranks
 
     # -------------------------------------------------------------- settling

@@ -20,36 +20,18 @@ from collections.abc import Sequence
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import GenomeError, NasOpsError
 from nas_ops.fidelity import PrefilterConfig
+from nas_ops.pareto import front_ranks
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import Task
-
-
-def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
-    return all(x >= y for x, y in zip(a, b, strict=True)) and \
-        any(x > y for x, y in zip(a, b, strict=True))
-
-
-def fronts(scores: Sequence[Sequence[float]]) -> list[int]:
-    """The non-domination front (0 = best) of every score vector, all objectives maximised
-    (``-inf`` is the worst value and ties with itself)."""
-    front = [-1] * len(scores)
-    left = set(range(len(scores)))
-    level = 0
-    while left:
-        now = {i for i in left if not any(_dominates(scores[j], scores[i]) for j in left)}
-        for i in now:
-            front[i] = level
-        left -= now
-        level += 1
-    return front
 
 
 def keep_best(scores: Sequence[Sequence[float]], k: int) -> tuple[list[int], list[int]]:
     """The indices of the ``k`` kept candidates (in index order) and every candidate's front.
     Whole fronts are kept while they fit; within the front that does not, candidates go by the
     sum of their per-objective ranks over all candidates (0 = highest score; equal scores share
-    the lower rank), then by index."""
-    front = fronts(scores)
+    the lower rank), then by index. Fronts are :func:`nas_ops.pareto.front_ranks` of the
+    scores, every objective maximised (``-inf`` is the worst value and ties with itself)."""
+    front = front_ranks(scores)
     n = len(scores)
     rank_sum = [0] * n
     for o in range(len(scores[0]) if n else 0):

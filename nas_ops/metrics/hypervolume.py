@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nas_ops.errors import ConfigError
+from nas_ops.pareto import weakly_dominates
 
 DEFAULT_REFERENCE: dict[str, float] = {"accuracy": 1.0, "mse": 0.05, "recon_mse": 0.05,
                                        "parameters": 6.0, "flops": 8.0, "networks": 16.0,
@@ -108,11 +109,6 @@ def hypervolume(points: Iterable[Sequence[float]], ref: Sequence[float]) -> floa
                                      ref=np.asarray(ref, dtype=float)))
 
 
-def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
-    """``a`` weakly dominates ``b`` (no worse in every objective)."""
-    return all(x <= y for x, y in zip(a, b, strict=True))
-
-
 @dataclass(frozen=True)
 class HvPoint:
     """One point of a run's hypervolume curve: after the ``evals_done``-th evaluation the run
@@ -138,6 +134,7 @@ class Tracker:
         self.front: list[tuple[float, ...]] = []
         self.value = 0.0
         self.evals = self.steps = 0
+        self._minimise = (-1.0,) * len(reference.point)
 
     def add(self, uid: str, values: Sequence[float] | None, steps: int) -> HvPoint:
         """Settle one evaluation: its stored objective values (None when it has none usable)
@@ -147,8 +144,11 @@ class Tracker:
         if values is not None:
             point = self.reference.minimised(values)
             ref = self.reference.point
-            if inside(point, ref) and not any(_dominates(p, point) for p in self.front):
-                self.front = [p for p in self.front if not _dominates(point, p)] + [point]
+            low = self._minimise
+            if inside(point, ref) and not any(weakly_dominates(p, point, low)
+                                              for p in self.front):
+                self.front = [p for p in self.front
+                              if not weakly_dominates(point, p, low)] + [point]
                 self.value = hypervolume(self.front, ref)
         return HvPoint(self.evals - 1, uid, self.evals, self.steps, self.value)
 

@@ -2,8 +2,8 @@
 
 The objectives are the search's: each output's primary validation metric, then the complexity
 objective (``search.complexity_objective``, parameters by default; none when it is ``"none"``).
-The front is the non-dominated set of the final population (DEAP's ``sortLogNondominated`` on
-the engine's fitness classes), marked on every pairwise projection.
+The front is the non-dominated set of the final population (:func:`nas_ops.pareto.front_ranks`,
+as the engine ranks), marked on every pairwise projection.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from nas_ops import pareto
 from nas_ops.analysis import Analysis
 from nas_ops.analysis.effects import metric_value
-from nas_ops.pareto import first_front
 from nas_ops.report.figures import _plt, _save
 
 
@@ -73,9 +73,7 @@ def pareto_data(a: Analysis) -> ParetoData | None:
 
 def non_dominated(rows: list[list[float]], higher_is_better: list[bool]) -> list[bool]:
     """Whether each row is in the first non-dominated front (weights +1 / -1 per objective)."""
-    weights = tuple(1.0 if h else -1.0 for h in higher_is_better)
-    keep = set(first_front({str(k): row for k, row in enumerate(rows)}, weights))
-    return [str(k) in keep for k in range(len(rows))]
+    return pareto.non_dominated(rows, pareto.weights_of(higher_is_better))
 
 
 def pareto_matrix(a: Analysis, fig_dir: Path) -> Path | str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from nas_ops.analysis import Analysis
 from nas_ops.analysis.effects import EffectRow
-from nas_ops.analysis.guidelines import _finite
+from nas_ops.guidelines_format import finite as _finite
 
 
 def _records(items: Sequence[Any]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nas_ops.analysis.guidelines import GUIDELINES_VERSION, Guidelines, Rule
+from nas_ops.analysis.guidelines import Guidelines, Rule
 from nas_ops.engine.parents import structure
 from nas_ops.engine.policies import (
     Choice,
@@ -19,7 +19,6 @@ from nas_ops.engine.policies import (
     ParentState,
     load_rules,
 )
-from nas_ops.engine.policies.rules import VERSION
 from nas_ops.errors import ConfigError
 from nas_ops.variation import OPERATORS, apply_operator, get_operator
 from tests.operators.handmade import handmade
@@ -154,7 +153,6 @@ def test_diagnosis_falls_back_and_says_why() -> None:
 
 # ------------------------------------------------------------------------ rules files
 def test_rules_read_what_the_analysis_writes(tmp_path: Path) -> None:
-    assert VERSION == GUIDELINES_VERSION
     rule = Rule("all", "all", "add_layer", "class", "improves", 0.03, (0.01, 0.05), 0.001,
                 0.002, 40, 0.7, 0.4, 1500.0, replicated=True)
     g = Guidelines(0.05, 10, 1, 1, rules=[rule])

@@ -15,8 +15,9 @@ import pytest
 import nas_ops
 from nas_ops.config import PrefilterConfig, config_from_dict
 from nas_ops.engine import run_search
-from nas_ops.engine.prefilter import fronts, keep_best
+from nas_ops.engine.prefilter import keep_best
 from nas_ops.errors import ConfigError
+from nas_ops.pareto import front_ranks
 from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
@@ -50,9 +51,9 @@ def test_aging_refuses_the_prefilter_and_the_table_is_read() -> None:
 
 def test_keep_best_takes_whole_fronts_then_rank_sums() -> None:
     scores = [[1.0, 5.0], [2.0, 4.0], [0.5, 0.5], [3.0, 1.0], [-math.inf, 6.0], [2.0, 4.0]]
-    assert fronts(scores) == [0, 0, 1, 0, 0, 0]
+    assert front_ranks(scores) == [0, 0, 1, 0, 0, 0]
     # front 0: 0, 1, 3, 4, 5; rank sums: 0 -> 3 + 1, 1 -> 1 + 2, 3 -> 0 + 4, 4 -> 5 + 0, 5 -> 3
-    assert keep_best(scores, 2) == ([1, 5], fronts(scores))
+    assert keep_best(scores, 2) == ([1, 5], front_ranks(scores))
     assert keep_best(scores, 4)[0] == [0, 1, 3, 5]
     assert keep_best(scores, 6)[0] == list(range(6))
 
