@@ -27,7 +27,7 @@ from nas_ops.prefilter import parse_prefilter
 ALGORITHMS = ("nsga2", "mu_plus_lambda", "aging")
 POLICIES = ("uniform", "weights", "adaptive", "frrmab", "diagnosis", "guided")
 DIAGNOSING_POLICIES = ("diagnosis", "guided")  # they read each parent's diagnosis
-BACKENDS = ("auto", "local", "pool", "batched", "ray")
+BACKENDS = ("auto", "local", "pool", "batched", "ray", "table")
 RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "none")
 FUSE = ("auto", "always")  # batched backend: fuse groups by the cost model, or always

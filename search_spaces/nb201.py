@@ -34,8 +34,8 @@ def _levels(genome: Genome) -> dict[str, int]:
     return {genome.inputs[0].id: 0, first: 1, second: 2, OUTPUT: 3}
 
 
-def ops_of(genome: Genome) -> tuple[str, ...]:
-    """The operations on :data:`bench.EDGES` of a genome whose ends are checked."""
+def edge_ids(genome: Genome) -> tuple[str, ...]:
+    """The ids of the edge networks, in :data:`bench.EDGES` order (found by structure)."""
     level = _levels(genome)
     found: dict[tuple[int, int], str] = {}
     for net in genome.networks:
@@ -50,11 +50,16 @@ def ops_of(genome: Genome) -> tuple[str, ...]:
         edge = (level[preds[0]], level[succs[0]])
         if edge not in bench.EDGES or edge in found:
             raise fail(NAME, net.id, f"edge {edge[0]}->{edge[1]} is not a free edge of the cell")
-        found[edge] = net.kind
+        found[edge] = net.id
     if len(found) != len(bench.EDGES):
         missing = [f"{i}->{j}" for i, j in bench.EDGES if (i, j) not in found]
         raise fail(NAME, "(genome)", f"edges missing: {', '.join(missing)}")
     return tuple(found[e] for e in bench.EDGES)
+
+
+def ops_of(genome: Genome) -> tuple[str, ...]:
+    """The operations on :data:`bench.EDGES` of a genome whose ends are checked."""
+    return tuple(genome.network(n).kind for n in edge_ids(genome))
 
 
 class _Rules(Rules):
@@ -97,4 +102,4 @@ class NB201Space(TableSpace):
         return build(genome.inputs[0].id, ops_of(genome))
 
 
-__all__ = ["NB201Space", "SUM", "build", "ops_of"]
+__all__ = ["NB201Space", "SUM", "build", "edge_ids", "ops_of"]

@@ -48,11 +48,15 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     """The evaluator a config asks for. ``auto``: batched on a GPU; on CPU the pool with several
     workers, else local (both run_request, whose records do not depend on which requests run
     together, so a resumed run equals an uninterrupted one: docs/evaluation.md)."""
+    backend = cfg.backend
+    if backend == "table":  # a lookup in a benchmark table: no torch (docs/tables.md)
+        from nas_ops.evaluation.table import TableEvaluator
+
+        return TableEvaluator()
     from nas_ops.evaluation.local import SequentialEvaluator  # lazily: these need torch
     from nas_ops.evaluation.pool import PoolEvaluator
     from nas_ops.training import pick_device
 
-    backend = cfg.backend
     if backend == "auto":
         on_gpu = pick_device(cfg.device).type == "cuda"
         backend = "batched" if on_gpu else "local" if cfg.workers == 1 else "pool"
