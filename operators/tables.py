@@ -108,23 +108,28 @@ def _masks(n: int) -> list[tuple[int, ...]]:
     return [m for size in range(1, n) for m in combinations(range(n), size)]
 
 
+def _exchange(a: Sequence[str], b: Sequence[str], mask: tuple[int, ...]) -> tuple[str, ...]:
+    """``a`` with ``b``'s operations at the positions in ``mask``."""
+    return tuple(b[k] if k in mask else op for k, op in enumerate(a))
+
+
 @register_operator("nbgraph_crossover", family="crossover", arity=2, direction="neutral",
-                   description="nbgraph: the first parent's wiring with some of the second's "
-                               "operations")
+                   description="nbgraph: exchange the operations at some positions")
 class NBGraphCrossover(_TableOperator):
-    """Child: the first parent's link pattern, with the operations of the second parent at some
-    positions (``positions``, in topological order; a proper subset, changing the first)."""
+    """Exchange the operations at some positions (``positions``, topological order) between two
+    nbgraph cells: child 1 keeps the first parent's wiring with the second's operations there,
+    child 2 the converse. Only exchanges that change both parents are drawn."""
 
     spaces = ("nbgraph",)
     table_space = "nbgraph"
 
-    def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], Arch]:
-        (link, ops_a), (_, ops_b) = nbgraph.arch_of(parents[0]), nbgraph.arch_of(parents[1])
-        out: dict[tuple[int, ...], Arch] = {}
+    def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[Arch, Arch]]:
+        (link_a, ops_a), (link_b, ops_b) = (nbgraph.arch_of(p) for p in parents)
+        out: dict[tuple[int, ...], tuple[Arch, Arch]] = {}
         for mask in _masks(4):
-            ops = tuple(ops_b[k] if k in mask else op for k, op in enumerate(ops_a))
-            if ops != ops_a and _not_all_skip(ops):
-                out[mask] = (link, ops)
+            one, two = _exchange(ops_a, ops_b, mask), _exchange(ops_b, ops_a, mask)
+            if one != ops_a and _not_all_skip(one) and _not_all_skip(two):
+                out[mask] = ((link_a, one), (link_b, two))
         return out
 
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[tuple]:
@@ -133,10 +138,10 @@ class NBGraphCrossover(_TableOperator):
             return []
         return list(self._children(parents))
 
-    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> tuple[Genome, ...]:
         mask = tuple(ctx.choice("positions", self._candidates(parents, ctx)))
-        link, ops = self._children(parents)[mask]
-        return _nbgraph_child(parents[0].inputs[0].id, link, ops)
+        dataset = parents[0].inputs[0].id
+        return tuple(_nbgraph_child(dataset, *arch) for arch in self._children(parents)[mask])
 
 
 @register_operator("nb201_change_op", family="network", direction="neutral",
@@ -162,21 +167,22 @@ class NB201ChangeOp(_TableOperator):
 
 
 @register_operator("nb201_crossover", family="crossover", arity=2, direction="neutral",
-                   description="nb201: the first parent's cell with some of the second's edges")
+                   description="nb201: exchange the operations of some edges")
 class NB201Crossover(_TableOperator):
-    """Child: the first parent's cell with the second parent's operation on some edges
-    (``edges``, a proper subset, giving a cell unlike either parent)."""
+    """Exchange the operations of some edges (``edges``, in cell-string order) between two
+    NAS-Bench-201 cells, giving two children; only exchanges that give two cells unlike either
+    parent are drawn."""
 
     spaces = ("nb201",)
     table_space = "nb201"
 
-    def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[str, ...]]:
+    def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[tuple, tuple]]:
         a, b = nb201.ops_of(parents[0]), nb201.ops_of(parents[1])
         out = {}
         for mask in _masks(len(a)):
-            ops = tuple(b[k] if k in mask else op for k, op in enumerate(a))
-            if ops not in (a, b):
-                out[mask] = ops
+            one, two = _exchange(a, b, mask), _exchange(b, a, mask)
+            if one not in (a, b) and two not in (a, b):
+                out[mask] = (one, two)
         return out
 
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[tuple]:
@@ -184,9 +190,10 @@ class NB201Crossover(_TableOperator):
             return []
         return list(self._children(parents))
 
-    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> tuple[Genome, ...]:
         mask = tuple(ctx.choice("edges", self._candidates(parents, ctx)))
-        return nb201.build(parents[0].inputs[0].id, self._children(parents)[mask])
+        dataset = parents[0].inputs[0].id
+        return tuple(nb201.build(dataset, ops) for ops in self._children(parents)[mask])
 
 
 __all__ = ["NB201ChangeOp", "NB201Crossover", "NBGraphChangeOp", "NBGraphCrossover",

@@ -8,7 +8,8 @@ genome's space gives the table key. What a record holds (docs/tables.md):
   (the table's count) and ``latency_us`` (its inference latency in microseconds);
 - nb201: ``val`` = baseline accuracy plus ``analog_accuracy`` and ``drift_30d_accuracy`` (the
   analog model's after 30 days), as fractions; AnalogNAS-Bench measured them on the CIFAR-10
-  test set and has no validation split, so ``test`` holds the same values.
+  test set and has no validation split, so ``test`` holds the same values; ``complexity`` =
+  ``parameters``, counted by nas-ops from the NAS-Bench-201 skeleton (the table has none).
 
 Cost: neither table records a training cost, so each evaluation costs one unit: ``steps = 1``
 (budgets, hypervolume over cost and compare count steps).
@@ -26,7 +27,7 @@ from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome.serialize import from_dict
 from nas_ops.genome.validate import validate
 from nas_ops.spaces import get_space
-from nas_ops.tables import Table, get_table, spec
+from nas_ops.tables import Table, get_table, nb201, spec
 
 TABLE_TASKS = {"nbgraph": "cora", "nb201": "cifar10"}  # table task -> its default dataset
 COST = 1  # steps charged per lookup: neither table records a training cost
@@ -47,7 +48,8 @@ def _nb201_metrics(table: Table, row: int) -> tuple[dict, dict, dict[str, int]]:
     metrics = {"accuracy": float(c["baseline_accuracy"][row]) / 100.0,
                "analog_accuracy": float(c["analog_accuracy"][row]) / 100.0,
                "drift_30d_accuracy": float(c["analog_drift_2592000"][row]) / 100.0}
-    return {"class": metrics}, {"class": dict(metrics)}, {}
+    cx = {"parameters": nb201.parameters(nb201.parse_cell(table.keys[row]))}
+    return {"class": metrics}, {"class": dict(metrics)}, cx
 
 
 _METRICS = {"nbgraph": _nbgraph_metrics, "nb201": _nb201_metrics}

@@ -53,6 +53,36 @@ def check_ops(ops: Sequence[str]) -> None:
                               f"{', '.join(OPS)}")
 
 
+# Parameters of the NAS-Bench-201 CIFAR-10 network around the cells (3 stages of 5 cells with
+# 16, 32, 64 channels): stem conv + BN, the two residual reduction blocks, last BN, classifier.
+_STAGES = (16, 32, 64)
+_CELLS_PER_STAGE = 5
+
+
+def _relu_conv_bn(c_in: int, c_out: int, k: int) -> int:
+    return c_in * c_out * k * k + 2 * c_out
+
+
+def _skeleton_parameters(classes: int = 10) -> int:
+    stem = 3 * _STAGES[0] * 9 + 2 * _STAGES[0]
+    blocks = sum(_relu_conv_bn(a, b, 3) + _relu_conv_bn(b, b, 3) + a * b
+                 for a, b in zip(_STAGES, _STAGES[1:], strict=False))
+    return stem + blocks + 2 * _STAGES[-1] + _STAGES[-1] * classes + classes
+
+
+def parameters(ops: Sequence[str]) -> int:
+    """Parameters of the NAS-Bench-201 CIFAR-10 network whose cells carry ``ops``, counted by
+    nas-ops from its skeleton (not a column of the table): each ``nor_conv_kxk`` edge is a
+    ReLU-Conv-BN of C x C x k x k weights plus 2C batch-norm parameters; pooling, skip and none
+    have none."""
+    check_ops(ops)
+    kernel = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
+    kernels = [kernel[op] for op in ops if op in kernel]
+    cells = sum(_CELLS_PER_STAGE * sum(_relu_conv_bn(c, c, k) for k in kernels)
+                for c in _STAGES)
+    return _skeleton_parameters() + cells
+
+
 def from_file_key(indices: Sequence[int]) -> str:
     """The cell string of a data-file key (6 operation indices in NASLib's order)."""
     by_edge = {edge: FILE_OPS[k] for edge, k in zip(FILE_EDGES, indices, strict=True)}
@@ -65,4 +95,4 @@ def to_file_key(text: str) -> tuple[int, ...]:
 
 
 __all__ = ["DATASETS", "EDGES", "FILE_EDGES", "FILE_OPS", "OPS", "cell_string", "check_ops",
-           "from_file_key", "parse_cell", "to_file_key"]
+           "from_file_key", "parameters", "parse_cell", "to_file_key"]
