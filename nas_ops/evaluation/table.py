@@ -81,6 +81,9 @@ def _answer(request: EvalRequest) -> tuple[dict[str, Any], dict[str, Any], dict[
     if space.table != table.name:
         raise KeyError(f"a genome of space {genome.space!r} has no entry in table {table.name}")
     validate(genome, space.rules)
+    if genome.inputs[0].id != table.dataset:  # the input of a table genome names its dataset
+        raise KeyError(f"the genome is an architecture for {genome.inputs[0].id}, the task's "
+                       f"dataset is {table.dataset}")
     row = table.row(space.key_of(genome))  # type: ignore[attr-defined]
     return _METRICS[table.name](table, row)
 
