@@ -168,9 +168,14 @@ def installed_file(name: str, dataset: str) -> Path:
     return Path(next(iter(found.submodule_search_locations))) / s.files[dataset][0]
 
 
-@functools.lru_cache(maxsize=16)
 def get_table(name: str, dataset: str, path: str = "") -> Table:
-    """The table ``name`` of ``dataset``, read from ``path`` (default: the installed file)."""
+    """The table ``name`` of ``dataset``, read from ``path`` (default: the installed file);
+    read once per process."""
+    return _load(name, dataset, str(path or ""))
+
+
+@functools.lru_cache(maxsize=16)
+def _load(name: str, dataset: str, path: str) -> Table:
     s = spec(name)
     check_dataset(name, dataset)
     file = Path(path) if path else installed_file(name, dataset)
@@ -178,6 +183,9 @@ def get_table(name: str, dataset: str, path: str = "") -> Table:
     what = f"table {name}/{dataset}"
     keys, columns = s.read(load_pinned(file, sha, what), what)
     return Table(name, dataset, keys, columns, sha, str(file))
+
+
+get_table.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
 
 
 def available(name: str) -> bool:
