@@ -10,7 +10,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev,mnist,ray]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,mnist,ray,bench]'
 	touch $(STAMP)
 
 demo: setup

@@ -32,6 +32,9 @@ class SearchSpace(ABC):
 
     name: str = ""
     rules: Rules = DEFAULT_RULES
+    # A space of a public benchmark table (docs/tables.md) names it here: its genomes are table
+    # entries, not networks to build, and only operators written for the space apply to them.
+    table: str = ""
 
     @abstractmethod
     def sample(self, task: TaskSignature, rng: np.random.Generator) -> Genome:

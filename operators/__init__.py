@@ -3,6 +3,6 @@
 One module per family; see docs/operators.md for what each operator does.
 """
 
-from operators import connection, crossover, hyperparameter, layer, net2net, network
+from operators import connection, crossover, hyperparameter, layer, net2net, network, tables
 
-__all__ = ["connection", "crossover", "hyperparameter", "layer", "net2net", "network"]
+__all__ = ["connection", "crossover", "hyperparameter", "layer", "net2net", "network", "tables"]

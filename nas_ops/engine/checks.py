@@ -10,6 +10,7 @@ from nas_ops.config import RunConfig
 from nas_ops.devices import check_device
 from nas_ops.engine.breeding import operator_lists
 from nas_ops.errors import ConfigError
+from nas_ops.spaces import get_space
 from nas_ops.tasks import Task
 from nas_ops.variation import OPERATORS
 
@@ -42,11 +43,27 @@ def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
         else [config.search.complexity_objective]
     _unknown_keys("search.hv_reference", config.search.hv_reference,
                   [spec.name for spec in task.outputs] + complexity)
+    _check_table(config, task)
     kinds = {spec.kind for spec in task.outputs}
     if config.evaluation.sample_quality and not {"classification", "generation"} <= kinds:
         raise ConfigError(f"evaluation.sample_quality needs a task with a generation and a "
                           f"classification output (the reference classifier); task "
                           f"{task.name!r} has {', '.join(sorted(kinds))}")
+
+
+def _check_table(config: RunConfig, task: Task) -> None:
+    """A benchmark table's task, its space and backend "table" go together (docs/tables.md)."""
+    table = task.meta.get("table", "")
+    space = get_space(config.space.name)
+    if space.table != table:
+        want = f"space.name = {table!r}" if table else "a space of networks, not a table's"
+        raise ConfigError(f"space.name = {config.space.name!r} does not fit task "
+                          f"{config.task.name!r}: use {want}")
+    if bool(table) != (config.evaluation.backend == "table"):
+        raise ConfigError(f"evaluation.backend = {config.evaluation.backend!r} does not fit task "
+                          f"{config.task.name!r}: " + ("a table's task is answered by backend "
+                                                       "'table'" if table else "backend 'table' "
+                                                       "answers only the tasks of a table"))
 
 
 def check_study(config: RunConfig) -> list[str]:

@@ -88,6 +88,14 @@ def _ray(cfg: EvaluationConfig) -> Evaluator:
     return RayEvaluator.from_config(cfg)
 
 
+@BACKENDS.decorator("table")
+def _table(cfg: EvaluationConfig) -> Evaluator:
+    """A lookup in a public benchmark table: no torch (docs/tables.md)."""
+    from nas_ops.evaluation.table import TableEvaluator
+
+    return TableEvaluator()
+
+
 def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     """The evaluator of ``cfg.backend`` (:data:`BACKENDS`)."""
     return BACKENDS.get(cfg.backend)(cfg)

@@ -7,8 +7,12 @@ The tables are data, owned by a search space: each space passes its own :class:`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nas_ops.genome.nodes import NETWORK_KINDS
+
+if TYPE_CHECKING:
+    from nas_ops.genome.genome import Genome
 
 # What each network kind produces (the data type flowing out of it).
 PRODUCES: dict[str, str] = {
@@ -45,6 +49,10 @@ class Rules:
     min_units: int = 1
     max_units: int = 256
     max_latent: int = 64
+
+    def check(self, genome: Genome) -> None:
+        """Rules of a space beyond these tables (a benchmark's fixed cell shape, say): raise
+        :class:`~nas_ops.errors.GenomeError` naming the node and rule. None here."""
 
     def produced_type(self, node_kind: str, *, input_dtype: str | None = None) -> str:
         return input_dtype if input_dtype is not None else self.produces[node_kind]

@@ -46,6 +46,7 @@ def validate(genome: Genome, rules: Rules | None = None) -> Genome:
     _check_edges(genome)
     _check_reachability(genome)
     _check_types_and_sizes(genome, rules)
+    rules.check(genome)  # the space's own rules, if it has any (see Rules.check)
     return genome
 
 

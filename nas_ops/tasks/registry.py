@@ -25,6 +25,7 @@ DEFAULT_TASK = "mnist1d"
 def _load_builtins() -> None:
     importlib.import_module("nas_ops.tasks.datasets")
     importlib.import_module("nas_ops.tasks.idx_tasks")
+    importlib.import_module("nas_ops.tasks.tables")
 
 
 TASKS.set_builtin_loader(_load_builtins)

@@ -61,13 +61,24 @@ def example_tasks() -> dict[str, SimpleNamespace]:
     }
 
 
+def table_tasks(space: SearchSpace) -> list[SimpleNamespace]:
+    """Task signatures of a benchmark-table space: one per dataset, named by its one input."""
+    inp, out = _specs()
+    from nas_ops.tables import spec
+
+    return [SimpleNamespace(inputs=(inp(ds, "vector", (1,)),),
+                            outputs=(out("class", "classification", 1),))
+            for ds in spec(space.table).files]
+
+
 def example_genomes(n: int = 9, seed: int = 0, spaces: Sequence[str] = ("multinet",)) -> \
         list[Genome]:
-    """``n`` genomes sampled round-robin over :func:`example_tasks` and ``spaces``."""
-    tasks = list(example_tasks().values())
+    """``n`` genomes sampled round-robin over :func:`example_tasks` and ``spaces`` (a table
+    space's own datasets, :func:`table_tasks`, for a benchmark-table space)."""
     out = []
     for k in range(n):
         space = get_space(spaces[k % len(spaces)])
+        tasks = table_tasks(space) if space.table else list(example_tasks().values())
         g = space.sample(tasks[k % len(tasks)], generator(seed, "example", k))
         out.append(g.with_lineage(f"example{k}", (), None))
     return out
@@ -207,7 +218,7 @@ def check_affected_outputs(name: str, parents: Sequence[Genome], seed: int) -> N
     """Outputs not affected predict identically once weights are inherited; function-preserving
     operators keep every output (allclose); ``full`` networks hold their source's tensors."""
     res = run(name, parents, seed)
-    if not res.ok:
+    if not res.ok or get_space(parents[0].space).table:  # table entries build no model
         return
     models = [perturbed_model(p, seed) for p in parents]
     states = [m.state_dict() for m in models]
@@ -267,6 +278,8 @@ def random_chain(genome: Genome, steps: int, seed: int,
 def check_chain(genome: Genome, steps: int, seed: int) -> list[str]:
     """A random chain stays valid and its final genome builds and runs forward."""
     final, applied = random_chain(genome, steps, seed)
+    if get_space(final.space).table:  # a table entry builds no model: valid is all it can be
+        return applied
     model = build_model(final, seed).eval()
     batch = example_batch(final, seed)
     with torch.no_grad():
@@ -305,4 +318,4 @@ def check_operator(name: str, genomes: Sequence[Genome] | None = None,
 
 __all__ = ["CHECKS", "check_chain", "check_operator", "example_batch", "example_genomes",
            "example_tasks", "parents_for", "partner", "perturbed_model", "random_chain",
-           "run"]
+           "run", "table_tasks"]

@@ -21,7 +21,7 @@ import numpy as np
 from nas_ops.errors import ConfigError, GenomeError, unknown
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.validate import validate
-from nas_ops.spaces import get_space
+from nas_ops.spaces import SPACES, get_space
 from nas_ops.variation.context import NotApplicable, ReplayError, VariationContext
 from nas_ops.variation.diff import cached_complexity, cached_hash, describe_child, merge_records
 from nas_ops.variation.events import ChildRecord, VariationEvent, VariationResult
@@ -62,6 +62,9 @@ class Operator:
     version: ClassVar[int] = 1
     description: ClassVar[str] = ""
     function_preserving: ClassVar[bool] = False
+    # The spaces the operator is written for; empty: any space of buildable networks (not the
+    # fixed cells of a benchmark table, docs/tables.md). Elsewhere it is not applicable.
+    spaces: ClassVar[tuple[str, ...]] = ()
 
     def _apply(self, parents: Sequence[Genome],
                ctx: VariationContext) -> Genome | Offspring | tuple[Genome | Offspring, ...]:
@@ -86,6 +89,8 @@ class Operator:
             ctx = VariationContext.from_seed(0, get_space(parents[0].space), tuple(ctx_or_safe))
         ctx = VariationContext(np.random.Generator(np.random.PCG64(0)), ctx.space, ctx.safe,
                                dict(ctx.options))
+        if space_refusal(self, parents, ctx):
+            return False
         try:
             cands = self._candidates(parents, ctx)
             if cands is not None:
@@ -111,6 +116,20 @@ class Operator:
                               f"got {len(parents)}")
         _check_safe(parents, ctx.safe)
         return _run(self, parents, ctx, uids)
+
+
+def space_refusal(op: Operator, parents: Sequence[Genome], ctx: VariationContext) -> str:
+    """Why ``op`` does not apply to genomes of these parents' space ("" when it does)."""
+    names = sorted({p.space for p in parents})
+    if op.spaces:
+        wrong = [n for n in names if n not in op.spaces]
+        return f"{op.name} is for space {', '.join(op.spaces)}, not {', '.join(wrong)}" \
+            if wrong else ""
+    tables = [n for n in names if n in SPACES and SPACES.get(n).table]
+    if ctx.space.table and ctx.space.name not in tables:
+        tables.append(ctx.space.name)
+    return f"space {tables[0]} holds benchmark table entries: only its own operators apply" \
+        if tables else ""
 
 
 def _check_safe(parents: Sequence[Genome], safe: frozenset[str]) -> None:
@@ -193,6 +212,9 @@ def _run(op: Operator, parents: tuple[Genome, ...], ctx: VariationContext,
     event = VariationEvent(op.name, op.version, puids,
                            complexity_before=cached_complexity(parents[0]),
                            family=op.family, direction=op.direction)
+    refusal = space_refusal(op, parents, ctx)
+    if refusal:
+        return _finish(event, ctx, parents, "not_applicable", refusal)
     try:
         offspring = _offspring(op._apply(parents, ctx))
         checked = [_check_child(i, off, parents, ctx) for i, off in enumerate(offspring)]
@@ -231,4 +253,5 @@ def _finish(event: VariationEvent, ctx: VariationContext, parents: tuple[Genome,
     return VariationResult((), event, (), tuple(parents))
 
 
-__all__ = ["FunctionOperator", "Offspring", "Operator", "child_uid", "parent_uid", "summary"]
+__all__ = ["FunctionOperator", "Offspring", "Operator", "child_uid", "parent_uid", "space_refusal",
+           "summary"]

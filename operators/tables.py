@@ -1,0 +1,200 @@
+"""Operators of the benchmark-table spaces nbgraph and nb201 (docs/tables.md).
+
+Each is written for one space (``spaces``) and is not applicable elsewhere; the generic
+operators are not applicable to these spaces. Children are canonical genomes of their
+architecture, so isomorphic children share a structural hash (and a table entry). With the
+output safe nothing can change, so none applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+from typing import ClassVar
+
+from nas_ops.genome.genome import Genome
+from nas_ops.tables import nb201 as nb201_table
+from nas_ops.tables import nbgraph as nbgraph_table
+from nas_ops.variation import Operator, VariationContext, register_operator
+from search_spaces import nb201, nbgraph
+
+Arch = tuple[tuple[int, ...], tuple[str, ...]]
+
+
+def _positions(genome: Genome) -> list[str]:
+    """The nbgraph operation nodes in topological order (their positions in (link, ops))."""
+    nets = set(genome.network_ids)
+    return [n for n in genome.topological_order if n in nets]
+
+
+def _nbgraph_child(dataset: str, link: Sequence[int], ops: Sequence[str]) -> Genome:
+    """The canonical genome of a (link, ops) whose link may read any other node."""
+    return nbgraph.build(dataset, *nbgraph_table.canonical(*nbgraph.arch_of(
+        nbgraph.build(dataset, link, ops))))
+
+
+def _not_all_skip(ops: Sequence[str]) -> bool:
+    return any(op != "skip" for op in ops)
+
+
+class _TableOperator(Operator):
+    table_space: ClassVar[str] = ""
+
+    def _editable(self, parents: Sequence[Genome], ctx: VariationContext) -> bool:
+        return not ctx.safe and all(p.space == self.table_space for p in parents)
+
+
+@register_operator("nbgraph_change_op", family="network", direction="neutral",
+                   description="nbgraph: give one node another GNN operation")
+class NBGraphChangeOp(_TableOperator):
+    """Give one node of an nbgraph cell another operation (one trained on the genome's dataset;
+    never the last non-skip one to skip). The target is the node."""
+
+    spaces = ("nbgraph",)
+    table_space = "nbgraph"
+
+    def _options(self, genome: Genome, node: str) -> list[str]:
+        ops = [genome.network(n).kind for n in _positions(genome)]
+        k = _positions(genome).index(node)
+        allowed = nbgraph_table.ops_of(genome.inputs[0].id)
+        return [op for op in allowed if op != ops[k]
+                and _not_all_skip([*ops[:k], op, *ops[k + 1:]])]
+
+    def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
+        if not self._editable(parents, ctx):
+            return []
+        return [n for n in _positions(parents[0]) if self._options(parents[0], n)]
+
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
+        g = parents[0]
+        node = ctx.choice("node", self._candidates(parents, ctx))
+        op = ctx.choice("op", self._options(g, node))
+        link, ops = nbgraph.arch_of(g)
+        k = _positions(g).index(node)
+        return _nbgraph_child(g.inputs[0].id, link, [*ops[:k], op, *ops[k + 1:]])
+
+
+@register_operator("nbgraph_rewire", family="connection", direction="neutral",
+                   description="nbgraph: make one node read another value")
+class NBGraphRewire(_TableOperator):
+    """Make one node of an nbgraph cell read another value: the input or a node that does not
+    depend on it. The target is the node; the new source is recorded as ``source``."""
+
+    spaces = ("nbgraph",)
+    table_space = "nbgraph"
+
+    def _sources(self, genome: Genome, node: str) -> list[str]:
+        blocked = genome.descendants(node) | {node, *genome.predecessors(node)}
+        return [s for s in [genome.inputs[0].id, *_positions(genome)] if s not in blocked]
+
+    def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
+        if not self._editable(parents, ctx):
+            return []
+        return [n for n in _positions(parents[0]) if self._sources(parents[0], n)]
+
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
+        g = parents[0]
+        node = ctx.choice("node", self._candidates(parents, ctx))
+        source = ctx.choice("source", self._sources(g, node))
+        order = _positions(g)
+        link, ops = nbgraph.arch_of(g)
+        new = list(link)
+        new[order.index(node)] = 0 if source == g.inputs[0].id else order.index(source) + 1
+        return _nbgraph_child(g.inputs[0].id, new, ops)
+
+
+def _masks(n: int) -> list[tuple[int, ...]]:
+    """Every non-empty proper subset of ``range(n)``, smallest first."""
+    return [m for size in range(1, n) for m in combinations(range(n), size)]
+
+
+def _exchange(a: Sequence[str], b: Sequence[str], mask: tuple[int, ...]) -> tuple[str, ...]:
+    """``a`` with ``b``'s operations at the positions in ``mask``."""
+    return tuple(b[k] if k in mask else op for k, op in enumerate(a))
+
+
+@register_operator("nbgraph_crossover", family="crossover", arity=2, direction="neutral",
+                   description="nbgraph: exchange the operations at some positions")
+class NBGraphCrossover(_TableOperator):
+    """Exchange the operations at some positions (``positions``, topological order) between two
+    nbgraph cells: child 1 keeps the first parent's wiring with the second's operations there,
+    child 2 the converse. Only exchanges that change both parents are drawn."""
+
+    spaces = ("nbgraph",)
+    table_space = "nbgraph"
+
+    def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[Arch, Arch]]:
+        (link_a, ops_a), (link_b, ops_b) = (nbgraph.arch_of(p) for p in parents)
+        out: dict[tuple[int, ...], tuple[Arch, Arch]] = {}
+        for mask in _masks(4):
+            one, two = _exchange(ops_a, ops_b, mask), _exchange(ops_b, ops_a, mask)
+            if one != ops_a and _not_all_skip(one) and _not_all_skip(two):
+                out[mask] = ((link_a, one), (link_b, two))
+        return out
+
+    def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[tuple]:
+        a, b = parents
+        if not self._editable(parents, ctx) or a.inputs[0].id != b.inputs[0].id:
+            return []
+        return list(self._children(parents))
+
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> tuple[Genome, ...]:
+        mask = tuple(ctx.choice("positions", self._candidates(parents, ctx)))
+        dataset = parents[0].inputs[0].id
+        return tuple(_nbgraph_child(dataset, *arch) for arch in self._children(parents)[mask])
+
+
+@register_operator("nb201_change_op", family="network", direction="neutral",
+                   description="nb201: give one edge of the cell another operation")
+class NB201ChangeOp(_TableOperator):
+    """Give one edge of a NAS-Bench-201 cell another of the 5 operations. The target is the
+    edge's network (``e<i><j>``)."""
+
+    spaces = ("nb201",)
+    table_space = "nb201"
+
+    def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
+        return list(nb201.edge_ids(parents[0])) if self._editable(parents, ctx) else []
+
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
+        g = parents[0]
+        edge = ctx.choice("edge", self._candidates(parents, ctx))
+        current = g.network(edge).kind
+        op = ctx.choice("op", [o for o in nb201_table.OPS if o != current])
+        ops = list(nb201.ops_of(g))
+        ops[nb201.edge_ids(g).index(edge)] = op
+        return nb201.build(g.inputs[0].id, ops)
+
+
+@register_operator("nb201_crossover", family="crossover", arity=2, direction="neutral",
+                   description="nb201: exchange the operations of some edges")
+class NB201Crossover(_TableOperator):
+    """Exchange the operations of some edges (``edges``, in cell-string order) between two
+    NAS-Bench-201 cells, giving two children; only exchanges that give two cells unlike either
+    parent are drawn."""
+
+    spaces = ("nb201",)
+    table_space = "nb201"
+
+    def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[tuple, tuple]]:
+        a, b = nb201.ops_of(parents[0]), nb201.ops_of(parents[1])
+        out = {}
+        for mask in _masks(len(a)):
+            one, two = _exchange(a, b, mask), _exchange(b, a, mask)
+            if one not in (a, b) and two not in (a, b):
+                out[mask] = (one, two)
+        return out
+
+    def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[tuple]:
+        if not self._editable(parents, ctx) or parents[0].inputs[0].id != parents[1].inputs[0].id:
+            return []
+        return list(self._children(parents))
+
+    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> tuple[Genome, ...]:
+        mask = tuple(ctx.choice("edges", self._candidates(parents, ctx)))
+        dataset = parents[0].inputs[0].id
+        return tuple(nb201.build(dataset, ops) for ops in self._children(parents)[mask])
+
+
+__all__ = ["NB201ChangeOp", "NB201Crossover", "NBGraphChangeOp", "NBGraphCrossover",
+           "NBGraphRewire"]

@@ -1,0 +1,89 @@
+"""The NAS-Bench-Graph space (docs/tables.md): 4 GNN operation nodes wired by a link pattern.
+
+Genome: the input (named after the dataset) feeds the nodes with ``link[i] = 0``; node ``i``
+(``n0``..``n3``, kind = its operation) feeds the nodes reading ``i + 1``; the nodes nobody reads
+feed the output ``class``. Positions follow the genome's topological order, so any genome of
+this shape has a (link, ops); its table key is the benchmark's canonical key of that pair.
+The genomes this space builds (sampling, :meth:`NBGraphSpace.genome_of_key`, the operators) are
+canonical: isomorphic architectures get one genome, and so one structural hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nas_ops.genome.genome import Genome
+from nas_ops.genome.nodes import Hyper
+from nas_ops.genome.rules import Rules
+from nas_ops.tables import nbgraph as bench
+from search_spaces._table import OUTPUT, TableSpace, check_ends, ends, fail, op_node, table_rules
+
+NAME = "nbgraph"
+
+
+def arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """(link, ops) of a genome whose ends are checked: positions in topological order."""
+    order = [n for n in genome.topological_order if n in set(genome.network_ids)]
+    if len(order) != 4:
+        raise fail(NAME, "(genome)", f"{len(order)} operation nodes; the cell has 4")
+    position = {nid: i for i, nid in enumerate(order)}
+    source = genome.inputs[0].id
+    link = []
+    for nid in order:
+        preds = genome.predecessors(nid)
+        if len(preds) != 1:
+            raise fail(NAME, nid, f"reads {len(preds)} values; a node reads exactly one")
+        link.append(0 if preds[0] == source else position[preds[0]] + 1)
+    read = {genome.predecessors(nid)[0] for nid in order}
+    leaves = [nid for nid in order if nid not in read]
+    fed = genome.predecessors(OUTPUT)
+    if sorted(fed) != sorted(leaves):
+        raise fail(NAME, OUTPUT, f"the output sums the nodes nobody reads ({', '.join(leaves)}), "
+                   f"got {', '.join(fed) or 'none'}")
+    return tuple(link), tuple(genome.network(nid).kind for nid in order)
+
+
+class _Rules(Rules):
+    def check(self, genome: Genome) -> None:
+        dataset = check_ends(NAME, genome, bench.DATASETS)
+        link, ops = arch_of(genome)
+        allowed = bench.ops_of(dataset)
+        order = [n for n in genome.topological_order if n in set(genome.network_ids)]
+        for nid, op in zip(order, ops, strict=True):
+            if op not in allowed:
+                raise fail(NAME, nid, f"operation {op!r} is not trained on {dataset}; valid: "
+                           f"{', '.join(allowed)}")
+        if all(op == "skip" for op in ops):
+            raise fail(NAME, "(genome)", "only skip operations: not an architecture of the table")
+
+
+def build(dataset: str, link: Sequence[int], ops: Sequence[str]) -> Genome:
+    """The genome of (link, ops) as given (not canonicalized) for ``dataset``."""
+    inputs, outputs = ends(dataset)
+    nets = tuple(op_node(f"n{i}", op) for i, op in enumerate(ops))
+    edges = [(dataset if src == 0 else f"n{src - 1}", f"n{i}") for i, src in enumerate(link)]
+    edges += [(f"n{i}", OUTPUT) for i in range(len(ops)) if i + 1 not in set(link)]
+    return Genome(inputs, nets, outputs, tuple(edges), Hyper(), NAME)
+
+
+@dataclass
+class NBGraphSpace(TableSpace):
+    name: str = NAME
+    table: str = "nbgraph"
+    rules: Rules = _Rules(**table_rules(bench.OPS, 4))  # noqa: RUF009 - immutable
+
+    def genome_of_key(self, dataset: str, key: Any) -> Genome:
+        return build(dataset, *bench.decode(key))
+
+    def key_of(self, genome: Genome) -> int:
+        """The benchmark's key of a valid nbgraph genome."""
+        return bench.canonical_key(*arch_of(genome))
+
+    def canonical(self, genome: Genome) -> Genome:
+        """The canonical genome of ``genome``'s architecture (lineage cleared)."""
+        return build(genome.inputs[0].id, *bench.canonical(*arch_of(genome)))
+
+
+__all__ = ["NBGraphSpace", "arch_of", "build"]
