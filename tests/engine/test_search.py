@@ -94,7 +94,7 @@ def test_duplicates_reuse_the_first_result(tiny_config, tmp_path):
     ({"search": {"algoritm": "nsga2"}}, "unknown key search.algoritm; valid keys: "),
     ({"search": {"algorithm": "cmaes"}}, "search.algorithm = 'cmaes' is not valid; choose one"),
     ({"budget": {"epochs": 0}}, "budget.epochs must be >= 1"),
-    ({"evaluation": {"backend": "gpu"}}, "choose one of: auto, local, pool, batched, ray"),
+    ({"evaluation": {"backend": "gpu"}}, "choose one of: auto, local, pool, batched, ray, table"),
     ({"searchh": {}}, "unknown section [searchh]"),
     ({"search": {"population": "8"}}, "search.population must be an integer"),
 ])
