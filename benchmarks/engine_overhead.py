@@ -24,7 +24,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 from benchmarks._meta import write  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
-from nas_ops.evaluation.records import EvalRecord, EvalRequest  # noqa: E402
+from nas_ops.records import EvalRecord, EvalRequest  # noqa: E402
 
 POP = 1000
 

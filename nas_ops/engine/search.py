@@ -1,7 +1,7 @@
 """The search: ask/tell on DEAP selection tools (NSGA-II by default, (mu+lambda), aging).
 
 ``ask()`` returns the candidates to evaluate next (a generation at a time; up to ``async_lag`` in
-aging), each with the :class:`~nas_ops.evaluation.records.EvalRequest` that evaluates it;
+aging), each with the :class:`~nas_ops.records.EvalRequest` that evaluates it;
 ``tell(uid, record)`` hands a result back. ``run()`` is that loop with the configured evaluator.
 Duplicates and candidates the ledger already holds are settled inside and never asked.
 
@@ -47,13 +47,14 @@ from nas_ops.engine.summary import SearchSummary, best_and_front
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.evaluation import Evaluator, make_evaluator
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.fidelity import parse_fidelity
 from nas_ops.genome import to_json
 from nas_ops.metrics.hypervolume import Tracker
 from nas_ops.prefilter import parse_prefilter
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.spaces import get_space
-from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
+from nas_ops.store.ledger import Ledger
+from nas_ops.store.schema import SCHEMA_VERSION
 from nas_ops.tasks import load_task
 from nas_ops.variation import VariationEvent
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from nas_ops.config import BACKENDS, EvaluationConfig
 from nas_ops.errors import ConfigError
-from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
+from nas_ops.records import EvalRecord, EvalRequest, InheritSpec
 
 if TYPE_CHECKING:
     from nas_ops.evaluation.local import SequentialEvaluator

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.fidelity import Fidelity, parse_fidelity
+from nas_ops.records import EvalRecord
 from nas_ops.report.document import Details, Paragraph, Section, Table
 from nas_ops.store.run import Individual, Run
 
@@ -47,7 +47,7 @@ def median_rows(run: Run, fid: Fidelity) -> list[list[object]]:
     other ones of g; aging: those of every child created before it."""
     children = sorted((i for i in run.individuals if i.generation > 0),
                       key=lambda i: (i.generation, i.slot))
-    aging = run.config.get("search", {}).get("algorithm") == "aging"
+    aging = run.config.search.algorithm == "aging"
     rows: list[list[object]] = []
     for rung in range(fid.last):
         seen = 0  # successful results at the rung of the generations before
@@ -65,8 +65,7 @@ def median_rows(run: Run, fid: Fidelity) -> list[list[object]]:
 
 def fidelity_section(run: Run) -> Section:
     s = Section("fidelity", "Fidelity")
-    table = run.config.get("search", {}).get("fidelity") or {}
-    fid = parse_fidelity(table) if run.meta.get("kind") != "study" else None
+    fid = parse_fidelity(run.config.search.fidelity) if run.meta.kind != "study" else None
     if fid is None:
         return s.add(Paragraph("Every evaluation trained to the full budget (fidelity 1.0): the "
                                "run has no rungs ([search] fidelity)."))

@@ -116,7 +116,7 @@ def test_the_median_rule_table_matches_the_ledger(median_run: Path, tmp_path: Pa
             seen = sum(len(h) for h in sizes.values())
             sizes.setdefault(ind.generation, []).append(seen)
             stopped[ind.generation] += ind.uid not in by_uid
-    fid = parse_fidelity(run.config["search"]["fidelity"])
+    fid = parse_fidelity(run.config.search.fidelity)
     assert fid is not None
     table = median_rows(run, fid)
     assert table == [[g, 0, len(h), stopped[g], min(h), max(h)] for g, h in sorted(sizes.items())]
