@@ -57,7 +57,7 @@ def _timed(fn: Any) -> tuple[Any, float]:
 
 def per_model(run_dir: Path) -> list[dict[str, Any]]:
     run = load_run(run_dir)
-    task = load_task(run.config["task"]["name"], **run.config["task"].get("options", {}))
+    task = load_task(run.config.task.name, **run.config.task.options)
     name = task.inputs[0].name
     x = task.val[name][:2]
     rows, seen = [], set()

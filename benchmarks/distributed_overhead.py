@@ -29,8 +29,8 @@ import torch  # noqa: E402
 
 from benchmarks._meta import write  # noqa: E402
 from nas_ops.evaluation import PoolEvaluator, SequentialEvaluator  # noqa: E402
-from nas_ops.evaluation.records import EvalRequest  # noqa: E402
 from nas_ops.genome import to_dict  # noqa: E402
+from nas_ops.records import EvalRequest  # noqa: E402
 from nas_ops.rng import generator  # noqa: E402
 from nas_ops.spaces import get_space  # noqa: E402
 from nas_ops.tasks import load_task  # noqa: E402

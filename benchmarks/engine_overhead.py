@@ -32,7 +32,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 from benchmarks._meta import write  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
-from nas_ops.evaluation.records import EvalRecord, EvalRequest  # noqa: E402
+from nas_ops.records import EvalRecord, EvalRequest  # noqa: E402
 
 SHAPES = ((1000, 2), (100, 10))  # (population = offspring per generation, generations timed)
 

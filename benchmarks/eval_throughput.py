@@ -37,9 +37,9 @@ from nas_ops import load_task, sample_genome  # noqa: E402
 from nas_ops.evaluation.batched import BatchedEvaluator  # noqa: E402
 from nas_ops.evaluation.batched.plan import signature  # noqa: E402
 from nas_ops.evaluation.pool import PoolEvaluator  # noqa: E402
-from nas_ops.evaluation.records import EvalRequest  # noqa: E402
 from nas_ops.evaluation.worker import run_request  # noqa: E402
 from nas_ops.genome import complexity, to_dict  # noqa: E402
+from nas_ops.records import EvalRequest  # noqa: E402
 from nas_ops.variation import apply_operator  # noqa: E402
 
 OPS = ("change_units", "widen_layer", "change_activation", "change_learning_rate",

@@ -25,8 +25,8 @@ from benchmarks.engine_overhead import NullEvaluator  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
 from nas_ops.evaluation.batched.plan import signature  # noqa: E402
-from nas_ops.evaluation.records import EvalRequest  # noqa: E402
 from nas_ops.genome import from_dict  # noqa: E402
+from nas_ops.records import EvalRequest  # noqa: E402
 
 
 class Recorder(NullEvaluator):

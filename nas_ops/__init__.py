@@ -52,10 +52,11 @@ if TYPE_CHECKING:
     from nas_ops.metrics.capacity import CapacityAllocation, capacity_allocation
     from nas_ops.metrics.proxies import score as proxy_scores
     from nas_ops.phenotype import build_model
+    from nas_ops.records import EvalRecord, EvalRequest
     from nas_ops.report import build_report
     from nas_ops.shortcuts import sample_genome, validate
     from nas_ops.spaces import SearchSpace, get_space, list_spaces, register_space
-    from nas_ops.store import load_run
+    from nas_ops.store import Run, RunMeta, load_run
     from nas_ops.tasks import Task, list_tasks, load_task, register_task
     from nas_ops.training import Budget, TrainResult, evaluate, train
     from nas_ops.variation import (
@@ -79,7 +80,8 @@ _LAZY: dict[str, tuple[str, str]] = {
         "nas_ops.report": ["build_report"],
         "nas_ops.shortcuts": ["sample_genome", "validate"],
         "nas_ops.spaces": ["SearchSpace", "get_space", "list_spaces", "register_space"],
-        "nas_ops.store": ["load_run"],
+        "nas_ops.records": ["EvalRecord", "EvalRequest"],
+        "nas_ops.store": ["Run", "RunMeta", "load_run"],
         "nas_ops.tasks": ["Task", "list_tasks", "load_task", "register_task"],
         "nas_ops.training": ["Budget", "TrainResult", "evaluate", "train"],
         "nas_ops.variation": ["NotApplicable", "Operator", "VariationContext", "apply_operator",
@@ -111,7 +113,7 @@ __all__ = [
     "RunConfig", "SearchConfig", "SpaceConfig", "StudyConfig", "TaskConfig", "load_config",
     # searches, studies and runs
     "Candidate", "Search", "SearchSummary", "create_search", "load_run", "resume", "run_search",
-    "run_study",
+    "run_study", "Run", "RunMeta", "EvalRecord", "EvalRequest",
     # analysis and reports
     "analyze_run", "build_report", "CapacityAllocation", "capacity_allocation", "proxy_scores",
     # operators

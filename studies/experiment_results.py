@@ -71,14 +71,14 @@ def _run_rows(exp: Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         for seed in plan["seeds"]:  # the plan's runs (not a run of a seed left out later)
             seed_dir = exp / "runs" / arm / f"seed-{seed}"
             run = load_run(seed_dir)
-            versions = versions or run.meta.get("versions")
+            versions = versions or run.meta.versions
             records = [i.evaluation for i in run.evaluated() if i.evaluation is not None]
             rows.append({
-                "arm": arm, "seed": run.meta.get("seed"), "status": run.meta.get("status"),
-                "evaluations": len(records), "steps_spent": run.meta.get("steps_spent"),
+                "arm": arm, "seed": run.meta.seed, "status": run.meta.status,
+                "evaluations": len(records), "steps_spent": run.meta.steps_spent,
                 # children that ended below the full budget (rungs: halving or median rule)
                 "stopped_early": sum(r.status == "ok" and r.fidelity < 1.0 for r in records),
-                "stopped_by": run.meta.get("stopped_by"), "started": run.meta.get("created"),
+                "stopped_by": run.meta.stopped_by, "started": run.meta.created,
                 "last_write": _mtime(seed_dir / "ledger.sqlite"),
                 "evaluation_wall_s": round(sum(r.wall_time_s for r in records), 1)})
     return rows, versions

@@ -51,18 +51,18 @@ def provenance(run_dir: Path, config: Path, note: str = "") -> dict[str, Any]:
         by_status[r.status] = by_status.get(r.status, 0) + 1
     ledger = run_dir / "ledger.sqlite"
     return {
-        "config": config.name, "seed": run.meta.get("seed"), "kind": run.meta.get("kind"),
-        "status": run.meta.get("status"), "commit": _commit(run_dir),
-        "versions": run.meta.get("versions"),
+        "config": config.name, "seed": run.meta.seed, "kind": run.meta.kind,
+        "status": run.meta.status, "commit": _commit(run_dir),
+        "versions": run.meta.versions,
         "machine": {"cpu": cpu_name(), "cpu_count": os.cpu_count(),
                     "platform": platform.platform()},
-        "started": run.meta.get("created"),
+        "started": run.meta.created,
         "ledger_modified": time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                          time.localtime(ledger.stat().st_mtime)),
         "evaluations": len(records), "by_status": by_status,
         "training_steps": sum(r.steps for r in records),
         "evaluation_wall_s": round(sum(r.wall_time_s for r in records), 1),
-        "bases": run.meta.get("bases"), "applicability": run.meta.get("applicability"),
+        "bases": run.meta.bases, "applicability": run.meta.applicability,
         "note": note,
     }
 

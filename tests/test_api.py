@@ -56,7 +56,7 @@ def test_ask_tell_by_hand_equals_run(tmp_path: Path, algorithm: str) -> None:
     by_hand, ran = run_contents(tmp_path / "by_hand"), run_contents(tmp_path / "run")
     assert by_hand == ran
     run = nas_ops.load_run(tmp_path / "run")
-    assert run.meta["status"] == "finished" and len(run.individuals) == 8
+    assert run.meta.status == "finished" and len(run.individuals) == 8
 
 
 def test_tell_refuses_a_uid_not_asked(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_run_study_and_build_report(tmp_path: Path) -> None:
     summary = nas_ops.run_study(config, tmp_path / "study")
     assert summary.evaluations == 3  # one base model, one variation, one control
     run = nas_ops.load_run(tmp_path / "study")
-    assert run.meta["kind"] == "study"
+    assert run.meta.kind == "study"
     report = nas_ops.build_report(tmp_path / "study", tmp_path / "report")
     assert report.exists()
 

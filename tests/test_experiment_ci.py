@@ -38,9 +38,9 @@ def test_ci_experiment_runs_every_arm_and_compares_them(
     budget = plan.arms[0].run_config(0).budget.total_steps
     for arm, seed in runs:
         run = load_run(out / "runs" / arm.name / f"seed-{seed}")
-        assert run.meta["stopped_by"] == "total_steps"
-        assert run.meta["steps_spent"] >= budget
-        assert run.config["policy"]["name"] == arm.config["policy"]["name"]
+        assert run.meta.stopped_by == "total_steps"
+        assert run.meta.steps_spent >= budget
+        assert run.config.policy.name == arm.config["policy"]["name"]
     data = json.loads((out / "compare" / "main" / "compare.json").read_text())
     assert data["policies"] == sorted(a.name for a in plan.arms)
     assert data["budget"] == min(r["steps"][-1] for r in data["runs"]) >= budget
@@ -95,7 +95,7 @@ def test_fidelity_ci_experiment_gives_the_speedups_against_full(
     capsys.readouterr()
     for arm, seed in plan.runs():
         run = load_run(out / "runs" / arm.name / f"seed-{seed}")
-        assert run.meta["stopped_by"] == "total_steps"
+        assert run.meta.stopped_by == "total_steps"
         assert bool(run.prefilter) == (arm.name == "prefilter")
         assert any(i.rungs for i in run.individuals) == (arm.name == "rungs")
     data = json.loads((out / "compare" / "main" / "compare.json").read_text())

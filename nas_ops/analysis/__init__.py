@@ -70,7 +70,7 @@ class Analysis:
 
     @property
     def kind(self) -> str:
-        return str(self.run.meta.get("kind", "search"))
+        return self.run.meta.kind
 
     def valid_effects(self) -> list[EffectRow]:
         return [r for r in self.effects if not math.isnan(r.effect)]
@@ -93,8 +93,8 @@ def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = A
     stats = operator_stats(rows, seed)
     conditioned = condition_stats(rows, seed)
     say("operator and conditioned statistics done; deriving guidelines")
-    source = {"run_dir": str(run.run_dir), "kind": run.meta.get("kind", "search"),
-              "seed": run.meta.get("seed"), "versions": run.meta.get("versions", {}),
+    source = {"run_dir": str(run.run_dir), "kind": run.meta.kind,
+              "seed": run.meta.seed, "versions": run.meta.versions,
               "split": split, "n_effect_rows": len(rows)}
     status = base_status(run, outputs, {r.base for r in rows}, split)
     guidelines = derive_guidelines(rows, alpha, min_support, source, seed=seed,

@@ -28,8 +28,7 @@ DEFAULT_N_VAL = 500
 
 
 def _n_val(run: Run) -> int:
-    task = run.config.get("task", {})
-    value = task.get("n_val") if isinstance(task, dict) else None
+    value = run.config.task.options.get("n_val")
     return int(value) if isinstance(value, int | float) and value > 0 else DEFAULT_N_VAL
 
 
@@ -51,12 +50,12 @@ def base_status(run: Run, outputs: list[OutputInfo], bases: Iterable[str],
                 split: str = "val") -> dict[str, dict[str, Any]]:
     """{base uid: {"chance_level": bool, "converged": bool | None, "steps": int | None,
     "source": "meta" | "binomial"}} for every uid in ``bases``."""
-    meta = run.meta.get("bases")
+    meta = run.meta.bases
     by_uid = run.by_uid()
     n = _n_val(run)
     status: dict[str, dict[str, Any]] = {}
     for uid in sorted(set(bases)):
-        if isinstance(meta, dict) and uid in meta:
+        if meta is not None and uid in meta:
             m = meta[uid]
             status[uid] = {"chance_level": bool(m.get("chance_level", False)),
                            "converged": m.get("converged"), "steps": m.get("steps"),

@@ -131,15 +131,15 @@ class Comparison:
 def run_curve(run_dir: str | Path, label: str | None = None) -> RunCurve:
     """The curve of one run, grouped under ``label`` (default: the run's policy name)."""
     run = load_run(run_dir)
-    policy = label or str(run.config.get("policy", {}).get("name", "uniform"))
-    seed = int(run.meta.get("seed", run.config.get("seed", 0)))
+    policy = label or run.config.policy.name
+    seed = run.meta.seed
     usage = Counter(i.operator for i in run.individuals if i.operator is not None)
     start = sorted(i.hash for i in run.individuals if i.generation == 0)
     initial = hashlib.sha256(" ".join(start).encode()).hexdigest()[:12]
     return RunCurve(str(run_dir), policy, seed, [p.steps_done for p in run.hypervolume],
                     [p.value for p in run.hypervolume], dict(sorted(usage.items())),
-                    json.dumps(run.config.get("task", {}), sort_keys=True), initial,
-                    str(run.meta.get("stopped_by", "")),
+                    json.dumps(run.config.to_dict()["task"], sort_keys=True), initial,
+                    run.meta.stopped_by,
                     json.dumps(run.hv_reference().to_dict(), sort_keys=True))
 
 

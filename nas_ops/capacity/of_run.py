@@ -60,9 +60,8 @@ def analyse_run(run_dir: str | Path, samples: int = 2,
     """Analyse the best model for each output, printing one line per model with its time.
     A model that is best for several outputs is analysed once."""
     run = load_run(run_dir)
-    cfg = run.config
-    task = load_task(cfg["task"]["name"], **cfg["task"].get("options", {})).with_sample_metric(
-        cfg["task"].get("sample_metric", "recon_mse"))
+    cfg = run.config.task
+    task = load_task(cfg.name, **cfg.options).with_sample_metric(cfg.sample_metric)
     x = task.val[task.inputs[0].name][:samples]
     done: dict[str, tuple[dict[str, list[float]], list[tuple[str, float, int, list[float]]]]] = {}
     records: list[RunModelRecord] = []

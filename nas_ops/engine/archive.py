@@ -20,19 +20,23 @@ from nas_ops.engine.fitness import Member, objectives, scalar
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.progress import Progress
 from nas_ops.errors import GenomeError
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import to_json
 from nas_ops.metrics.hypervolume import Tracker
 from nas_ops.pareto import pareto_ranks
+from nas_ops.records import EvalRecord
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
 
 
 class Archive:
     def __init__(self, config: RunConfig, outputs: Sequence[OutputSpec], ledger: Ledger,
-                 hv: Tracker, progress: Progress, fitness_cls: type) -> None:
+                 hv: Tracker, progress: Progress, fitness_cls: type,
+                 weights: Sequence[float]) -> None:
+        """``weights``: each objective's direction (+1 maximise, -1 minimise), as the
+        ``fitness_cls`` (DEAP) holds them."""
         self.config, self.outputs, self.ledger = config, tuple(outputs), ledger
         self.hv, self.progress, self.fitness_cls = hv, progress, fitness_cls
+        self.weights = tuple(weights)
         self.complexity = config.search.complexity_objective
         self.members: dict[str, Candidate] = {}
         self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion
@@ -60,7 +64,7 @@ class Archive:
         if self._ranks_of is not pool:  # computed once per pool object
             self._ranks_of = pool
             self._ranks = pareto_ranks({u: self.candidate(u).objectives for u in pool},
-                                       self.fitness_cls.weights)
+                                       self.weights)
         return self._ranks
 
     # -------------------------------------------------------------- settling

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.metrics.hypervolume import Reference, reference_for
 from nas_ops.pareto import Member, fitness_class
+from nas_ops.records import EvalRecord
 from nas_ops.tasks.base import OutputSpec
 
 __all__ = ["Member", "WORST_COMPLEXITY", "WORST_ERROR", "fitness_class", "hv_reference",

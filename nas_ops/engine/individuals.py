@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nas_ops.config import RunConfig
-from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.genome import Genome, to_dict
+from nas_ops.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.store.run import weights_path
 from nas_ops.variation.diff import cached_hash
 

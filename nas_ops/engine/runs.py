@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nas_ops.config import RunConfig, config_from_record, load_config, with_overrides
+from nas_ops.config import RunConfig, load_config, with_overrides
 from nas_ops.engine.search import Search
 from nas_ops.engine.study import Study
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
 from nas_ops.outdir import check_run_dir
-from nas_ops.store import LEDGER_NAME, Ledger
+from nas_ops.store import LEDGER_NAME, Ledger, RunMeta
 
 
 def _as_config(config: str | Path | RunConfig) -> RunConfig:
     return config if isinstance(config, RunConfig) else load_config(config)
 
 
-def _recorded_config(run_dir: Path) -> RunConfig | None:
-    """The config a run directory recorded, or None when it holds no run."""
+def _recorded(run_dir: Path) -> RunMeta | None:
+    """What a run directory recorded about its run, or None when it holds no run."""
     if not (run_dir / LEDGER_NAME).is_file():
         return None
-    ledger = Ledger(run_dir, "r")
-    try:
-        stored = ledger.meta("config")
-    finally:
-        ledger.close()
-    return None if stored is None else config_from_record(stored)
+    with Ledger(run_dir, "r") as ledger:
+        return ledger.run_meta()
+
+
+def _recorded_config(run_dir: Path) -> RunConfig | None:
+    """The config a run directory recorded, or None when it holds no run."""
+    meta = _recorded(run_dir)
+    return None if meta is None else meta.config
 
 
 def create_search(config: str | Path | RunConfig, out: str | Path, *,
@@ -73,7 +75,7 @@ def run_study(config: str | Path | RunConfig, out: str | Path, *,
     return Study(cfg, out, progress=progress).run()
 
 
-def _extended(config: RunConfig, kind: str | None, max_evals: int) -> RunConfig:
+def _extended(config: RunConfig, kind: str, max_evals: int) -> RunConfig:
     """``config`` with the larger budget ``max_evals`` (checked: it must add evaluations)."""
     if kind == "study":
         raise ConfigError("a study cannot be extended (--max-evals is for searches)")
@@ -96,16 +98,12 @@ def resume_search(run_dir: str | Path, progress: bool = True,
     ledger, and nothing already evaluated is evaluated again. ``max_evals`` larger than the
     run's extends it: the result is the run that asked for ``max_evals`` from the start."""
     path = Path(run_dir)
-    config = _recorded_config(path)
+    meta = _recorded(path)
+    if meta is None:
+        raise ConfigError(f"{str(path)!r} is not a run directory (no {LEDGER_NAME})")
+    config, kind = meta.config, meta.kind
     if config is None:
-        if not (path / LEDGER_NAME).is_file():
-            raise ConfigError(f"{str(path)!r} is not a run directory (no {LEDGER_NAME})")
         raise ConfigError(f"{str(run_dir)!r} has no recorded config; start it with `search`")
-    ledger = Ledger(path, "r")
-    try:
-        kind = ledger.meta("kind")
-    finally:
-        ledger.close()
     if max_evals is not None:
         config = _extended(config, kind, max_evals)
     if kind == "study":

@@ -1,7 +1,7 @@
 """The search: the ask/tell facade over a plan (a search algorithm or a study's protocol).
 
 ``ask()`` returns the candidates to evaluate next (a generation at a time; up to ``async_lag`` in
-aging), each with the :class:`~nas_ops.evaluation.records.EvalRequest` that evaluates it;
+aging), each with the :class:`~nas_ops.records.EvalRequest` that evaluates it;
 ``tell(uid, record)`` hands a result back. ``run()`` is that loop with the configured evaluator.
 Duplicates and candidates the ledger already holds are settled inside and never asked.
 The plan drives the search through the public :class:`~nas_ops.engine.arena.Arena` that a
@@ -44,11 +44,12 @@ from nas_ops.engine.summary import SearchSummary, best_and_front
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import Evaluator, make_evaluator
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.metrics.hypervolume import Tracker
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.rng import generator, torch_seed
 from nas_ops.spaces import get_space
-from nas_ops.store.ledger import SCHEMA_VERSION, Ledger
+from nas_ops.store.ledger import Ledger
+from nas_ops.store.schema import SCHEMA_VERSION
 from nas_ops.tasks import load_task
 from nas_ops.variation import VariationEvent
 
@@ -92,7 +93,7 @@ class Search:
         self.archive = Archive(
             config, self.outputs, self.ledger,
             Tracker(hv_reference(self.outputs, s.complexity_objective, s.hv_reference)),
-            self.progress, fitness_class(self.weights))
+            self.progress, fitness_class(self.weights), self.weights)
         self.ranking: Ranking = self.archive
         self.rungs = None if self.fidelity is None else Rungs(
             self.fidelity, self.archive, config, self.run_dir, len(self.task.train),

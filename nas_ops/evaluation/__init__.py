@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nas_ops.evaluation.records import EvalRecord, EvalRequest, InheritSpec
+from nas_ops.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.registry import Registry
 
 if TYPE_CHECKING:

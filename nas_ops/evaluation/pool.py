@@ -11,9 +11,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.evaluation.worker import run_request
 from nas_ops.lifeline import init_worker
+from nas_ops.records import EvalRecord, EvalRequest
 
 
 @dataclass

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from nas_ops.errors import NasOpsError
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome.serialize import from_dict
 from nas_ops.genome.validate import validate
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.spaces import get_space
 from nas_ops.tables import Table, get_table, nb201, spec
 

@@ -12,7 +12,7 @@ import time
 import torch
 
 from nas_ops.evaluation.pipeline import Prepared, finalize, prepare, recorded
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.training import Budget, fit, pick_device
 
 

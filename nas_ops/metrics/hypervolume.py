@@ -28,6 +28,7 @@ import numpy as np
 
 from nas_ops.errors import ConfigError
 from nas_ops.pareto import weakly_dominates
+from nas_ops.records import HvPoint
 
 DEFAULT_REFERENCE: dict[str, float] = {"accuracy": 1.0, "mse": 0.05, "recon_mse": 0.05,
                                        "parameters": 6.0, "flops": 8.0, "networks": 16.0,
@@ -109,20 +110,6 @@ def hypervolume(points: Iterable[Sequence[float]], ref: Sequence[float]) -> floa
                                      ref=np.asarray(ref, dtype=float)))
 
 
-@dataclass(frozen=True)
-class HvPoint:
-    """One point of a run's hypervolume curve: after the ``evals_done``-th evaluation the run
-    settled (``seq`` = evals_done - 1, uid ``uid``), having trained ``steps_done`` optimizer
-    steps in all, the hypervolume of everything evaluated so far is ``value``."""
-
-    seq: int
-    uid: str
-    evals_done: int
-    steps_done: int
-    value: float
-
-    def to_tuple(self) -> tuple[int, str, int, int, float]:
-        return (self.seq, self.uid, self.evals_done, self.steps_done, self.value)
 
 
 class Tracker:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.fidelity import FidelityConfig
+from nas_ops.records import EvalRecord
 from nas_ops.report.document import Details, Paragraph, Section, Table
 from nas_ops.store.run import Individual, Run
 
@@ -47,7 +47,7 @@ def median_rows(run: Run, fid: FidelityConfig) -> list[list[object]]:
     other ones of g; aging: those of every child created before it."""
     children = sorted((i for i in run.individuals if i.generation > 0),
                       key=lambda i: (i.generation, i.slot))
-    aging = run.config.get("search", {}).get("algorithm") == "aging"
+    aging = run.config.search.algorithm == "aging"
     rows: list[list[object]] = []
     for rung in range(fid.last):
         seen = 0  # successful results at the rung of the generations before
@@ -65,8 +65,8 @@ def median_rows(run: Run, fid: FidelityConfig) -> list[list[object]]:
 
 def fidelity_section(run: Run) -> Section:
     s = Section("fidelity", "Fidelity")
-    fid = FidelityConfig.from_table(run.config.get("search", {}).get("fidelity") or {})
-    if run.meta.get("kind") == "study" or not fid.enabled:
+    fid = run.config.search.fidelity
+    if run.meta.kind == "study" or not fid.enabled:
         return s.add(Paragraph("Every evaluation trained to the full budget (fidelity 1.0): the "
                                "run has no rungs ([search] fidelity)."))
     n = len(fid.rungs)

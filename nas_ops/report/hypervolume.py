@@ -17,7 +17,7 @@ def hypervolume_figure(run: Run, fig_dir: Path) -> Path | str:
     so far; or why the figure was skipped (a study, which samples variations of base models
     and searches no front, gets none)."""
     curve = run.hypervolume
-    if run.meta.get("kind") == "study":
+    if run.meta.kind == "study":
         return "not drawn for a study: it samples variations of its base models and searches " \
             "no Pareto front"
     if not curve:
@@ -44,10 +44,10 @@ def hypervolume_section(run: Run, figure: Path | str) -> Section:
     curve = run.hypervolume
     if not curve:
         return s.add(Paragraph("Insufficient data: the run recorded no evaluation."))
-    if run.meta.get("kind") == "study":
+    if run.meta.kind == "study":
         return s.add(Paragraph(f"Hypervolume {figure}."))
     ref = run.hv_reference()
-    recorded = "recorded when the run started" if "hv_reference" in run.meta else \
+    recorded = "recorded when the run started" if run.meta.hv_reference is not None else \
         "the default for its objectives (the ledger predates schema 4)"
     s.add(Paragraph(
         "Hypervolume of everything evaluated so far, after every evaluation, over the objectives "

@@ -35,9 +35,7 @@ class ParetoData:
 
 
 def complexity_objective(a: Analysis) -> str:
-    search = a.run.config.get("search", {})
-    name = search.get("complexity_objective", "parameters") if isinstance(search, dict) else ""
-    return str(name or "parameters")
+    return a.run.config.search.complexity_objective
 
 
 def pareto_data(a: Analysis) -> ParetoData | None:

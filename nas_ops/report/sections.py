@@ -30,8 +30,8 @@ def summary(a: Analysis) -> Section:
     run, meta = a.run, a.run.meta
     statuses = Counter(i.evaluation.status for i in run.evaluated() if i.evaluation)
     s = Section("summary", "Run summary")
-    s.add(Paragraph(f"Run {run.run_dir} ({a.kind}), status {meta.get('status', 'unknown')}, "
-                    f"seed {meta.get('seed')}: {len(run.individuals)} individuals, "
+    s.add(Paragraph(f"Run {run.run_dir} ({a.kind}), status {meta.status}, "
+                    f"seed {meta.seed}: {len(run.individuals)} individuals, "
                     f"{sum(statuses.values())} evaluations (ok {statuses.get('ok', 0)}, "
                     f"duplicate {statuses.get('duplicate', 0)}, failed "
                     f"{statuses.get('failed', 0)}), {len(run.variations)} variation attempts, "
@@ -39,7 +39,7 @@ def summary(a: Analysis) -> Section:
     s.add(Paragraph(f"Analysis: effects on the {a.settings['split']} split, bootstrap "
                     f"{a.settings['n_bootstrap']} resamples (seed {a.settings['seed']}), "
                     f"alpha {a.settings['alpha']}, min support {a.settings['min_support']}."))
-    s.add(Table(["component", "version"], [[k, v] for k, v in meta.get("versions", {}).items()],
+    s.add(Table(["component", "version"], [[k, v] for k, v in meta.versions.items()],
                 "versions"))
     best = best_per_output(a)
     metric = {o.name: o.metric for o in a.outputs}
@@ -51,8 +51,9 @@ def summary(a: Analysis) -> Section:
         s.add(Table(["uid", "operator", "error"], [
             [i.uid, i.operator, (i.evaluation.error if i.evaluation else "")[:160]]
             for i in failures[:20]], f"failed evaluations ({len(failures)}, first 20)"))
+    recorded = meta.config.to_dict() if meta.config is not None else {}
     s.add(Details("run configuration", [Code("\n".join(
-        f"{k} = {json.dumps(v, sort_keys=True)}" for k, v in sorted(a.run.config.items()))
+        f"{k} = {json.dumps(v, sort_keys=True)}" for k, v in sorted(recorded.items()))
         or "(no config recorded)")]))
     return s
 

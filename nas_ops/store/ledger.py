@@ -22,56 +22,33 @@ from pathlib import Path
 from typing import Any
 
 from nas_ops.errors import ConfigError, LedgerError, RunLockedError
-from nas_ops.evaluation.records import EvalRecord
-from nas_ops.metrics.hypervolume import HvPoint
+from nas_ops.fidelity import individual_of
+from nas_ops.records import EvalRecord, HvPoint
+from nas_ops.store.schema import (
+    EVAL_COLUMNS,
+    LEDGER_NAME,
+    SCHEMA_VERSION,
+    TABLES,
+    Individual,
+    RunMeta,
+    Variation,
+    checkpoint_from_row,
+    checkpoint_row,
+    evaluation_row,
+    hv_point_from_row,
+    individual_from_row,
+    individual_row,
+    meta_row,
+    missing_columns,
+    objectives_from_row,
+    prefilter_from_row,
+    record_from_row,
+    tables,
+    variation_from_row,
+    variation_row,
+)
 
-LEDGER_NAME = "ledger.sqlite"
-_EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wall_time_s",
-                 "device", "error", "steps", "trained_networks", "duplicate_of", "seq",
-                 "weights_sha256", "rung", "fidelity")
-# meta "schema" of a new run; 2: events carry family and direction; 3: evaluations carry the
-# sha256 of their weights file, and the run its components (operators, task, space); 4: the
-# hypervolume after every evaluation (table `hypervolume`, meta `hv_reference`); 5: events' child
-# records carry per-output complexity (`output_complexity_before` / `_after`); 6: evaluations
-# carry `rung` and `fidelity`, one row per rung keyed `<uid>@r<k>` below the last (fidelity.py);
-# 7: table `prefilter`, every candidate the proxy pre-filter scored and whether it was kept
-SCHEMA_VERSION = 7
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS individuals (
-    uid TEXT PRIMARY KEY, generation INTEGER NOT NULL, slot INTEGER NOT NULL,
-    genome TEXT NOT NULL, hash TEXT NOT NULL, parents TEXT NOT NULL, operator TEXT,
-    seed INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS variations (
-    generation INTEGER NOT NULL, slot INTEGER NOT NULL, attempt INTEGER NOT NULL,
-    operator TEXT NOT NULL, status TEXT NOT NULL, child TEXT, event TEXT NOT NULL,
-    PRIMARY KEY (generation, slot, attempt));
-CREATE TABLE IF NOT EXISTS evaluations (
-    uid TEXT PRIMARY KEY, status TEXT NOT NULL, val TEXT NOT NULL, test TEXT NOT NULL,
-    complexity TEXT NOT NULL, objectives TEXT NOT NULL, wall_time_s REAL NOT NULL,
-    device TEXT NOT NULL, error TEXT NOT NULL, steps INTEGER NOT NULL,
-    trained_networks TEXT NOT NULL, duplicate_of TEXT NOT NULL, seq INTEGER NOT NULL,
-    weights_sha256 TEXT NOT NULL DEFAULT '', rung INTEGER NOT NULL DEFAULT 0,
-    fidelity REAL NOT NULL DEFAULT 1.0);
-CREATE TABLE IF NOT EXISTS population (
-    generation INTEGER NOT NULL, position INTEGER NOT NULL, uid TEXT NOT NULL,
-    PRIMARY KEY (generation, position));
-CREATE TABLE IF NOT EXISTS checkpoints (
-    generation INTEGER PRIMARY KEY, evals_done INTEGER NOT NULL, rng TEXT NOT NULL,
-    policy_state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS diagnoses (
-    uid TEXT NOT NULL, network TEXT NOT NULL, output TEXT NOT NULL, metric TEXT NOT NULL,
-    value REAL NOT NULL, PRIMARY KEY (uid, network, output, metric));
-CREATE TABLE IF NOT EXISTS hypervolume (
-    seq INTEGER PRIMARY KEY, uid TEXT NOT NULL, evals_done INTEGER NOT NULL,
-    steps_done INTEGER NOT NULL, value REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS arrived (uid TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS prefilter (
-    generation INTEGER NOT NULL, slot INTEGER NOT NULL, uid TEXT NOT NULL, hash TEXT NOT NULL,
-    proxy TEXT NOT NULL, scores TEXT NOT NULL, front INTEGER NOT NULL, kept INTEGER NOT NULL,
-    PRIMARY KEY (generation, slot));
-"""
+__all__ = ["LEDGER_NAME", "SCHEMA_VERSION", "Ledger", "unreadable"]
 
 
 class Ledger:
@@ -105,7 +82,7 @@ class Ledger:
                 self._check()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(_SCHEMA)
+            self.db.executescript(TABLES)
             self._upgrade()
             self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
             self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
@@ -119,8 +96,7 @@ class Ledger:
         problem = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
             raise sqlite3.DatabaseError(problem)
-        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
-        if "run" not in tables:
+        if "run" not in tables(self.db):
             raise sqlite3.DatabaseError("it holds no nas-ops tables")
 
     def _lock(self) -> None:
@@ -135,12 +111,8 @@ class Ledger:
 
     def _upgrade(self) -> None:
         """Add the columns a ledger of an older schema lacks (their defaults mean 'unknown')."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(evaluations)")}
-        added = {"weights_sha256": "TEXT NOT NULL DEFAULT ''",
-                 "rung": "INTEGER NOT NULL DEFAULT 0", "fidelity": "REAL NOT NULL DEFAULT 1.0"}
-        for name, kind in added.items():
-            if name not in columns:
-                self.db.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {kind}")
+        for table, name, kind in missing_columns(self.db):
+            self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         if hasattr(self, "db"):
@@ -181,7 +153,8 @@ class Ledger:
         self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
 
     def set_meta(self, key: str, value: Any) -> None:
-        self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", (key, json.dumps(value)))
+        """Record the metadata value ``key`` (see :class:`~nas_ops.store.schema.RunMeta`)."""
+        self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", meta_row(key, value))
 
     def meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
@@ -190,14 +163,13 @@ class Ledger:
     def add_individual(self, uid: str, generation: int, slot: int, genome_json: str, hash_: str,
                        parents: list[str], operator: str | None, seed: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO individuals VALUES (?,?,?,?,?,?,?,?)",
-                        (uid, generation, slot, genome_json, hash_, json.dumps(parents), operator,
-                         seed))
+                        individual_row(uid, generation, slot, genome_json, hash_, parents,
+                                       operator, seed))
 
     def add_variation(self, generation: int, slot: int, attempt: int, event: dict[str, Any],
                       child: str | None) -> None:
         self.db.execute("INSERT OR IGNORE INTO variations VALUES (?,?,?,?,?,?,?)",
-                        (generation, slot, attempt, event["operator"], event["status"], child,
-                         json.dumps(event, sort_keys=True)))
+                        variation_row(generation, slot, attempt, event, child))
 
     def add_evaluation(self, record: EvalRecord, objectives: list[float],
                        hypervolume: HvPoint | None = None) -> None:
@@ -220,13 +192,9 @@ class Ledger:
         seq = len(self._evaluated)
         self._evaluated.add(record.uid)
         self.db.execute(
-            f"INSERT OR IGNORE INTO evaluations ({', '.join(_EVAL_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(_EVAL_COLUMNS))})",
-            (record.uid, record.status, json.dumps(record.val, sort_keys=True),
-             json.dumps(record.test, sort_keys=True), json.dumps(record.complexity, sort_keys=True),
-             json.dumps(objectives), record.wall_time_s, record.device, record.error,
-             record.steps, json.dumps(record.trained_networks), record.duplicate_of, seq,
-             record.weights_sha256, record.rung, record.fidelity))
+            f"INSERT OR IGNORE INTO evaluations ({', '.join(EVAL_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(EVAL_COLUMNS))})",
+            evaluation_row(record, objectives, seq))
 
     def keep_arrived(self, record: EvalRecord) -> None:
         """Keep a result that arrived before its batch ended (see the module docstring)."""
@@ -254,7 +222,7 @@ class Ledger:
     def add_checkpoint(self, generation: int, evals_done: int, rng: dict[str, Any],
                        policy_state: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?)",
-                        (generation, evals_done, json.dumps(rng), json.dumps(policy_state)))
+                        checkpoint_row(generation, evals_done, rng, policy_state))
 
     def add_prefilter(self, rows: list[tuple[int, int, str, str, str, str, int, int]]) -> None:
         """A generation's pre-filter decisions (every candidate scored), in one transaction."""
@@ -281,7 +249,7 @@ class Ledger:
         rows = [(r[0], r[1], r[2], float(r[3])) for r in self.db.execute(
             "SELECT network, output, metric, value FROM diagnoses WHERE uid = ? "
             "ORDER BY network, output, metric", (uid,))]
-        return dataclasses.replace(row_to_record(row), diagnosis=rows)
+        return dataclasses.replace(record_from_row(row), diagnosis=rows)
 
     def arrived(self, uid: str) -> EvalRecord | None:
         """The kept result of ``uid`` whose batch had not ended, if any."""
@@ -297,23 +265,66 @@ class Ledger:
     def count_evaluations(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
 
+    # ----------------------------------------------------- a whole run, typed (load_run)
+    def run_meta(self) -> RunMeta:
+        return RunMeta.from_rows(self.db.execute("SELECT key, value FROM run"))
+
+    def individuals(self) -> list[Individual]:
+        """Every individual in creation order, with its evaluation and objectives; in a
+        multi-fidelity run with its rung evaluations too (an individual stopped below the last
+        rung gets the highest one it reached)."""
+        evals = {r["uid"]: (record_from_row(r), objectives_from_row(r))
+                 for r in self.db.execute("SELECT * FROM evaluations")}
+        rungs: dict[str, list[tuple[EvalRecord, tuple[float, ...]]]] = {}
+        for key, value in evals.items():
+            if individual_of(key) != key:
+                rungs.setdefault(individual_of(key), []).append(value)
+        out = []
+        for r in self.db.execute("SELECT * FROM individuals ORDER BY generation, slot, uid"):
+            below = sorted(rungs.get(r["uid"], []), key=lambda v: v[0].rung)
+            ev, obj = evals.get(r["uid"], below[-1] if below else (None, ()))
+            out.append(individual_from_row(r, ev, obj, tuple(v[0] for v in below)))
+        return out
+
+    def settled(self) -> list[str]:
+        """The evaluation keys in the order the run settled them."""
+        return [r[0] for r in self.db.execute("SELECT uid FROM evaluations ORDER BY seq")]
+
+    def variations(self) -> list[Variation]:
+        return [variation_from_row(r) for r in self.db.execute(
+            "SELECT * FROM variations ORDER BY generation, slot, attempt")]
+
+    def populations(self) -> dict[int, list[str]]:
+        pops: dict[int, list[str]] = {}
+        for r in self.db.execute("SELECT * FROM population ORDER BY generation, position"):
+            pops.setdefault(r["generation"], []).append(r["uid"])
+        return pops
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        return [checkpoint_from_row(r)
+                for r in self.db.execute("SELECT * FROM checkpoints ORDER BY generation")]
+
+    def diagnoses(self) -> list[tuple[str, str, str, str, float]]:
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.db.execute("SELECT * FROM diagnoses")]
+
+    def hypervolume(self) -> list[HvPoint] | None:
+        """The recorded hypervolume curve; None when the ledger has no such table (schema
+        < 4)."""
+        if "hypervolume" not in tables(self.db):
+            return None
+        return [hv_point_from_row(r)
+                for r in self.db.execute("SELECT * FROM hypervolume ORDER BY seq")]
+
+    def prefilter(self) -> list[dict[str, Any]]:
+        """Every pre-filter decision by generation and slot ([] without the table: schema
+        < 7)."""
+        if "prefilter" not in tables(self.db):
+            return []
+        return [prefilter_from_row(r)
+                for r in self.db.execute("SELECT * FROM prefilter ORDER BY generation, slot")]
+
 
 def unreadable(path: Path, exc: Exception) -> LedgerError:
     """The one-line error for a ledger file SQLite cannot read."""
     return LedgerError(f"{str(path)!r} is not a readable nas-ops ledger (truncated, overwritten "
                        f"or not a ledger: {exc}); restore it or start a new run")
-
-
-def row_to_record(row: sqlite3.Row) -> EvalRecord:
-    return EvalRecord(uid=row["uid"], status=row["status"], val=json.loads(row["val"]),
-                      test=json.loads(row["test"]), complexity=json.loads(row["complexity"]),
-                      wall_time_s=row["wall_time_s"], device=row["device"], error=row["error"],
-                      steps=row["steps"], trained_networks=json.loads(row["trained_networks"]),
-                      duplicate_of=row["duplicate_of"],
-                      weights_sha256=_column(row, "weights_sha256", ""),
-                      rung=_column(row, "rung", 0), fidelity=_column(row, "fidelity", 1.0))
-
-
-def _column(row: sqlite3.Row, name: str, default: Any) -> Any:
-    """``row[name]``, or ``default`` for a column an older ledger does not have."""
-    return row[name] if name in row.keys() else default  # noqa: SIM118 - `in row` tests values

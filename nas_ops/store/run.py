@@ -1,9 +1,12 @@
 """Reading a run back as typed records: ``nas_ops.load_run(RUN_DIR)``, and what a researcher
 does next with it: the Pareto front, the best individual per output, a trained model.
 
-Variation events come back as :class:`~nas_ops.variation.VariationEvent`; events of ledgers
-written before schema 2 (no ``family``/``direction``) load with both ``"unknown"``. Reading a run
-imports no torch; :meth:`Run.model` imports it when called.
+The rows are read by :class:`~nas_ops.store.ledger.Ledger` and decoded by
+:mod:`nas_ops.store.schema`, which also says how a ledger of an older schema reads. The run's
+metadata is a :class:`~nas_ops.store.schema.RunMeta`, its config a
+:class:`~nas_ops.config.RunConfig`; variation events come back as
+:class:`~nas_ops.variation.VariationEvent`. Reading a run imports no torch; :meth:`Run.model`
+imports it when called.
 """
 
 from __future__ import annotations
@@ -13,19 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nas_ops.config import RunConfig
 from nas_ops.errors import ConfigError, NasOpsError, unknown
-from nas_ops.evaluation.records import EvalRecord
-from nas_ops.fidelity import individual_of
 from nas_ops.files import file_sha256
-from nas_ops.genome import Genome, from_json, to_json
+from nas_ops.genome import to_json
 from nas_ops.genome.nodes import primary_metric
-from nas_ops.metrics.hypervolume import HvPoint, Reference, curve, reference_for
 from nas_ops.pareto import first_front
-from nas_ops.store.ledger import LEDGER_NAME, Ledger, row_to_record
-from nas_ops.variation.events import VariationEvent
+from nas_ops.records import EvalRecord, HvPoint
+from nas_ops.store.ledger import LEDGER_NAME, Ledger
+from nas_ops.store.schema import Individual, RunMeta, Variation, filled_curve, reference_of
 
 if TYPE_CHECKING:
+    from nas_ops.metrics.hypervolume import Reference
     from nas_ops.phenotype import Phenotype
+
+__all__ = ["Individual", "Objective", "Run", "Variation", "load_run", "run_contents",
+           "weights_path"]
 
 WEIGHTS_DIR = "weights"
 
@@ -49,53 +55,12 @@ class Objective:
         return self.metric if self.output is None else f"{self.output} {self.metric}"
 
 
-@dataclass(frozen=True)
-class Individual:
-    """One genome of a run and its evaluation.
-
-    ``objectives`` are the values the search ranked it by, in the order of
-    :meth:`Run.objectives`: each task output's primary validation metric in task output order,
-    then the complexity objective (``search.complexity_objective``, parameters by default; absent
-    when it is ``"none"``). They are stored as measured, never negated: accuracy (higher is
-    better) sits next to ``mse`` / ``recon_mse`` and the parameter count (lower is better);
-    :attr:`Objective.higher_is_better` says which. A failed evaluation, or a metric that is not
-    finite, stores the worst value: 0.0 for accuracy, 1e6 for an error metric, 1e12 for
-    complexity. A duplicate (``evaluation.duplicate_of``) repeats its original's values.
-    """
-
-    uid: str
-    generation: int
-    slot: int
-    genome: Genome
-    hash: str
-    parents: tuple[str, ...]
-    operator: str | None
-    seed: int
-    evaluation: EvalRecord | None
-    objectives: tuple[float, ...] = ()
-    #: multi-fidelity runs: its evaluations below the last rung (keys ``<uid>@r<k>``), in rung
-    #: order; ``evaluation`` is its last-rung one, or the highest rung it reached when it was
-    #: stopped (docs/fidelity.md). Empty in single-fidelity runs.
-    rungs: tuple[EvalRecord, ...] = ()
-
-
-@dataclass(frozen=True)
-class Variation:
-    generation: int
-    slot: int
-    attempt: int
-    operator: str
-    status: str
-    child: str | None
-    event: VariationEvent
-
-
 @dataclass
 class Run:
     """Everything a run recorded. ``individuals`` are in creation order."""
 
     run_dir: Path
-    meta: dict[str, Any]
+    meta: RunMeta
     individuals: list[Individual]
     variations: list[Variation]
     populations: dict[int, list[str]]
@@ -108,14 +73,15 @@ class Run:
     prefilter: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def config(self) -> dict[str, Any]:
-        return dict(self.meta.get("config", {}))
+    def config(self) -> RunConfig:
+        """The run's config (the defaults when it recorded none)."""
+        return self.meta.config if self.meta.config is not None else RunConfig()
 
     @property
     def sample_metric(self) -> str:
         """What ranked the run's generation outputs (``task.sample_metric``; ``recon_mse`` for
         a run recorded before the key existed)."""
-        return str(self.config.get("task", {}).get("sample_metric", "recon_mse"))
+        return self.config.task.sample_metric
 
     def by_uid(self) -> dict[str, Individual]:
         return {i.uid: i for i in self.individuals}
@@ -131,8 +97,7 @@ class Run:
         ranked by the run's ``task.sample_metric`` (``recon_mse`` when none was recorded)."""
         outs = self.individuals[0].genome.outputs if self.individuals else ()
         objs = [Objective(o.id, *primary_metric(o.kind, self.sample_metric)) for o in outs]
-        search = self.config.get("search", {})
-        cx = str(search.get("complexity_objective", "parameters") or "parameters")
+        cx = self.config.search.complexity_objective
         return objs if cx == "none" else [*objs, Objective(None, cx, False)]
 
     def ok(self) -> list[Individual]:
@@ -144,10 +109,8 @@ class Run:
     def hv_reference(self) -> Reference:
         """The hypervolume reference point the run recorded when it started; for a ledger
         older than schema 4, the default one of its :meth:`objectives`."""
-        if "hv_reference" in self.meta:
-            return Reference.from_dict(self.meta["hv_reference"])
-        objs = self.objectives()
-        return reference_for([o.output or o.metric for o in objs], [o.metric for o in objs])
+        return reference_of(self.meta, [(o.output or o.metric, o.metric)
+                                        for o in self.objectives()])
 
     def pareto_front(self) -> list[Individual]:
         """The non-dominated individuals (by uid) among :meth:`ok` over the run's
@@ -228,72 +191,13 @@ def load_run(run_dir: str | Path) -> Run:
     path = Path(run_dir)
     if not (path / LEDGER_NAME).is_file():
         raise ConfigError(f"{str(path)!r} is not a run directory (no {LEDGER_NAME})")
-    ledger = Ledger(path, "r")
-    try:
-        db = ledger.db
-        meta = {r["key"]: json.loads(r["value"]) for r in db.execute("SELECT * FROM run")}
-        evals = {r["uid"]: (row_to_record(r), tuple(json.loads(r["objectives"])))
-                 for r in db.execute("SELECT * FROM evaluations")}
-        rungs: dict[str, list[tuple[EvalRecord, tuple[float, ...]]]] = {}
-        for key, value in evals.items():
-            if individual_of(key) != key:
-                rungs.setdefault(individual_of(key), []).append(value)
-        individuals = []
-        for r in db.execute("SELECT * FROM individuals ORDER BY generation, slot, uid"):
-            below = sorted(rungs.get(r["uid"], []), key=lambda v: v[0].rung)
-            ev, obj = evals.get(r["uid"], below[-1] if below else (None, ()))
-            individuals.append(Individual(
-                uid=r["uid"], generation=r["generation"], slot=r["slot"],
-                genome=from_json(r["genome"]), hash=r["hash"],
-                parents=tuple(json.loads(r["parents"])), operator=r["operator"], seed=r["seed"],
-                evaluation=ev, objectives=obj, rungs=tuple(v[0] for v in below)))
-        variations = [Variation(r["generation"], r["slot"], r["attempt"], r["operator"],
-                                r["status"], r["child"],
-                                VariationEvent.from_dict(json.loads(r["event"])))
-                      for r in db.execute("SELECT * FROM variations "
-                                          "ORDER BY generation, slot, attempt")]
-        pops: dict[int, list[str]] = {}
-        for r in db.execute("SELECT * FROM population ORDER BY generation, position"):
-            pops.setdefault(r["generation"], []).append(r["uid"])
-        checkpoints = [{"generation": r["generation"], "evals_done": r["evals_done"],
-                        "rng": json.loads(r["rng"]), "policy_state": json.loads(r["policy_state"])}
-                       for r in db.execute("SELECT * FROM checkpoints ORDER BY generation")]
-        diagnoses = [tuple(r) for r in db.execute("SELECT * FROM diagnoses")]
-        hv = _hypervolume_rows(db)
-        prefilter = _prefilter_rows(db)
-        order = [r["uid"] for r in db.execute("SELECT uid FROM evaluations ORDER BY seq")]
-    finally:
-        ledger.close()
-    run = Run(path, meta, individuals, variations, pops, checkpoints, diagnoses)  # type: ignore[arg-type]
-    run.prefilter = prefilter
-    if hv is None or len(hv) < len(order):  # schema < 4 (not resumed since): recompute
-        ref, by_uid = run.hv_reference(), run.by_uid()
-        run.hypervolume = curve(ref, [  # objectives of another length than the run's count none
-            (u, ev.status if len(by_uid[u].objectives) == len(ref.point) else "failed",
-             by_uid[u].objectives, ev.steps)
-            for u in order if u in by_uid and (ev := by_uid[u].evaluation) is not None])
-    else:
-        run.hypervolume = hv
+    with Ledger(path, "r") as ledger:
+        run = Run(path, ledger.run_meta(), ledger.individuals(), ledger.variations(),
+                  ledger.populations(), ledger.checkpoints(), ledger.diagnoses(),
+                  prefilter=ledger.prefilter())
+        recorded, order = ledger.hypervolume(), ledger.settled()
+    run.hypervolume = filled_curve(recorded, run.hv_reference(), order, run.by_uid())
     return run
-
-
-def _hypervolume_rows(db: Any) -> list[HvPoint] | None:
-    """The ledger's hypervolume table, None when it has none (schema < 4)."""
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "hypervolume" not in tables:
-        return None
-    return [HvPoint(r["seq"], r["uid"], r["evals_done"], r["steps_done"], r["value"])
-            for r in db.execute("SELECT * FROM hypervolume ORDER BY seq")]
-
-
-def _prefilter_rows(db: Any) -> list[dict[str, Any]]:
-    """The ledger's pre-filter table ([] when it has none: schema < 7)."""
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "prefilter" not in tables:
-        return []
-    return [{**dict(r), "scores": {k: float(v) for k, v in json.loads(r["scores"]).items()},
-             "kept": bool(r["kept"])}
-            for r in db.execute("SELECT * FROM prefilter ORDER BY generation, slot")]
 
 
 def run_contents(run_dir: str | Path) -> dict[str, Any]:
@@ -310,10 +214,10 @@ def run_contents(run_dir: str | Path) -> dict[str, Any]:
                    json.dumps(v.event.to_dict(), sort_keys=True)) for v in run.variations]
     checkpoints = [(c["generation"], c["evals_done"], c["rng"], c["policy_state"])
                    for c in run.checkpoints]
-    return {"config": run.meta.get("config"), "individuals": individuals,
+    return {"config": run.config.to_dict(), "individuals": individuals,
             "variations": variations, "populations": run.populations, "checkpoints": checkpoints,
-            "status": run.meta.get("status"), "steps_spent": run.meta.get("steps_spent"),
-            "stopped_by": run.meta.get("stopped_by"),
+            "status": run.meta.status, "steps_spent": run.meta.steps_spent,
+            "stopped_by": run.meta.stopped_by,
             "hypervolume": [p.to_tuple() for p in run.hypervolume],
             "prefilter": run.prefilter}
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import Genome, to_json
+from nas_ops.records import EvalRecord
 from nas_ops.rng import generator
 from nas_ops.spaces import get_space
 from nas_ops.store import Ledger

@@ -8,8 +8,8 @@ import dataclasses
 from pathlib import Path
 
 from nas_ops.analysis import analyze_run
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import Genome, to_json
+from nas_ops.records import EvalRecord
 from nas_ops.store import Ledger
 from nas_ops.variation import OPERATORS, VariationContext, apply_operator, register_operator
 from tests.operators.handmade import handmade

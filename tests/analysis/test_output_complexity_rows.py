@@ -15,8 +15,8 @@ from nas_ops import load_run
 from nas_ops.analysis import effect_rows, run_outputs
 from nas_ops.analysis.rows import EffectRow
 from nas_ops.analysis.statistics import cell_stats
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import complexity, structural_hash, to_json
+from nas_ops.records import EvalRecord
 from nas_ops.store import Ledger
 from nas_ops.variation import VariationContext, get_operator
 from tests.variation.test_output_complexity import shared_genome

@@ -6,8 +6,8 @@ import pytest
 
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import run_request
-from nas_ops.evaluation.records import EvalRequest
 from nas_ops.genome import to_dict
+from nas_ops.records import EvalRequest
 from nas_ops.rng import generator
 from nas_ops.spaces import get_space
 from nas_ops.tasks import load_task

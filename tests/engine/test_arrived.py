@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nas_ops import run_search
-from nas_ops.evaluation.records import EvalRecord
+from nas_ops.records import EvalRecord
 from nas_ops.store import Ledger, run_contents
 from tests.configs import write_config
 from tests.killing import cli

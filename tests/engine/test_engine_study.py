@@ -23,7 +23,7 @@ def study_run(tmp_path_factory):
 
 def test_study_ledger_has_bases_children_and_diagnoses(study_run):
     run = study_run
-    assert run.meta["kind"] == "study" and run.meta["status"] == "finished"
+    assert run.meta.kind == "study" and run.meta.status == "finished"
     bases = [i for i in run.individuals if i.generation == 0]
     children = [i for i in run.individuals
                 if i.generation == 1 and i.operator != "retrain_control"]

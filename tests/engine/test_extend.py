@@ -30,7 +30,7 @@ def test_extended_run_equals_a_run_asked_for_more(tiny_config, tmp_path: Path,  
     assert main(["resume", str(short), "--max-evals", "10", "--quiet"]) == 0
     assert main(["search", cfg, "--out", str(fresh), "--max-evals", "10", "--quiet"]) == 0
     assert _contents(short) == _contents(fresh)
-    assert load_run(short).config["budget"]["max_evals"] == 10
+    assert load_run(short).config.budget.max_evals == 10
     assert len(load_run(short).evaluated()) == 10
 
 
@@ -45,4 +45,4 @@ def test_extension_must_add_evaluations(tiny_config, tmp_path: Path,  # noqa: AN
     assert main(["resume", str(run), "--max-evals", "13", "--quiet"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "search.generations = 2 allows (population + offspring x generations = 12)" in line
-    assert load_run(run).config["budget"]["max_evals"] == 2
+    assert load_run(run).config.budget.max_evals == 2

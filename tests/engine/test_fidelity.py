@@ -25,7 +25,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.evaluation.pipeline import prepare
 from nas_ops.fidelity import FidelityConfig, individual_of, rung_key
 from nas_ops.files import file_sha256
-from nas_ops.store import load_run, run_contents
+from nas_ops.store import Ledger, load_run, run_contents
 from nas_ops.tasks import load_task
 from nas_ops.training import Budget
 from tests.configs import tiny_config, tiny_dict, write_config
@@ -147,7 +147,7 @@ def test_every_rung_is_recorded_with_its_fidelity_and_steps(rung_run: tuple[str,
         for rec in (r0, ev):
             assert file_sha256(out / "weights" / f"{rec.uid}.pt") == rec.weights_sha256
     spent = sum(r["steps"] for r in rows.values() if r["status"] != "duplicate")
-    assert run.meta["steps_spent"] == run.hypervolume[-1].steps_done == spent
+    assert run.meta.steps_spent == run.hypervolume[-1].steps_done == spent
     assert [p.uid for p in run.hypervolume] == list(rows)  # one point per row, in seq order
     full = {i.uid for i in run.ok()}
     assert all(u in full for pop in run.populations.values() for u in pop)
@@ -159,7 +159,7 @@ def test_a_promoted_child_starts_from_its_own_rung_weights(rung_run: tuple[str, 
     run = load_run(out)
     child = next(i for i in run.individuals if i.rungs and i.evaluation is not None
                  and i.evaluation.rung == 1)
-    search = Search(tiny_config(seed=3, epochs=2, algorithm=run.config["search"]["algorithm"],
+    search = Search(tiny_config(seed=3, epochs=2, algorithm=run.config.search.algorithm,
                                 search__fidelity=RUNGS), out, progress=False)
     try:
         cand = Candidate(child.uid, child.generation, child.slot, child.genome, child.seed)
@@ -184,7 +184,8 @@ def test_the_default_config_records_what_it_did_before(tmp_path: Path) -> None:
     rows = _rows(plain)
     assert all(individual_of(u) == u and r["rung"] == 0 and r["fidelity"] == 1.0
                for u, r in rows.items())
-    assert "fidelity" not in load_run(plain).config["search"]
+    with Ledger(plain) as ledger:  # the recorded config, as before the key existed
+        assert "fidelity" not in ledger.meta("config")["search"]
 
 
 @pytest.mark.slow

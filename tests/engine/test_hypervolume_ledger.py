@@ -45,9 +45,9 @@ def _as_old_ledger(run: Path, to: Path, status: str = "finished") -> Path:
 
 def test_every_evaluation_has_its_hypervolume(searched: Path) -> None:
     run = load_run(searched)
-    assert run.meta["schema"] == SCHEMA_VERSION == 7
+    assert run.meta.schema == SCHEMA_VERSION == 7
     ref = run.hv_reference()
-    assert run.meta["hv_reference"] == ref.to_dict()
+    assert run.meta.hv_reference is not None and run.meta.hv_reference.to_dict() == ref.to_dict()
     assert ref.names[-1] == "parameters" and ref.point[-1] == 6.0
     by_uid = run.by_uid()
     order = [by_uid[p.uid] for p in run.hypervolume]

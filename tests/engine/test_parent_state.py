@@ -7,7 +7,7 @@ import pytest
 
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.parents import parent_state
-from nas_ops.evaluation.records import EvalRecord
+from nas_ops.records import EvalRecord
 from nas_ops.tasks.base import OutputSpec
 from tests.operators.handmade import handmade
 

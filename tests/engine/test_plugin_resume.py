@@ -50,7 +50,7 @@ def test_plugin_installed_or_removed_after_the_start(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     subprocess.run(cli("search", str(cfg), "--out", str(clean), "--quiet"), env=bare,
                    check=True, capture_output=True)
-    ops = load_run(clean).meta["components"]["operators"]
+    ops = load_run(clean).meta.components["operators"]
     assert "halve_units" not in {o["name"] for o in ops}
     assert all(o["distribution"].startswith("nas-ops ") for o in ops)
 
@@ -66,7 +66,7 @@ def test_plugin_installed_or_removed_after_the_start(tmp_path: Path) -> None:
     plugged = tmp_path / "plugged"
     kill_after(cli("search", str(cfg), "--out", str(plugged), "--quiet"), plugged, 1,
                env=with_plugin)
-    ops = load_run(plugged).meta["components"]["operators"]
+    ops = load_run(plugged).meta.components["operators"]
     assert {"name": "halve_units", "distribution": "nasops-halving 0.1.0", "version": 1} in ops
     gone = subprocess.run(cli("resume", str(plugged), "--quiet"), env=bare,
                           capture_output=True, text=True)

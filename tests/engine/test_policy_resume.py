@@ -116,7 +116,7 @@ def test_killed_and_resumed_policy_run_equals_the_uninterrupted_run(policy: str,
 def test_guided_run_records_its_rules_and_follows_them(clean) -> None:
     out, _ = clean("guided")
     run = load_run(out)
-    recorded = run.meta["guidelines"]
+    recorded = run.meta.guidelines
     assert recorded["sha256"] == hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
     fixture = json.loads(FIXTURE.read_text())["rules"]
     usable = {(r["operator"], r["output"]) for r in fixture

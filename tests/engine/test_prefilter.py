@@ -18,7 +18,7 @@ from nas_ops.engine import run_search
 from nas_ops.engine.prefilter import keep_best
 from nas_ops.errors import ConfigError
 from nas_ops.pareto import front_ranks
-from nas_ops.store import load_run, run_contents
+from nas_ops.store import Ledger, load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
 from tests.killing import cli, kill_after
@@ -68,7 +68,7 @@ def filtered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_kept_children_are_the_oracle_of_the_proxy_scores(filtered: Path) -> None:
     run = load_run(filtered)
     task = load_task("mnist1d", n_train=200)
-    assert run.meta["schema"] == 7
+    assert run.meta.schema == 7
     gens = sorted({r["generation"] for r in run.prefilter})
     assert gens == [1, 2]
     individuals = run.by_uid()
@@ -100,7 +100,7 @@ def test_only_kept_children_train_and_dropped_cost_nothing(filtered: Path) -> No
     children = {i.uid for i in run.individuals if i.generation > 0}
     assert children == kept and len(dropped) == 8
     assert {p.uid for p in run.hypervolume}.isdisjoint(dropped)
-    assert run.meta["steps_spent"] == sum(i.evaluation.steps for i in run.individuals
+    assert run.meta.steps_spent == sum(i.evaluation.steps for i in run.individuals
                                           if i.evaluation and i.evaluation.status != "duplicate")
 
 
@@ -117,7 +117,8 @@ def test_the_default_config_breeds_what_it_bred_before(tmp_path: Path) -> None:
     assert a.prefilter == [] and run_contents(off)["prefilter"] == []
     assert [(v.generation, v.slot, v.attempt, v.child) for v in a.variations] == \
         [(v.generation, v.slot, v.attempt, v.child) for v in b.variations if v.slot < 4]
-    assert "prefilter" not in a.config["search"]
+    with Ledger(off) as ledger:  # the recorded config, as before the key existed
+        assert "prefilter" not in ledger.meta("config")["search"]
 
 
 @pytest.mark.slow

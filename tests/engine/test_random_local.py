@@ -12,8 +12,8 @@ import pytest
 from nas_ops import load_run
 from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import from_dict, structural_hash
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.rng import generator
 from nas_ops.spaces import get_space
 from nas_ops.tasks import load_task

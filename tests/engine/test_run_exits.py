@@ -23,7 +23,7 @@ def test_a_run_whose_evaluations_all_fail_exits_1(tiny_config, tmp_path: Path,  
     assert "time limit" in line
     assert "2 evaluations (0 trained now, 2 failed)" in captured.out  # the summary is printed
     run = load_run(out)
-    assert run.meta["status"] == "finished"
+    assert run.meta.status == "finished"
     assert [i.evaluation.status for i in run.individuals if i.evaluation] == ["failed"] * 2
     assert main(["resume", str(out), "--quiet"]) == 1  # resume says the same
 

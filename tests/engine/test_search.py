@@ -28,8 +28,8 @@ def test_each_algorithm_runs_and_records_provenance(tiny_config, tmp_path, algor
     summary = run_search(cfg, tmp_path / "run", progress=False)
     assert summary.evaluations == cfg.max_evals == 12
     run = load_run(tmp_path / "run")
-    assert run.meta["status"] == "finished"
-    assert run.meta["versions"]["torch"]
+    assert run.meta.status == "finished"
+    assert run.meta.versions["torch"]
     assert len(run.individuals) == 12
     by_uid = run.by_uid()
     for ind in run.individuals:

@@ -57,7 +57,7 @@ def test_every_edit_has_a_matched_control_on_the_same_networks(study) -> None:
 def test_bases_train_to_convergence_and_say_so(study) -> None:
     st, run = study
     bases = {i.uid: i for i in run.individuals if i.generation == 0}
-    meta = run.meta["bases"]
+    meta = run.meta.bases
     assert set(meta) == set(bases)
     task = load_task("mnist1d", n_train=200)
     bound = chance_accuracy_bound(len(task.val), 10)
@@ -84,7 +84,7 @@ def test_no_result_is_copied_and_the_progress_total_is_exact(study) -> None:
 
 def test_applicability_is_recorded_per_base_and_operator(study) -> None:
     _, run = study
-    meta = run.meta["applicability"]
+    meta = run.meta.applicability
     bases = sorted(i.uid for i in run.individuals if i.generation == 0)
     assert sorted(meta) == bases
     for base in bases:
@@ -129,9 +129,9 @@ def test_bases_at_chance_get_no_children_unless_asked(tmp_path) -> None:
                                           study__children_at_chance=flag))
         Study(config, tmp_path / str(flag), progress=False).run()
         runs[flag] = load_run(tmp_path / str(flag))
-    meta = runs[False].meta["bases"]
+    meta = runs[False].meta.bases
     assert sorted(meta) == ["b000", "b001"] and all(m["chance_level"] for m in meta.values())
     assert [i.uid for i in runs[False].individuals] == ["b000", "b001"]
-    assert runs[False].meta["applicability"] == {} and runs[False].meta["status"] == "finished"
-    assert sorted(runs[True].meta["applicability"]) == ["b000", "b001"]
+    assert runs[False].meta.applicability == {} and runs[False].meta.status == "finished"
+    assert sorted(runs[True].meta.applicability) == ["b000", "b001"]
     assert len(runs[True].individuals) == 2 + 2 * 2  # an edit and its matched control each

@@ -29,7 +29,7 @@ STUDY = {"seed": 5, "study__base_models": 2, "study__variations": 1,
 
 def _design(run_dir: Path) -> dict:  # type: ignore[type-arg]
     meta = load_run(run_dir).meta
-    return {"bases": meta["bases"], "applicability": meta["applicability"]}
+    return {"bases": meta.bases, "applicability": meta.applicability}
 
 
 def test_killed_and_resumed_study_equals_uninterrupted_study(tmp_path: Path) -> None:

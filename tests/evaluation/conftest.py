@@ -20,8 +20,8 @@ import pytest
 
 import nas_ops
 from nas_ops.evaluation.batched.plan import signature
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.genome import Genome, to_dict
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.variation import apply_operator
 
 TASK_OPTIONS = {"n_train": 200, "n_eval": 150}

@@ -185,4 +185,4 @@ def test_search_with_batched_backend(tmp_path):
     assert summary.evaluations == 4 + 6 * 2 and summary.failures == 0
     assert ev.stats["grouped"] >= 2  # children of one parent share its topology
     run = nas_ops.load_run(tmp_path / "run")
-    assert run.meta["status"] == "finished"
+    assert run.meta.status == "finished"

@@ -11,8 +11,8 @@ import nas_ops.evaluation.batched.train as batched_train
 import nas_ops.training as training
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.pipeline import failure_reason, finalize, prepare
-from nas_ops.evaluation.records import EvalRequest, InheritSpec
 from nas_ops.evaluation.worker import run_request
+from nas_ops.records import EvalRequest, InheritSpec
 
 from .conftest import make_request, population
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nas_ops.evaluation.records import EvalRequest
 from nas_ops.evaluation.table import TableEvaluator
 from nas_ops.genome import to_dict
+from nas_ops.records import EvalRequest
 from nas_ops.spaces import get_space
 from nas_ops.tables import get_table
 from search_spaces import nb201 as nb201_space
@@ -75,7 +75,7 @@ def test_the_backend_imports_no_torch(tmp_path: Path) -> None:
     code = ("import json, sys\n"
             "from nas_ops.evaluation import make_evaluator\n"
             "from nas_ops.config import EvaluationConfig\n"
-            "from nas_ops.evaluation.records import EvalRequest\n"
+            "from nas_ops.records import EvalRequest\n"
             "ev = make_evaluator(EvaluationConfig(backend='table'))\n"
             f"ev.submit(EvalRequest.from_dict(json.loads({request!r})))\n"
             "rec = next(iter(ev.as_completed()))\n"

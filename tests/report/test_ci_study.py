@@ -22,7 +22,7 @@ def test_ci_study_and_its_report(tmp_path: Path) -> None:
     subprocess.run([*cli, "study", str(ROOT / "studies" / "operator_effects_ci.toml"),
                     "--out", str(run_dir), "--quiet"], check=True, capture_output=True)
     run = load_run(run_dir)
-    assert run.meta["kind"] == "study" and run.meta["status"] == "finished"
+    assert run.meta.kind == "study" and run.meta.status == "finished"
     bases = [i for i in run.individuals if i.generation == 0]
     assert len(bases) == 4 and {r[0] for r in run.diagnoses} == {b.uid for b in bases}
     # the CI study's 4 bases are at chance level (1 epoch on 400 samples): no rule may be drawn

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from nas_ops.engine import run_search
-from nas_ops.fidelity import FidelityConfig, individual_of
+from nas_ops.fidelity import individual_of
 from nas_ops.report import build_report
 from nas_ops.report.fidelity import median_rows, rung_rows
 from nas_ops.store import load_run
@@ -116,7 +116,7 @@ def test_the_median_rule_table_matches_the_ledger(median_run: Path, tmp_path: Pa
             seen = sum(len(h) for h in sizes.values())
             sizes.setdefault(ind.generation, []).append(seen)
             stopped[ind.generation] += ind.uid not in by_uid
-    fid = FidelityConfig.from_table(run.config["search"]["fidelity"])
+    fid = run.config.search.fidelity
     assert fid is not None
     table = median_rows(run, fid)
     assert table == [[g, 0, len(h), stopped[g], min(h), max(h)] for g, h in sorted(sizes.items())]

@@ -8,8 +8,8 @@ import pytest
 
 from nas_ops import sample_genome
 from nas_ops.errors import ConfigError, NasOpsError
-from nas_ops.evaluation.records import EvalRecord
 from nas_ops.genome import structural_hash, to_json
+from nas_ops.records import EvalRecord
 from nas_ops.store import Ledger, load_run
 from nas_ops.store.ledger import LEDGER_NAME
 
@@ -71,7 +71,7 @@ def test_load_run_reads_a_real_sqlite_file(tmp_path: Path) -> None:
         ledger.set_population(0, ["g000-000"])
     assert (tmp_path / LEDGER_NAME).is_file()
     run = load_run(tmp_path)
-    assert run.meta["kind"] == "search"
+    assert run.meta.kind == "search"
     (ind,) = run.individuals
     assert ind.uid == "g000-000" and ind.seed == 7 and ind.genome == genome
     assert ind.evaluation is not None and ind.evaluation.val["class"]["accuracy"] == 0.75

@@ -27,8 +27,8 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SearchSumm
 
 @pytest.fixture(scope="module")
 def task(searched: tuple[Path, SearchSummary]) -> Task:
-    cfg = load_run(searched[0]).config["task"]
-    return load_task(cfg["name"], **cfg.get("options", {}))
+    cfg = load_run(searched[0]).config.task
+    return load_task(cfg.name, **cfg.options)
 
 
 def test_objectives_describe_the_stored_values(searched: tuple[Path, SearchSummary]) -> None:
@@ -47,7 +47,8 @@ def test_objectives_describe_the_stored_values(searched: tuple[Path, SearchSumma
 def test_without_a_complexity_objective_only_outputs_count(
         searched: tuple[Path, SearchSummary]) -> None:
     run = load_run(searched[0])
-    run.meta["config"]["search"]["complexity_objective"] = "none"
+    search = replace(run.config.search, complexity_objective="none")
+    run.meta = replace(run.meta, config=replace(run.config, search=search))
     assert [o.output for o in run.objectives()] == ["class", "histogram", "reconstruction"]
 
 

@@ -20,7 +20,7 @@ import torch
 from nas_ops.evaluation.batched.plan import estimate_group, memory_budget, signature, worth_fusing
 from nas_ops.evaluation.batched.unit import UnitResult, run_unit
 from nas_ops.evaluation.pool import UnitPool, died
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.training import pick_device
 
 Unit = tuple[list[EvalRequest], bool]  # requests, and whether to train them as one group

@@ -14,10 +14,10 @@ from typing import Any
 
 import torch
 
-from nas_ops.evaluation.records import EvalRequest
 from nas_ops.genome import Genome, complexity, from_dict
 from nas_ops.genome.nodes import InputNode
 from nas_ops.genome.shapes import conv_in_geometry, decoder_seed_spatial, pooled
+from nas_ops.records import EvalRequest
 from nas_ops.training import pick_device
 
 CPU_MEMORY_BUDGET = 2 << 30  # bytes one group may take on CPU

@@ -28,9 +28,9 @@ from nas_ops.evaluation.pipeline import (
     recorded,
     torch_threads,
 )
-from nas_ops.evaluation.records import EvalRecord, EvalRequest
 from nas_ops.evaluation.worker import run_request
 from nas_ops.phenotype import Phenotype
+from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.tasks import Task
 from nas_ops.training import pick_device
 

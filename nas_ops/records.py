@@ -1,4 +1,8 @@
-"""The records that cross a process boundary during evaluation (plain JSON-able data)."""
+"""The records shared across the layers (plain JSON-able data, no torch, no imports of the
+package): what crosses a process boundary during evaluation (:class:`EvalRequest`,
+:class:`InheritSpec`, :class:`EvalRecord`) and a point of a run's hypervolume curve
+(:class:`HvPoint`). The evaluation backends, the engine, the metrics and the ledger all use them;
+they sit at the bottom so that none of those has to import another for a record."""
 
 from __future__ import annotations
 
@@ -105,3 +109,19 @@ class EvalRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalRecord:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class HvPoint:
+    """One point of a run's hypervolume curve: after the ``evals_done``-th evaluation the run
+    settled (``seq`` = evals_done - 1, uid ``uid``), having trained ``steps_done`` optimizer
+    steps in all, the hypervolume of everything evaluated so far is ``value``."""
+
+    seq: int
+    uid: str
+    evals_done: int
+    steps_done: int
+    value: float
+
+    def to_tuple(self) -> tuple[int, str, int, int, float]:
+        return (self.seq, self.uid, self.evals_done, self.steps_done, self.value)
