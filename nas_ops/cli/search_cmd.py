@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from nas_ops.config import load_config, with_overrides
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_run_out
 
 if TYPE_CHECKING:  # the engine imports torch: loaded when a command runs, not for --help
     from nas_ops.engine.summary import SearchSummary
@@ -33,7 +33,7 @@ def _search(args: argparse.Namespace) -> int:
     from nas_ops.engine import run_search
 
     config = with_overrides(load_config(args.config), seed=args.seed, max_evals=args.max_evals)
-    check_writable_out(args.out, inside=True)
+    check_run_out(args.out)
     summary = run_search(config, args.out, progress=not args.quiet)
     print("\n".join(summary.lines()))
     return exit_code(summary)

@@ -6,7 +6,7 @@ import argparse
 
 from nas_ops.cli.search_cmd import exit_code
 from nas_ops.config import load_config, with_overrides
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_run_out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def _run(args: argparse.Namespace) -> int:
     from nas_ops.engine.study import Study
 
     config = with_overrides(load_config(args.config, require=("study",)), seed=args.seed)
-    check_writable_out(args.out, inside=True)
+    check_run_out(args.out)
     summary = Study(config, args.out, progress=not args.quiet).run()
     print("\n".join(summary.lines()))
     code = exit_code(summary)

@@ -23,9 +23,10 @@ from nas_ops.analysis.compare import Comparison, compare_runs
 from nas_ops.engine.runs import resume_search, run_search
 from nas_ops.errors import ConfigError
 from nas_ops.experiment_plan import Arm, ExperimentPlan, check_against, run_dir, run_state
-from nas_ops.files import atomic_dir, write_atomic
+from nas_ops.files import write_atomic
+from nas_ops.outdir import EXPERIMENT_FILE, check_experiment_out, replacing
 
-PLAN_FILE = "plan.json"
+PLAN_FILE = EXPERIMENT_FILE
 
 
 @dataclass
@@ -37,17 +38,15 @@ class ExperimentResult:
 
 
 def prepare_out(out: Path, plan: ExperimentPlan) -> None:
-    """Refuse an ``OUT`` that holds something else, or runs of another version of an arm; then
-    record the plan."""
+    """Refuse an ``OUT`` that holds something else (a run, other files), or runs of another
+    version of an arm; then record the plan."""
+    check_experiment_out(out)
     record = out / PLAN_FILE
     if record.is_file():
         try:
             check_against(json.loads(record.read_text()), plan)
         except json.JSONDecodeError:
             raise ConfigError(f"{record} is not valid JSON; use a new --out directory") from None
-    elif out.is_dir() and any(out.iterdir()):
-        raise ConfigError(f"--out {str(out)!r} is not empty and holds no experiment; choose a "
-                          "new or empty directory")
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(record, json.dumps(plan.to_dict(), indent=1, sort_keys=True) + "\n")
 
@@ -101,6 +100,6 @@ def compare_group(root: Path, group: str, arms: list[Arm], seeds: tuple[int, ...
     dirs = [run_dir(root, a, s) for s in seeds for a in arms]
     cmp = compare_runs(dirs, labels=[a.name for s in seeds for a in arms],
                        reference=arms[0].name)
-    with atomic_dir(root / "compare" / group) as tmp:
+    with replacing(root / "compare" / group, "comparison", flag="comparison directory") as tmp:
         render_comparison(cmp, tmp)
     return cmp

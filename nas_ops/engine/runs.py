@@ -70,6 +70,7 @@ def run_study(config: str | Path | RunConfig, out: str | Path, *,
     """The operator-effect study of ``config`` (its ``[study]`` section, which a TOML file must
     hold) into ``out``."""
     cfg = config if isinstance(config, RunConfig) else load_config(config, require=("study",))
+    check_run_dir(Path(out))
     return Study(cfg, out, progress=progress).run()
 
 

@@ -13,7 +13,7 @@
 
 Everything is written into a temporary sibling directory first and renamed into place, so a
 failure never leaves half a report. An existing OUT_DIR is replaced only if it holds a report
-(a ``.nas-ops-report`` marker) or is empty.
+(a ``.nas-ops-report`` marker) and no run, or is empty (:mod:`nas_ops.outdir`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nas_ops.analysis import Analysis, analyze_run, stage_timer
-from nas_ops.errors import ConfigError
-from nas_ops.files import atomic_dir
+from nas_ops.outdir import MARKERS, check_replaceable, replacing
 from nas_ops.report import figures as F
 from nas_ops.report.architecture import architecture_figure, best_architectures, figure_name
 from nas_ops.report.document import to_html, to_markdown
@@ -32,7 +31,7 @@ from nas_ops.report.pareto import pareto_matrix
 from nas_ops.report.sections import SECTION_IDS, FigureResult, all_sections
 from nas_ops.report.tables import write_tables
 
-MARKER = ".nas-ops-report"
+MARKER = MARKERS["report"]
 
 __all__ = ["MARKER", "SECTION_IDS", "build_report", "render_report"]
 
@@ -67,17 +66,8 @@ def render_report(a: Analysis, root: Path,
     title = f"nas-ops operator-effect report: {a.run.run_dir.name} ({a.kind})"
     (root / "report.md").write_text(to_markdown(title, sections))
     (root / "index.html").write_text(to_html(title, sections, root))
-    (root / MARKER).write_text("nas-ops report\n")
     say("tables, guidelines and pages written")
     return root / "index.html"
-
-
-def _check_target(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"report directory {str(out)!r} is a file")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise ConfigError(f"report directory {str(out)!r} is not empty and holds no nas-ops "
-                          "report; choose a new or empty directory")
 
 
 def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0,
@@ -88,9 +78,9 @@ def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0,
     ``allow_untrained`` lets base models at chance level count for the guidelines;
     ``progress`` gets one line per stage of the analysis and the rendering."""
     out = Path(out_dir).resolve()
-    _check_target(out)
+    check_replaceable(out, "report", flag="report directory")
     analysis = analyze_run(run_dir, seed=seed, allow_untrained=allow_untrained,
                            progress=progress)
-    with atomic_dir(out) as tmp:
+    with replacing(out, "report", flag="report directory") as tmp:
         render_report(analysis, tmp, progress)
     return out / "index.html"
