@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from nas_ops.cli._io import progress_printer
+from nas_ops.cli.search_cmd import finish
 from nas_ops.config import load_config
 from nas_ops.outdir import check_replaceable, check_run_out
 
@@ -35,8 +36,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"nas-ops demo: {config.search.algorithm} search on {config.task.name} "
           f"({config.max_evals} evaluations, {config.evaluation.workers} workers), "
           f"config {path}")
-    summary = run_search(config, args.out, progress=not args.quiet)
-    print("\n".join(summary.lines()))
+    _, code = finish(lambda: run_search(config, args.out, progress=not args.quiet))
+    if code:
+        return code
     index = build_report(args.out, Path(args.out) / "report",
                          progress=progress_printer("report", args.quiet))
     print(f"report: {index}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nas_ops.cli.search_cmd import exit_code
+from nas_ops.cli.search_cmd import finish
 from nas_ops.config import load_config, with_overrides
 from nas_ops.outdir import check_run_out
 
@@ -24,9 +24,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = with_overrides(load_config(args.config, require=("study",)), seed=args.seed)
     check_run_out(args.out)
-    summary = Study(config, args.out, progress=not args.quiet).run()
-    print("\n".join(summary.lines()))
-    code = exit_code(summary)
+    _, code = finish(Study(config, args.out, progress=not args.quiet).run)
     if code == 0:
         print(f"next: nas-ops report {args.out} --out {args.out}/report")
     return code

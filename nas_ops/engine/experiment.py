@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nas_ops.analysis.compare import Comparison, compare_runs
 from nas_ops.engine.runs import resume_search, run_search
-from nas_ops.errors import ConfigError
+from nas_ops.errors import AllFailedError, ConfigError
 from nas_ops.experiment_plan import Arm, ExperimentPlan, check_against, run_dir, run_state
 from nas_ops.files import write_atomic
 from nas_ops.outdir import EXPERIMENT_FILE, check_experiment_out, replacing
@@ -69,11 +69,15 @@ def run_experiment(plan: ExperimentPlan, out: str | Path, *,
             say(f"{head}: finished before, skipped")
             continue
         start = time.perf_counter()
-        if state == "interrupted":
-            summary = resume_search(path, progress=False)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            summary = run_search(arm.run_config(seed), path, progress=False)
+        try:
+            if state == "interrupted":
+                summary = resume_search(path, progress=False)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                summary = run_search(arm.run_config(seed), path, progress=False)
+        except AllFailedError as exc:  # nothing to compare: the arm is named, the rest waits
+            raise AllFailedError(f"arm {arm.name!r} seed {seed} ({path}): {exc}",
+                                 exc.summary) from None
         took.append(time.perf_counter() - start)
         result.ran += 1
         left = sum(1 for a, s in todo[k:] if run_state(run_dir(root, a, s)) != "finished")

@@ -9,6 +9,8 @@ from nas_ops.engine.search import Search
 from nas_ops.engine.study import Study
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
+from nas_ops.evaluation import spawned_workers
+from nas_ops.evaluation.spawn_guard import check_main_guard
 from nas_ops.outdir import check_run_dir
 from nas_ops.store import LEDGER_NAME, Ledger
 
@@ -29,6 +31,12 @@ def _recorded_config(run_dir: Path) -> RunConfig | None:
     return None if stored is None else config_from_record(stored)
 
 
+def _check_spawn(config: RunConfig) -> None:
+    """Before the run directory is touched: a calling script that worker processes would run
+    again (no ``__main__`` guard) is refused."""
+    check_main_guard(spawned_workers(config.evaluation))
+
+
 def create_search(config: str | Path | RunConfig, out: str | Path, *,
                   load_if_exists: bool = False, progress: bool = False) -> Search:
     """A search of ``config`` (a TOML path or a :class:`RunConfig`) recording into ``out``.
@@ -39,6 +47,7 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
     """
     cfg, run_dir = _as_config(config), Path(out)
     check_run_dir(run_dir)
+    _check_spawn(cfg)
     recorded = _recorded_config(run_dir)
     if recorded is not None:
         if recorded.to_dict() != cfg.to_dict():
@@ -59,9 +68,11 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
 def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | None = None,
                max_evals: int | None = None, progress: bool = True) -> SearchSummary:
     """Run a search of ``config`` (a TOML path or a :class:`RunConfig`) into ``out``;
-    ``seed`` and ``max_evals`` override the config's."""
+    ``seed`` and ``max_evals`` override the config's. Raises :class:`AllFailedError` (with
+    the summary) when every evaluation failed, as ``Search.run()`` does."""
     cfg = with_overrides(_as_config(config), seed=seed, max_evals=max_evals)
     check_run_dir(Path(out))
+    _check_spawn(cfg)
     return Search(cfg, out, progress=progress).run()
 
 
@@ -71,6 +82,7 @@ def run_study(config: str | Path | RunConfig, out: str | Path, *,
     hold) into ``out``."""
     cfg = config if isinstance(config, RunConfig) else load_config(config, require=("study",))
     check_run_dir(Path(out))
+    _check_spawn(cfg)
     return Study(cfg, out, progress=progress).run()
 
 
@@ -109,6 +121,7 @@ def resume_search(run_dir: str | Path, progress: bool = True,
         ledger.close()
     if max_evals is not None:
         config = _extended(config, kind, max_evals)
+    _check_spawn(config)
     if kind == "study":
         return Study(config, run_dir, progress=progress).run()
     return Search(config, run_dir, progress=progress, extend=max_evals is not None).run()

@@ -43,7 +43,7 @@ from nas_ops.engine.policies import ParentState
 from nas_ops.engine.policy_setup import policy_for, run_rules
 from nas_ops.engine.progress import Progress
 from nas_ops.engine.rungs import child_rungs, first_rung, offspring_batch
-from nas_ops.engine.summary import SearchSummary, best_and_front
+from nas_ops.engine.summary import SearchSummary, best_and_front, unless_all_failed
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError, GenomeError
 from nas_ops.evaluation import Evaluator, make_evaluator
@@ -171,7 +171,7 @@ class Search:
                     self.tell(record.uid, record)
         finally:
             self.close()
-        return self.summary()
+        return unless_all_failed(self.summary())
 
     def _advance(self) -> None:
         """Run the loop until it needs results not told yet (or candidates not asked yet)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nas_ops.engine.individuals import Candidate
+from nas_ops.errors import AllFailedError
 from nas_ops.pareto import first_front
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
@@ -54,6 +55,14 @@ class SearchSummary:
         reason = f"; most common reason ({row['n']} of {self.failures}): {row['error']}" \
             if row is not None else ""
         return f"all {self.failures} evaluations failed{reason}"
+
+
+def unless_all_failed(summary: SearchSummary) -> SearchSummary:
+    """``summary``, or :class:`AllFailedError` (carrying it) when every evaluation failed."""
+    line = summary.all_failed()
+    if line is not None:
+        raise AllFailedError(line, summary)
+    return summary
 
 
 def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpec],

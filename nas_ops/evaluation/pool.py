@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nas_ops.evaluation.records import EvalRecord, EvalRequest
+from nas_ops.evaluation.spawn_guard import check_main_guard
 from nas_ops.evaluation.worker import run_request
 from nas_ops.lifeline import init_worker
 
@@ -37,6 +38,7 @@ class UnitPool:
     """
 
     def __init__(self, workers: int, threads: int = 1) -> None:
+        check_main_guard(workers)  # a script without its __main__ guard: refused, not spawned
         self.workers, self._threads = workers, threads
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[Future[Any], _Unit] = {}
