@@ -149,7 +149,8 @@ class Search:
                               f"waiting: {', '.join(self._asked) or 'none'}")
         if record.uid != uid:
             raise ConfigError(f"tell({uid!r}) got the record of {record.uid!r}")
-        del self._asked[uid]
+        self.progress.arrived(uid, self._asked.pop(uid).generation,
+                              failed=record.status == "failed")
         if record.status == "ok":  # kept at once: a kill before the batch ends loses nothing
             self.ledger.keep_arrived(record)
         self._results[uid] = record
@@ -164,6 +165,7 @@ class Search:
                 for cand in asked:
                     assert cand.request is not None
                     self.evaluator.submit(cand.request)
+                self.progress.submitted(len(asked), self.generation)
                 if self.finished:
                     break
                 if not asked:  # waiting for results: take the next one
@@ -340,7 +342,7 @@ class Search:
         if full:
             self._update_best(cand.objectives)
         self.progress.update(cand.generation, self.best, fresh=fresh,
-                             failed=record.status == "failed")
+                             failed=record.status == "failed", uid=cand.uid)
 
     def _settle_rung(self, key: str, record: EvalRecord, fresh: bool) -> None:
         """Record a lower-rung evaluation whose child goes on to the next rung: its row and
