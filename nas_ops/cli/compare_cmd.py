@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the policy whose final hypervolume, per seed, the others' training "
                    "steps are measured against (speed-ups; default: none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--allow-unfinished", action="store_true",
+                   help="compare unfinished runs too, at the training steps they spent "
+                   "(refused otherwise)")
     p.set_defaults(func=_compare)
 
 
@@ -29,7 +32,8 @@ def _compare(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_replaceable(out, "comparison")
-    cmp = compare_runs(args.runs, seed=args.seed, reference=args.reference)
+    cmp = compare_runs(args.runs, seed=args.seed, reference=args.reference,
+                       allow_unfinished=args.allow_unfinished)
     with replacing(out, "comparison") as tmp:
         render_comparison(cmp, tmp)
     print(out / "index.html")

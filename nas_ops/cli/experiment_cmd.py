@@ -43,8 +43,10 @@ def _experiment(args: argparse.Namespace) -> int:
 
 
 def _dry_run(plan: ExperimentPlan, out: Path) -> int:
+    from nas_ops.engine.experiment import check_arms  # imports torch
     from nas_ops.experiment_plan import run_dir, run_state
 
+    check_arms(plan, out)
     runs = plan.runs()
     for arm, seed in runs:
         path = run_dir(out, arm, seed)

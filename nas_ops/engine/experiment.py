@@ -14,6 +14,7 @@ then written again.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from pathlib import Path
 
 from nas_ops.analysis.compare import Comparison, compare_runs
 from nas_ops.engine.runs import resume_search, run_search
-from nas_ops.errors import AllFailedError, ConfigError
+from nas_ops.engine.search import Search
+from nas_ops.errors import AllFailedError, ConfigError, NasOpsError
 from nas_ops.experiment_plan import Arm, ExperimentPlan, check_against, run_dir, run_state
 from nas_ops.files import write_atomic
 from nas_ops.outdir import EXPERIMENT_FILE, check_experiment_out, replacing
@@ -51,11 +53,32 @@ def prepare_out(out: Path, plan: ExperimentPlan) -> None:
     write_atomic(record, json.dumps(plan.to_dict(), indent=1, sort_keys=True) + "\n")
 
 
+def check_arms(plan: ExperimentPlan, out: Path) -> None:
+    """Before any run is made or anything written: every arm that has a run to start is set
+    up as its search would be (task, operators, policy and its guidelines file, device...),
+    in a scratch directory; a mistake is one line naming the arm. Arms whose runs exist
+    already resume from what those recorded."""
+    for arm in plan.arms:
+        seed = next((s for s in plan.seeds if run_state(run_dir(out, arm, s)) == "new"), None)
+        if seed is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix=".nas-ops-check-") as scratch:
+            try:
+                Search(arm.run_config(seed), Path(scratch) / "run", progress=False).close()
+            except (NasOpsError, FileNotFoundError) as exc:
+                detail = str(exc) if isinstance(exc, NasOpsError) else \
+                    f"no such file: {exc.filename}"
+                raise ConfigError(f"arms.{arm.name}: {detail}") from None
+
+
 def run_experiment(plan: ExperimentPlan, out: str | Path, *,
                    say: Callable[[str], None] = print) -> ExperimentResult:
     """Run (or resume) every arm x seed of ``plan`` into ``out``, then compare each group;
-    ``say`` gets one line per run and per comparison."""
+    ``say`` gets one line per run and per comparison. Every arm is checked first
+    (:func:`check_arms`): a mistake leaves nothing behind."""
     root = Path(out)
+    check_experiment_out(root)
+    check_arms(plan, root)
     prepare_out(root, plan)
     result = ExperimentResult(root)
     todo = plan.runs()
