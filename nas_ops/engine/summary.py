@@ -27,6 +27,7 @@ class SearchSummary:
     population: list[str] = field(default_factory=list)
     steps_spent: int = 0  # optimizer steps of every evaluation (duplicates 0)
     stopped_by: str = ""  # total_steps, max_evals or generations ("" when not finished)
+    notes: list[str] = field(default_factory=list)  # what the run could not do, and why
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_dir}: {self.evaluations} evaluations ({self.trained} trained "
@@ -41,6 +42,7 @@ class SearchSummary:
             if len(self.front) > FRONT_SHOWN else ""
         out.append(f"  Pareto front: {len(self.front)} individuals: {shown}{more}")
         out.append(f"  ledger: {self.run_dir / 'ledger.sqlite'}")
+        out += [f"  note: {note}" for note in self.notes]
         return out
 
     def all_failed(self) -> str | None:
