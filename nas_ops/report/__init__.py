@@ -6,9 +6,10 @@
     OUT_DIR/report.md         the same sections, linking figures/*.png
     OUT_DIR/figures/*.png     effects per output, effect vs complexity, usage, Pareto (every
                               objective pair), lineage, the hypervolume curve, the best
-                              architecture of each output
+                              architecture of each output and those of the Pareto front
     OUT_DIR/tables/*.csv|json effects, stats, conditioned, rates, kruskal, pairwise, rules,
-                              versus_control (linked from the page; long tables are collapsed)
+                              versus_control, pareto_front (linked from the page; long
+                              tables are collapsed)
     OUT_DIR/guidelines.json   versioned rules with their evidence; guidelines.txt as text
 
 Everything is written into a temporary sibling directory first and renamed into place, so a
@@ -24,8 +25,9 @@ from pathlib import Path
 from nas_ops.analysis import Analysis, analyze_run, stage_timer
 from nas_ops.outdir import MARKERS, check_replaceable, replacing
 from nas_ops.report import figures as F
-from nas_ops.report.architecture import architecture_figure, best_architectures, figure_name
+from nas_ops.report.architecture import architecture_figure, figure_name
 from nas_ops.report.document import to_html, to_markdown
+from nas_ops.report.front import drawn_views, write_front_table
 from nas_ops.report.hypervolume import hypervolume_figure
 from nas_ops.report.pareto import pareto_matrix
 from nas_ops.report.sections import SECTION_IDS, FigureResult, all_sections
@@ -47,7 +49,7 @@ def _figures(a: Analysis, root: Path) -> dict[str, FigureResult]:
     results["pareto"] = pareto_matrix(a, fig_dir)
     results["lineage"] = F.lineage(a, fig_dir)
     results["hypervolume"] = hypervolume_figure(a.run, fig_dir)
-    for view in best_architectures(a):
+    for view in drawn_views(a):  # the best of each output, then the rest of the Pareto front
         results[figure_name(view)] = architecture_figure(view, fig_dir)
     return {k: v.relative_to(root) if isinstance(v, Path) else v for k, v in results.items()}
 
@@ -60,6 +62,7 @@ def render_report(a: Analysis, root: Path,
     figs = _figures(a, root)
     say(f"{len(figs)} figures drawn")
     write_tables(a, root / "tables")
+    write_front_table(a, root / "tables")
     (root / "guidelines.json").write_text(a.guidelines.to_json() + "\n")
     (root / "guidelines.txt").write_text(a.guidelines.text())
     sections = list(all_sections(a, figs))
