@@ -26,7 +26,12 @@ from nas_ops.engine.search import Search
 from nas_ops.errors import AllFailedError, ConfigError, NasOpsError
 from nas_ops.experiment_plan import Arm, ExperimentPlan, check_against, run_dir, run_state
 from nas_ops.files import write_atomic
-from nas_ops.outdir import EXPERIMENT_FILE, check_experiment_out, replacing
+from nas_ops.outdir import (
+    EXPERIMENT_FILE,
+    check_experiment_out,
+    check_replaceable,
+    replacing,
+)
 
 PLAN_FILE = EXPERIMENT_FILE
 
@@ -78,6 +83,8 @@ def run_experiment(plan: ExperimentPlan, out: str | Path, *,
     (:func:`check_arms`): a mistake leaves nothing behind."""
     root = Path(out)
     check_experiment_out(root)
+    for group in plan.groups():  # refused now, not after every run: a comparison is replaced
+        check_replaceable(root / "compare" / group, "comparison", flag="comparison directory")
     check_arms(plan, root)
     prepare_out(root, plan)
     result = ExperimentResult(root)

@@ -10,6 +10,7 @@ temporary directory that the next report removes.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ import pytest
 
 import nas_ops
 from nas_ops.cli import main
+from nas_ops.experiment_plan import load_plan
 from nas_ops.files import TMP_TAG, atomic_dir
 from nas_ops.outdir import MARKERS
 from tests.cli.test_bad_inputs import one_error_line
@@ -177,3 +179,17 @@ def test_report_killed_while_writing_leaves_nothing_after_the_next(
     assert list(tmp_path.glob(f".rep{TMP_TAG}*")), "nothing left to clean: killed too late"
     assert main(["report", str(real_run), "--out", str(out), "--quiet"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+
+
+@pytest.mark.parametrize("inside", ["notes.txt", "ledger.sqlite"])
+def test_an_experiment_never_replaces_a_foreign_comparison_directory(
+        inside: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The experiment's compare/<group> is replaced at the end: it is checked before any run."""
+    out = tmp_path / "exp"
+    (out / "compare" / "main").mkdir(parents=True)
+    (out / "plan.json").write_text(json.dumps(load_plan(EXPERIMENT).to_dict()))
+    (out / "compare" / "main" / inside).write_text("mine")
+    line = one_error_line(["experiment", EXPERIMENT, "--out", out], capsys)
+    assert f"comparison directory {str(out / 'compare' / 'main')!r}" in line
+    assert (out / "compare" / "main" / inside).read_text() == "mine"
+    assert not (out / "runs").exists()
