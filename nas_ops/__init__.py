@@ -29,6 +29,7 @@ from nas_ops.config import (
     load_config,
 )
 from nas_ops.errors import (
+    AllFailedError,
     ConfigError,
     EvaluationError,
     GenomeError,
@@ -124,6 +125,6 @@ __all__ = [
     "get_space", "list_spaces", "register_space", "Task", "list_tasks", "load_task",
     "register_task", "build_model", "Budget", "TrainResult", "evaluate", "train",
     # errors
-    "ConfigError", "EvaluationError", "GenomeError", "NasOpsError", "TaskError",
+    "AllFailedError", "ConfigError", "EvaluationError", "GenomeError", "NasOpsError", "TaskError",
     "UnknownNameError",
 ]

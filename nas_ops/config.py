@@ -39,6 +39,11 @@ RELEVANCE_NOISE = ("scale", "paper")  # diagnosis: N(0, each tensor's std) or N(
 DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")  # the forms a device may take
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]+)?")
 MAX_POPULATION = 100_000  # search.population and search.offspring: a typo guard, not a limit
+# typo guards too, the same for search, resume and study (docs/search.md, "Config")
+MAX_EPOCHS = 100_000  # budget.epochs, study.base_max_epochs (as the capacity study's epochs)
+MAX_EVALS = 1_000_000  # budget.max_evals and --max-evals
+MAX_BASE_MODELS = 10_000  # study.base_models
+MAX_VARIATIONS = 10_000  # study.variations
 
 
 def _algorithms() -> Registry[Any]:
@@ -257,7 +262,8 @@ class BudgetConfig(_Section):
     _name = "budget"
     _positive = ("epochs",)
     _ranges = {"max_steps": (0, math.inf), "time_limit_s": (0.0, math.inf),
-               "max_evals": (0, math.inf), "total_steps": (0, math.inf)}
+               "max_evals": (0, MAX_EVALS), "total_steps": (0, math.inf),
+               "epochs": (1, MAX_EPOCHS)}
     epochs: int = 2
     max_steps: int = 0  # 0 = no cap
     time_limit_s: float = 0.0  # per evaluation; 0 = none
@@ -290,8 +296,10 @@ class StudyConfig(_Section):
     _name = "study"
     _choices = {"mode": STUDY_MODES}
     _positive = ("base_models", "variations", "base_max_epochs")
-    _ranges = {key: (0, math.inf) for key in ("controls", "base_patience", "base_eval_every",
-                                               "base_max_steps")}
+    _ranges = {**{key: (0, math.inf) for key in ("controls", "base_patience",
+                                                  "base_eval_every", "base_max_steps")},
+               "base_models": (1, MAX_BASE_MODELS), "variations": (1, MAX_VARIATIONS),
+               "base_max_epochs": (1, MAX_EPOCHS)}
 
     base_models: int = 4
     variations: int = 2
@@ -323,6 +331,10 @@ class RunConfig:
         if self.policy.reads("reads_diagnosis") and not self.evaluation.diagnose:
             raise ConfigError(f"policy.name = {self.policy.name!r} reads each parent's diagnosis, "
                               "but evaluation.diagnose = false; set evaluation.diagnose = true")
+        cap = generation_cap(self)
+        if cap is not None and self.budget.max_evals > cap:
+            raise ConfigError(f"budget.max_evals = {self.budget.max_evals} is more than "
+                              f"{_cap_text(self.search, cap)}; raise search.generations")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; an empty ``search.fidelity`` or ``search.prefilter`` (off) is left out,
@@ -465,13 +477,34 @@ def load_config(path: str | Path, *, require: tuple[str, ...] = ()) -> RunConfig
         raise ConfigError(f"{p}: {exc}") from None
 
 
+def generation_cap(config: RunConfig) -> int | None:
+    """The most evaluations a generational search can make (population + offspring x
+    generations); None for ``aging``, which has no generation count."""
+    s = config.search
+    return None if s.algorithm == "aging" else s.population + s.offspring * s.generations
+
+
+def _cap_text(s: SearchConfig, cap: int) -> str:
+    return (f"search.generations = {s.generations} allows (population + offspring x "
+            f"generations = {cap})")
+
+
 def with_overrides(config: RunConfig, *, seed: int | None = None,
                    max_evals: int | None = None) -> RunConfig:
+    """``config`` with ``--seed`` and ``--max-evals`` (checked like ``budget.max_evals``, in
+    the flag's name)."""
     if seed is not None:
         config = dataclasses.replace(config, seed=seed)
     if max_evals is not None:
         if max_evals < 1:
             raise ConfigError(f"--max-evals must be >= 1, got {max_evals}")
+        if max_evals > MAX_EVALS:
+            raise ConfigError(f"--max-evals must be at most {MAX_EVALS}, got {max_evals}")
+        cap = generation_cap(config)
+        if cap is not None and max_evals > cap:
+            raise ConfigError(f"--max-evals {max_evals} is more than "
+                              f"{_cap_text(config.search, cap)}; a run with more generations "
+                              "can make more")
         config = dataclasses.replace(config, budget=dataclasses.replace(config.budget,
                                                                         max_evals=max_evals))
     return config

@@ -8,6 +8,7 @@ builtin so that callers who catch ``ValueError`` or ``KeyError`` keep working. T
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class NasOpsError(Exception):
@@ -43,6 +44,15 @@ class CapacityError(NasOpsError, ValueError):
 
 class EvaluationError(NasOpsError, RuntimeError):
     """An evaluation failed in a way the caller must hear about."""
+
+
+class AllFailedError(EvaluationError):
+    """Every evaluation of a run failed (the message gives the most common reason). The run is
+    recorded and finished; ``summary`` is its :class:`~nas_ops.engine.SearchSummary`."""
+
+    def __init__(self, message: str, summary: Any = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 class LedgerError(NasOpsError, RuntimeError):

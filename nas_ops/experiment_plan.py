@@ -19,8 +19,10 @@
 An arm's table names sections of a run config; each key given replaces the base's key in that
 section (a whole table value, such as ``policy.weights``, is replaced, not merged). ``group``
 (default ``"main"``) says which arms are compared with each other: arms of different tasks
-belong to different groups. Every arm x seed config is built and validated before anything
-runs; a mistake is one line naming the arm. Arm names become directory names.
+belong to different groups, and the arms of one group must share what the comparison pairs
+them on (:data:`SHARED`: task, space, budget, population, hypervolume reference). Every arm x
+seed config is built and validated before anything runs; a mistake is one line naming the arm.
+Arm names become directory names.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _TOP = ("experiment", "base", "arms")
 _EXPERIMENT_KEYS = ("seeds", "first_seed", "n_seeds")
 MAX_SEEDS = 10_000  # a typo guard
+# what the arms of one group must share, or `compare` could not pair their runs (section, key;
+# None: the whole section)
+SHARED: tuple[tuple[str, str | None], ...] = (
+    ("task", None), ("space", None), ("budget", None), ("search", "population"),
+    ("search", "hv_reference"), ("search", "complexity_objective"))
 
 
 @dataclass(frozen=True)
@@ -180,7 +187,31 @@ def plan_from_dict(data: dict[str, Any]) -> ExperimentPlan:
         if len(members) < 2:
             raise ConfigError(f"group {group!r} has only arm {members[0].name!r}; every group "
                               "needs at least two arms to compare")
+        _check_shared(group, members)
     return plan
+
+
+def _shared(arm: Arm, section: str, key: str | None) -> dict[str, Any]:
+    """The values of ``section`` (one ``key``, or every key) in ``arm``'s validated config."""
+    table = config_from_dict({**arm.config, "seed": 0}).to_dict().get(section, {})
+    return {f"{section}.{k}": v for k, v in table.items() if key is None or k == key}
+
+
+def _check_shared(group: str, arms: list[Arm]) -> None:
+    """Refuse, naming the arm and the key, a group whose arms differ in what their runs are
+    paired on."""
+    first = arms[0]
+    for section, key in SHARED:
+        want = _shared(first, section, key)
+        for arm in arms[1:]:
+            got = _shared(arm, section, key)
+            for name in sorted(set(want) | set(got)):
+                if got.get(name) != want.get(name):
+                    raise ConfigError(
+                        f"arms.{arm.name}: {name} = {json.dumps(got.get(name))} differs from "
+                        f"arm {first.name!r} ({json.dumps(want.get(name))}) in group {group!r}, "
+                        "so their runs cannot be compared; give the arm another group "
+                        "(group = \"...\") or the same value")
 
 
 def load_plan(path: str | Path) -> ExperimentPlan:

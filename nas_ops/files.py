@@ -6,6 +6,8 @@ capacity studies) goes through these three functions. ``file_sha256`` checks wha
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import hashlib
 import os
 import shutil
@@ -47,19 +49,55 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             tmp.write_text(data, encoding="utf-8")
 
 
+TMP_TAG = ".nas-ops-tmp-"  # in the name of every temporary directory of atomic_dir
+
+
+def _locked(path: Path) -> int:
+    """An open descriptor of the directory ``path``, holding its exclusive lock: the directory
+    is being written by a live process (the lock goes when the process does, even on kill -9)."""
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def remove_stale(path: str | Path) -> list[Path]:
+    """Remove the temporary directories that :func:`atomic_dir` left beside ``path`` when its
+    process was killed (nobody holds their lock); those of a live writer are kept. Returns the
+    directories removed."""
+    out = Path(path)
+    removed = []
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}{TMP_TAG}*"):
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live writer holds it
+            os.close(fd)
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)
+        removed.append(tmp)
+    return removed
+
+
 @contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield an empty temporary directory beside ``path``; when the block ends without error it
-    replaces ``path`` (an existing directory there is removed), otherwise it is removed."""
+    replaces ``path`` (an existing directory there is removed), otherwise it is removed. Those
+    left by a killed writer are removed first (:func:`remove_stale`)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    remove_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{TMP_TAG}", dir=out.parent))
+    fd = _locked(tmp)
     tmp.chmod(0o755)
     try:
         yield tmp
         old = None
         if out.exists():
-            old = out.parent / f"{tmp.name}.old"
+            old = out.parent / f"{tmp.name}.old"  # a kill now: the next writer removes it
             out.rename(old)
         tmp.rename(out)
         if old is not None:
@@ -67,6 +105,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(fd)
 
 
 def file_sha256(path: str | Path) -> str:

@@ -3,8 +3,10 @@ experiment's arm), paired by seed, at equal training steps.
 
 Pairing: runs of the same seed start from the same initial population (it is drawn from the
 seed alone, before any policy acts, and evaluated with the same training seeds), so the paired
-difference removes the luck of the start. Runs are refused when they do not share one task, or
-when two runs of one seed start from different initial populations.
+difference removes the luck of the start. Runs are refused when they do not share one task,
+hypervolume reference point and ``[budget]``, when two runs of one seed start from different
+initial populations, when every evaluation of a run failed, and when a run is unfinished (unless
+``allow_unfinished``): one line naming the run.
 
 Budget-fair: every run's hypervolume curve (``Run.hypervolume``) is read at common step counts
 from 0 to the budget, the fewest steps any run spent. The curve is a step function of the
@@ -60,6 +62,10 @@ class RunCurve:
     initial: str = ""  # fingerprint of the initial population's genomes ("" = not checked)
     stopped_by: str = ""  # what ended the run (meta.stopped_by; "" when not recorded)
     reference: str = ""  # the hypervolume reference point (JSON), the same for every run
+    status: str = ""  # meta.status: "finished", or "running" for an unfinished run
+    evaluations: int = 0  # evaluations recorded
+    failed: int = 0  # of which failed
+    budget: str = ""  # the run's [budget] (JSON), the same for every run
 
     @property
     def steps_spent(self) -> int:
@@ -134,27 +140,53 @@ def run_curve(run_dir: str | Path, label: str | None = None) -> RunCurve:
     policy = label or run.config.policy.name
     seed = run.meta.seed
     usage = Counter(i.operator for i in run.individuals if i.operator is not None)
+    evaluated = [i.evaluation for i in run.individuals if i.evaluation is not None]
     start = sorted(i.hash for i in run.individuals if i.generation == 0)
     initial = hashlib.sha256(" ".join(start).encode()).hexdigest()[:12]
     return RunCurve(str(run_dir), policy, seed, [p.steps_done for p in run.hypervolume],
                     [p.value for p in run.hypervolume], dict(sorted(usage.items())),
                     json.dumps(run.config.to_dict()["task"], sort_keys=True), initial,
                     run.meta.stopped_by,
-                    json.dumps(run.hv_reference().to_dict(), sort_keys=True))
+                    json.dumps(run.hv_reference().to_dict(), sort_keys=True),
+                    run.meta.status, len(evaluated),
+                    sum(e.status == "failed" for e in evaluated),
+                    json.dumps(run.config.to_dict()["budget"], sort_keys=True))
 
 
 def compare_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None = None,
                  n_grid: int = 50, n_bootstrap: int = 2000, seed: int = 0,
-                 reference: str | None = None) -> Comparison:
+                 reference: str | None = None, allow_unfinished: bool = False) -> Comparison:
     """Compare the runs ``run_dirs``, grouped by policy or by ``labels`` (one per run);
     ``reference``: the policy (label) whose final hypervolume the others' steps are measured
-    against (None: no speed-ups)."""
+    against (None: no speed-ups); ``allow_unfinished``: compare unfinished runs too, at the
+    steps they spent."""
     if labels is not None and len(labels) != len(run_dirs):
         raise ConfigError(f"{len(labels)} labels for {len(run_dirs)} runs; give one per run")
     names = list(labels) if labels is not None else [None] * len(run_dirs)
-    return compare_curves([run_curve(d, n) for d, n in zip(run_dirs, names, strict=True)],
-                          n_grid=n_grid, n_bootstrap=n_bootstrap, seed=seed,
+    curves = [run_curve(d, n) for d, n in zip(run_dirs, names, strict=True)]
+    check_comparable(curves, allow_unfinished=allow_unfinished)
+    return compare_curves(curves, n_grid=n_grid, n_bootstrap=n_bootstrap, seed=seed,
                           reference=reference)
+
+
+def check_comparable(runs: Sequence[RunCurve], *, allow_unfinished: bool = False) -> None:
+    """Refuse, naming the run, a run whose every evaluation failed (no hypervolume to judge), an
+    unfinished run (unless ``allow_unfinished``), and runs on different ``[budget]``s."""
+    for r in runs:
+        if r.evaluations and r.failed == r.evaluations:
+            raise ConfigError(f"run {r.run_dir}: all {r.evaluations} evaluations failed, so it "
+                              "has no hypervolume to compare; leave it out or run it again")
+    for r in runs:
+        if r.status and r.status != "finished" and not allow_unfinished:
+            raise ConfigError(f"run {r.run_dir} is unfinished ({r.evaluations} evaluations "
+                              f"recorded); finish it with `nas-ops resume {r.run_dir}`, or pass "
+                              "--allow-unfinished to compare it at the steps it spent")
+    budgets = [r for r in runs if r.budget]
+    other = next((r for r in budgets if r.budget != budgets[0].budget), None)
+    if other is not None:
+        raise ConfigError(f"runs on different budgets cannot be compared: run {other.run_dir} "
+                          f"has [budget] {other.budget}, run {budgets[0].run_dir} has "
+                          f"{budgets[0].budget}")
 
 
 def check_pairing(runs: Sequence[RunCurve]) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nas_ops.files import atomic_dir
-from nas_ops.outdir import check_out_dir
+from nas_ops.outdir import check_replaceable, replacing
 
 DESCRIPTION = ("Run a capacity-allocation study (CONFIG is a study TOML) or analyse the best model "
                "of a run for each output (CONFIG is a run directory), and write the report "
@@ -25,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", type=Path,
                    help="study TOML (e.g. studies/capacity_architectures.toml), or a run "
                    "directory to analyse the best models of a search or study")
-    p.add_argument("--out", type=Path, required=True, help="report directory (must not exist)")
-    p.add_argument("--force", action="store_true", help="replace an existing report directory")
+    p.add_argument("--out", type=Path, required=True, help="report directory (new or empty)")
+    p.add_argument("--force", action="store_true", help="replace an existing capacity report "
+                   "(only a directory this command wrote; never a run)")
     p.set_defaults(func=run_capacity_command)
 
 
@@ -42,10 +42,10 @@ def run_capacity_command(args: argparse.Namespace) -> int:
     from nas_ops.report.capacity import write_run_report, write_study_report
 
     out: Path = args.out
-    check_out_dir(out, replace=args.force)
+    check_replaceable(out, "capacity report", force=args.force)
     if Path(args.config).is_dir():
         records = analyse_run(args.config)
-        with atomic_dir(out) as tmp:
+        with replacing(out, "capacity report") as tmp:
             write_run_report(args.config, records, tmp)
     else:
         cfg = load_config(args.config)
@@ -56,7 +56,7 @@ def run_capacity_command(args: argparse.Namespace) -> int:
             study = run_study(cfg)
         finally:
             torch.set_num_threads(before)
-        with atomic_dir(out) as tmp:
+        with replacing(out, "capacity report") as tmp:
             write_study_report(cfg, study, tmp)
     n_png = len(list(out.glob("*.png")))
     print(f"wrote {out}/report.md, index.html, results.json and {n_png} PNGs")

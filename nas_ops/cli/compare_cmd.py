@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nas_ops.errors import ConfigError
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_replaceable, replacing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,26 +14,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "(paired by seed, at equal training steps)")
     p.add_argument("runs", nargs="+", help="run directories of searches (one per policy and "
                    "seed; the policy is read from each run's config)")
-    p.add_argument("--out", required=True, help="comparison directory (created or replaced)")
+    p.add_argument("--out", required=True, help="comparison directory (created, or replaced if it "
+                   "holds a comparison)")
     p.add_argument("--reference", default=None, metavar="POLICY",
                    help="the policy whose final hypervolume, per seed, the others' training "
                    "steps are measured against (speed-ups; default: none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--allow-unfinished", action="store_true",
+                   help="compare unfinished runs too, at the training steps they spent "
+                   "(refused otherwise)")
     p.set_defaults(func=_compare)
 
 
 def _compare(args: argparse.Namespace) -> int:
     from nas_ops.analysis.compare import compare_runs
-    from nas_ops.files import atomic_dir
-    from nas_ops.report.compare import MARKER, render_comparison
+    from nas_ops.report.compare import render_comparison
 
     out = Path(args.out)
-    check_writable_out(out, inside=False)
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise ConfigError(f"--out {str(out)!r} is not empty and holds no nas-ops comparison; "
-                          "choose a new or empty directory")
-    cmp = compare_runs(args.runs, seed=args.seed, reference=args.reference)
-    with atomic_dir(out) as tmp:
+    check_replaceable(out, "comparison")
+    cmp = compare_runs(args.runs, seed=args.seed, reference=args.reference,
+                       allow_unfinished=args.allow_unfinished)
+    with replacing(out, "comparison") as tmp:
         render_comparison(cmp, tmp)
     print(out / "index.html")
     print(cmp.verdict)

@@ -7,8 +7,9 @@ from importlib import resources
 from pathlib import Path
 
 from nas_ops.cli._io import progress_printer
+from nas_ops.cli.search_cmd import finish
 from nas_ops.config import load_config
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_replaceable, check_run_out
 
 
 def default_config() -> Path:
@@ -30,12 +31,14 @@ def _run(args: argparse.Namespace) -> int:
 
     path = Path(args.config) if args.config else default_config()
     config = load_config(path)
-    check_writable_out(args.out, inside=True)
+    check_run_out(args.out)
+    check_replaceable(Path(args.out) / "report", "report", flag="report directory")
     print(f"nas-ops demo: {config.search.algorithm} search on {config.task.name} "
           f"({config.max_evals} evaluations, {config.evaluation.workers} workers), "
           f"config {path}")
-    summary = run_search(config, args.out, progress=not args.quiet)
-    print("\n".join(summary.lines()))
+    _, code = finish(lambda: run_search(config, args.out, progress=not args.quiet))
+    if code:
+        return code
     index = build_report(args.out, Path(args.out) / "report",
                          progress=progress_printer("report", args.quiet))
     print(f"report: {index}")

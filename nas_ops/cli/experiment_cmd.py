@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_experiment_out
 
 if TYPE_CHECKING:
     from nas_ops.experiment_plan import ExperimentPlan
@@ -33,7 +33,7 @@ def _experiment(args: argparse.Namespace) -> int:
 
     plan = load_plan(args.file)
     out = Path(args.out)
-    check_writable_out(out, inside=True)
+    check_experiment_out(out)
     if args.dry_run:
         return _dry_run(plan, out)
     from nas_ops.engine.experiment import run_experiment  # imports torch
@@ -43,8 +43,10 @@ def _experiment(args: argparse.Namespace) -> int:
 
 
 def _dry_run(plan: ExperimentPlan, out: Path) -> int:
+    from nas_ops.engine.experiment import check_arms  # imports torch
     from nas_ops.experiment_plan import run_dir, run_state
 
+    check_arms(plan, out)
     runs = plan.runs()
     for arm, seed in runs:
         path = run_dir(out, arm, seed)

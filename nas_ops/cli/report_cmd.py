@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 
 from nas_ops.cli._io import progress_printer
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_replaceable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write the operator-effect report of a run "
                        "(HTML, Markdown, figures, tables, guidelines)")
     p.add_argument("run_dir", help="run directory of a search or study (holds ledger.sqlite)")
-    p.add_argument("--out", required=True, help="report directory (created or replaced)")
+    p.add_argument("--out", required=True,
+                   help="report directory (created, or replaced if it holds a report)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of the bootstrap and of the discovery / held-out split of the "
                         "base models (default 0)")
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _report(args: argparse.Namespace) -> int:
     from nas_ops.report import build_report
 
-    check_writable_out(args.out, inside=False)
+    check_replaceable(args.out, "report")
     print(build_report(args.run_dir, args.out, seed=args.seed,
                        allow_untrained=args.allow_untrained,
                        progress=progress_printer("report", args.quiet)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from nas_ops.config import load_config, with_overrides
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_run_out
 
 if TYPE_CHECKING:  # the engine imports torch: loaded when a command runs, not for --help
     from nas_ops.engine.summary import SearchSummary
@@ -33,24 +34,28 @@ def _search(args: argparse.Namespace) -> int:
     from nas_ops.engine import run_search
 
     config = with_overrides(load_config(args.config), seed=args.seed, max_evals=args.max_evals)
-    check_writable_out(args.out, inside=True)
-    summary = run_search(config, args.out, progress=not args.quiet)
-    print("\n".join(summary.lines()))
-    return exit_code(summary)
+    check_run_out(args.out)
+    return finish(lambda: run_search(config, args.out, progress=not args.quiet))[1]
 
 
 def _resume(args: argparse.Namespace) -> int:
     from nas_ops.engine import resume_search
 
-    summary = resume_search(args.run_dir, progress=not args.quiet, max_evals=args.max_evals)
+    return finish(lambda: resume_search(args.run_dir, progress=not args.quiet,
+                                        max_evals=args.max_evals))[1]
+
+
+def finish(run: Callable[[], SearchSummary]) -> tuple[SearchSummary, int]:
+    """Run a search or study, print its summary; the exit code is 1, with the reason on
+    stderr, when every evaluation failed (the run is recorded all the same), else 0."""
+    from nas_ops.errors import AllFailedError
+
+    try:
+        summary, failed = run(), None
+    except AllFailedError as exc:
+        summary, failed = exc.summary, exc
     print("\n".join(summary.lines()))
-    return exit_code(summary)
-
-
-def exit_code(summary: SearchSummary) -> int:
-    """1, with the reason on stderr, when every evaluation failed; else 0."""
-    line = summary.all_failed()
-    if line is None:
-        return 0
-    print(f"nas-ops: error: {line}", file=sys.stderr)
-    return 1
+    if failed is None:
+        return summary, 0
+    print(f"nas-ops: error: {failed}", file=sys.stderr)
+    return summary, 1

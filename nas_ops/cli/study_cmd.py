@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from nas_ops.cli.search_cmd import exit_code
+from nas_ops.cli.search_cmd import finish
 from nas_ops.config import load_config, with_overrides
-from nas_ops.outdir import check_writable_out
+from nas_ops.outdir import check_run_out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,10 +23,8 @@ def _run(args: argparse.Namespace) -> int:
     from nas_ops.engine.study import Study
 
     config = with_overrides(load_config(args.config, require=("study",)), seed=args.seed)
-    check_writable_out(args.out, inside=True)
-    summary = Study(config, args.out, progress=not args.quiet).run()
-    print("\n".join(summary.lines()))
-    code = exit_code(summary)
+    check_run_out(args.out)
+    _, code = finish(Study(config, args.out, progress=not args.quiet).run)
     if code == 0:
         print(f"next: nas-ops report {args.out} --out {args.out}/report")
     return code

@@ -98,7 +98,7 @@ class Archive:
         if full:
             self._update_best(cand.objectives)
         self.progress.update(cand.generation, self.best, fresh=fresh,
-                             failed=record.status == "failed")
+                             failed=record.status == "failed", uid=cand.uid)
 
     def take(self, cand: Candidate) -> None:
         """Settle ``cand`` with the result told for it (or read back from the ledger)."""

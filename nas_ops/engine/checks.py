@@ -31,14 +31,33 @@ def _unknown_keys(where: str, table: dict[str, float], valid: Sequence[str]) -> 
                           f"valid: {', '.join(valid)}")
 
 
+def _check_no_op(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
+    """Refuse a config under which no child can ever be bred: every output declared safe (no
+    edit may touch any), or fixed policy weights of 0 for every mutation operator."""
+    outputs = [spec.name for spec in task.outputs]
+    if set(outputs) <= set(config.search.safe_outputs):
+        raise ConfigError(f"search.safe_outputs names every output of task {task.name!r} "
+                          f"({', '.join(outputs)}): no edit may then touch the model, so no "
+                          "child could ever be bred; leave at least one output out")
+    mutation, _ = operator_lists(list(operators))
+    weights = config.policy.weights
+    if config.policy.name == "weights" and mutation \
+            and all(weights.get(op, 1.0) == 0 for op in mutation):
+        raise ConfigError("policy.weights gives every mutation operator of this run weight 0 "
+                          f"({', '.join(mutation)}), so none could be drawn; give at least one "
+                          "a weight > 0 (an operator not named has weight 1)")
+
+
 def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
     """Refuse what only a started run can tell is wrong: a device absent from this machine,
     output weights for outputs the task lacks, policy weights for operators the run lacks,
-    sample quality asked of a task without a generation and a classification output."""
+    sample quality asked of a task without a generation and a classification output, and a
+    config that could breed no child (:func:`_check_no_op`)."""
     check_device(config.evaluation.device, "evaluation.device")
     _unknown_keys("search.output_weights", config.search.output_weights,
                   [spec.name for spec in task.outputs])
     _unknown_keys("policy.weights", config.policy.weights, list(operators))
+    _check_no_op(config, task, operators)
     complexity = [] if config.search.complexity_objective == "none" \
         else [config.search.complexity_objective]
     _unknown_keys("search.hv_reference", config.search.hv_reference,

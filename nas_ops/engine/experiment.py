@@ -14,6 +14,7 @@ then written again.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,11 +22,18 @@ from pathlib import Path
 
 from nas_ops.analysis.compare import Comparison, compare_runs
 from nas_ops.engine.runs import resume_search, run_search
-from nas_ops.errors import ConfigError
+from nas_ops.engine.search import Search
+from nas_ops.errors import AllFailedError, ConfigError, NasOpsError
 from nas_ops.experiment_plan import Arm, ExperimentPlan, check_against, run_dir, run_state
-from nas_ops.files import atomic_dir, write_atomic
+from nas_ops.files import write_atomic
+from nas_ops.outdir import (
+    EXPERIMENT_FILE,
+    check_experiment_out,
+    check_replaceable,
+    replacing,
+)
 
-PLAN_FILE = "plan.json"
+PLAN_FILE = EXPERIMENT_FILE
 
 
 @dataclass
@@ -37,26 +45,47 @@ class ExperimentResult:
 
 
 def prepare_out(out: Path, plan: ExperimentPlan) -> None:
-    """Refuse an ``OUT`` that holds something else, or runs of another version of an arm; then
-    record the plan."""
+    """Refuse an ``OUT`` that holds something else (a run, other files), or runs of another
+    version of an arm; then record the plan."""
+    check_experiment_out(out)
     record = out / PLAN_FILE
     if record.is_file():
         try:
             check_against(json.loads(record.read_text()), plan)
         except json.JSONDecodeError:
             raise ConfigError(f"{record} is not valid JSON; use a new --out directory") from None
-    elif out.is_dir() and any(out.iterdir()):
-        raise ConfigError(f"--out {str(out)!r} is not empty and holds no experiment; choose a "
-                          "new or empty directory")
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(record, json.dumps(plan.to_dict(), indent=1, sort_keys=True) + "\n")
+
+
+def check_arms(plan: ExperimentPlan, out: Path) -> None:
+    """Before any run is made or anything written: every arm that has a run to start is set
+    up as its search would be (task, operators, policy and its guidelines file, device...),
+    in a scratch directory; a mistake is one line naming the arm. Arms whose runs exist
+    already resume from what those recorded."""
+    for arm in plan.arms:
+        seed = next((s for s in plan.seeds if run_state(run_dir(out, arm, s)) == "new"), None)
+        if seed is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix=".nas-ops-check-") as scratch:
+            try:
+                Search(arm.run_config(seed), Path(scratch) / "run", progress=False).close()
+            except (NasOpsError, FileNotFoundError) as exc:
+                detail = str(exc) if isinstance(exc, NasOpsError) else \
+                    f"no such file: {exc.filename}"
+                raise ConfigError(f"arms.{arm.name}: {detail}") from None
 
 
 def run_experiment(plan: ExperimentPlan, out: str | Path, *,
                    say: Callable[[str], None] = print) -> ExperimentResult:
     """Run (or resume) every arm x seed of ``plan`` into ``out``, then compare each group;
-    ``say`` gets one line per run and per comparison."""
+    ``say`` gets one line per run and per comparison. Every arm is checked first
+    (:func:`check_arms`): a mistake leaves nothing behind."""
     root = Path(out)
+    check_experiment_out(root)
+    for group in plan.groups():  # refused now, not after every run: a comparison is replaced
+        check_replaceable(root / "compare" / group, "comparison", flag="comparison directory")
+    check_arms(plan, root)
     prepare_out(root, plan)
     result = ExperimentResult(root)
     todo = plan.runs()
@@ -70,11 +99,15 @@ def run_experiment(plan: ExperimentPlan, out: str | Path, *,
             say(f"{head}: finished before, skipped")
             continue
         start = time.perf_counter()
-        if state == "interrupted":
-            summary = resume_search(path, progress=False)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            summary = run_search(arm.run_config(seed), path, progress=False)
+        try:
+            if state == "interrupted":
+                summary = resume_search(path, progress=False)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                summary = run_search(arm.run_config(seed), path, progress=False)
+        except AllFailedError as exc:  # nothing to compare: the arm is named, the rest waits
+            raise AllFailedError(f"arm {arm.name!r} seed {seed} ({path}): {exc}",
+                                 exc.summary) from None
         took.append(time.perf_counter() - start)
         result.ran += 1
         left = sum(1 for a, s in todo[k:] if run_state(run_dir(root, a, s)) != "finished")
@@ -101,6 +134,6 @@ def compare_group(root: Path, group: str, arms: list[Arm], seeds: tuple[int, ...
     dirs = [run_dir(root, a, s) for s in seeds for a in arms]
     cmp = compare_runs(dirs, labels=[a.name for s in seeds for a in arms],
                        reference=arms[0].name)
-    with atomic_dir(root / "compare" / group) as tmp:
+    with replacing(root / "compare" / group, "comparison", flag="comparison directory") as tmp:
         render_comparison(cmp, tmp)
     return cmp

@@ -9,6 +9,8 @@ from nas_ops.engine.search import Search
 from nas_ops.engine.study import Study
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
+from nas_ops.evaluation import spawned_workers
+from nas_ops.evaluation.spawn_guard import check_main_guard
 from nas_ops.outdir import check_run_dir
 from nas_ops.store import LEDGER_NAME, Ledger, RunMeta
 
@@ -31,6 +33,12 @@ def _recorded_config(run_dir: Path) -> RunConfig | None:
     return None if meta is None else meta.config
 
 
+def _check_spawn(config: RunConfig) -> None:
+    """Before the run directory is touched: a calling script that worker processes would run
+    again (no ``__main__`` guard) is refused."""
+    check_main_guard(spawned_workers(config.evaluation))
+
+
 def create_search(config: str | Path | RunConfig, out: str | Path, *,
                   load_if_exists: bool = False, progress: bool = False) -> Search:
     """A search of ``config`` (a TOML path or a :class:`RunConfig`) recording into ``out``.
@@ -41,6 +49,7 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
     """
     cfg, run_dir = _as_config(config), Path(out)
     check_run_dir(run_dir)
+    _check_spawn(cfg)
     recorded = _recorded_config(run_dir)
     if recorded is not None:
         if recorded.to_dict() != cfg.to_dict():
@@ -61,9 +70,11 @@ def create_search(config: str | Path | RunConfig, out: str | Path, *,
 def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | None = None,
                max_evals: int | None = None, progress: bool = True) -> SearchSummary:
     """Run a search of ``config`` (a TOML path or a :class:`RunConfig`) into ``out``;
-    ``seed`` and ``max_evals`` override the config's."""
+    ``seed`` and ``max_evals`` override the config's. Raises :class:`AllFailedError` (with
+    the summary) when every evaluation failed, as ``Search.run()`` does."""
     cfg = with_overrides(_as_config(config), seed=seed, max_evals=max_evals)
     check_run_dir(Path(out))
+    _check_spawn(cfg)
     return Search(cfg, out, progress=progress).run()
 
 
@@ -72,6 +83,8 @@ def run_study(config: str | Path | RunConfig, out: str | Path, *,
     """The operator-effect study of ``config`` (its ``[study]`` section, which a TOML file must
     hold) into ``out``."""
     cfg = config if isinstance(config, RunConfig) else load_config(config, require=("study",))
+    check_run_dir(Path(out))
+    _check_spawn(cfg)
     return Study(cfg, out, progress=progress).run()
 
 
@@ -79,16 +92,10 @@ def _extended(config: RunConfig, kind: str, max_evals: int) -> RunConfig:
     """``config`` with the larger budget ``max_evals`` (checked: it must add evaluations)."""
     if kind == "study":
         raise ConfigError("a study cannot be extended (--max-evals is for searches)")
-    new = with_overrides(config, max_evals=max_evals)
+    new = with_overrides(config, max_evals=max_evals)  # bounds and the generations' cap
     if new.max_evals <= config.max_evals:
         raise ConfigError(f"--max-evals {max_evals} does not extend this run, which has "
                           f"max_evals = {config.max_evals}; give a larger number")
-    s = config.search
-    cap = s.population + s.offspring * s.generations
-    if s.algorithm != "aging" and max_evals > cap:
-        raise ConfigError(f"--max-evals {max_evals} is more than this run's search.generations = "
-                          f"{s.generations} allows (population + offspring x generations = "
-                          f"{cap}); start a new run with more generations")
     return new
 
 
@@ -106,6 +113,7 @@ def resume_search(run_dir: str | Path, progress: bool = True,
         raise ConfigError(f"{str(run_dir)!r} has no recorded config; start it with `search`")
     if max_evals is not None:
         config = _extended(config, kind, max_evals)
+    _check_spawn(config)
     if kind == "study":
         return Study(config, run_dir, progress=progress).run()
     return Search(config, run_dir, progress=progress, extend=max_evals is not None).run()

@@ -40,7 +40,7 @@ from nas_ops.engine.policy_setup import policy_for, run_rules
 from nas_ops.engine.prefilter import prefilter
 from nas_ops.engine.progress import Progress
 from nas_ops.engine.rungs import Rungs
-from nas_ops.engine.summary import SearchSummary, best_and_front
+from nas_ops.engine.summary import SearchSummary, best_and_front, unless_all_failed
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import Evaluator, make_evaluator
@@ -158,7 +158,8 @@ class Search:
                               f"waiting: {', '.join(self._asked) or 'none'}")
         if record.uid != uid:
             raise ConfigError(f"tell({uid!r}) got the record of {record.uid!r}")
-        del self._asked[uid]
+        self.progress.arrived(uid, self._asked.pop(uid).generation,
+                              failed=record.status == "failed")
         if record.status == "ok":  # kept at once: a kill before the batch ends loses nothing
             self.ledger.keep_arrived(record)
         self.archive.told[uid] = record
@@ -173,6 +174,7 @@ class Search:
                 for cand in asked:
                     assert cand.request is not None
                     self.evaluator.submit(cand.request)
+                self.progress.submitted(len(asked), asked[0].generation if asked else 0)
                 if self.finished:
                     break
                 if not asked:  # waiting for results: take the next one
@@ -180,7 +182,7 @@ class Search:
                     self.tell(record.uid, record)
         finally:
             self.close()
-        return self.summary()
+        return unless_all_failed(self.summary())
 
     def _advance(self) -> None:
         """Run the loop until it needs results not told yet (or candidates not asked yet)."""

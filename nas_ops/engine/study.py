@@ -37,9 +37,9 @@ from nas_ops.engine.arena import Arena, Loop
 from nas_ops.engine.checks import check_study
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
-from nas_ops.engine.study_records import bases_meta, convergence_line
+from nas_ops.engine.study_records import bases_meta, convergence_line, no_children_note
 from nas_ops.engine.summary import SearchSummary
-from nas_ops.errors import ConfigError
+from nas_ops.errors import AllFailedError, ConfigError
 from nas_ops.evaluation import Evaluator
 from nas_ops.genome import complexity, output_cost
 from nas_ops.rng import generator, torch_seed
@@ -56,6 +56,7 @@ class Study:
             raise ConfigError(f"budget.total_steps = {config.budget.total_steps} is a search "
                               "budget; a study trains every child it plans: remove it")
         check_study(config)  # a bad study.operators fails before the run directory exists
+        self.notes: list[str] = []  # for the summary: why no child was bred
         self.search = Search(config, run_dir, progress=progress, evaluator=evaluator, plan=self)
         try:
             self._plan()  # a bad study.operators fails before anything is recorded
@@ -64,7 +65,13 @@ class Study:
             raise
 
     def run(self) -> SearchSummary:
-        return self.search.run()
+        try:
+            summary = self.search.run()
+        except AllFailedError as exc:
+            exc.summary.notes += self.notes
+            raise
+        summary.notes += self.notes
+        return summary
 
     def _record_variation(self, generation: int, slot: int, attempt: int,
                           event: VariationEvent, child: str | None) -> None:
@@ -164,6 +171,9 @@ class Study:
             kids, applicability[base.uid] = self._children(search, b, base, plan)
             children += kids
         search.record_meta("applicability", applicability)
+        if trained and all(v["chance_level"] for v in trained.values()) \
+                and not self.config.study.children_at_chance:
+            self.notes.append(no_children_note(len(trained)))  # nothing left to run
         search.progress.total = len(bases) + len(children)  # exact when a base failed
         yield from search.evaluate(children)
         search.checkpoint(1, [b.uid for b in bases])

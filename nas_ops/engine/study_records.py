@@ -42,6 +42,13 @@ def bases_meta(bases: Iterable[Candidate], task: Task, budget: Budget | None) ->
     return out
 
 
+def no_children_note(n_bases: int) -> str:
+    """Why a study bred no child: every base model that trained is at chance level."""
+    return (f"no children were bred: all {n_bases} trained base models are at chance level, and "
+            "a study varies such bases only with [study] children_at_chance = true (or train "
+            "them longer: [budget] epochs, [study] base_patience)")
+
+
 def convergence_line(meta: dict[str, Any], n_bases: int) -> str:
     """One line for the progress display: how many bases converged and how many are at chance."""
     converged = sum(v["converged"] for v in meta.values())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nas_ops.engine.individuals import Candidate
+from nas_ops.errors import AllFailedError
 from nas_ops.pareto import first_front
 from nas_ops.store.ledger import Ledger
 from nas_ops.tasks.base import OutputSpec
@@ -26,6 +27,7 @@ class SearchSummary:
     population: list[str] = field(default_factory=list)
     steps_spent: int = 0  # optimizer steps of every evaluation (duplicates 0)
     stopped_by: str = ""  # total_steps, max_evals or generations ("" when not finished)
+    notes: list[str] = field(default_factory=list)  # what the run could not do, and why
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_dir}: {self.evaluations} evaluations ({self.trained} trained "
@@ -40,6 +42,7 @@ class SearchSummary:
             if len(self.front) > FRONT_SHOWN else ""
         out.append(f"  Pareto front: {len(self.front)} individuals: {shown}{more}")
         out.append(f"  ledger: {self.run_dir / 'ledger.sqlite'}")
+        out += [f"  note: {note}" for note in self.notes]
         return out
 
     def all_failed(self) -> str | None:
@@ -54,6 +57,14 @@ class SearchSummary:
         reason = f"; most common reason ({row['n']} of {self.failures}): {row['error']}" \
             if row is not None else ""
         return f"all {self.failures} evaluations failed{reason}"
+
+
+def unless_all_failed(summary: SearchSummary) -> SearchSummary:
+    """``summary``, or :class:`AllFailedError` (carrying it) when every evaluation failed."""
+    line = summary.all_failed()
+    if line is not None:
+        raise AllFailedError(line, summary)
+    return summary
 
 
 def best_and_front(members: Mapping[str, Candidate], outputs: Sequence[OutputSpec],

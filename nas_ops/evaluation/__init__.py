@@ -44,6 +44,18 @@ class Evaluator(Protocol):
     def close(self) -> None: ...
 
 
+def spawned_workers(cfg: EvaluationConfig) -> int:
+    """How many worker processes the evaluator of ``cfg`` spawns (0: none; Ray starts its
+    own): the pool's, or the batched evaluator's on CPU (``auto`` picks one of those)."""
+    if cfg.workers <= 1 or cfg.backend not in ("auto", "pool", "batched"):
+        return 0
+    if cfg.backend == "pool":
+        return cfg.workers
+    from nas_ops.training import pick_device  # lazily: torch
+
+    return cfg.workers if pick_device(cfg.device).type == "cpu" else 0
+
+
 # name -> the evaluator a config asks for; config validation reads this registry
 BACKENDS: Registry[Callable[[EvaluationConfig], Evaluator]] = Registry("evaluation backend")
 
@@ -102,4 +114,4 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
 
 
 __all__ = ["BACKENDS", "EvalRecord", "EvalRequest", "Evaluator", "InheritSpec", "PoolEvaluator",
-           "SequentialEvaluator", "make_evaluator", "run_request"]
+           "SequentialEvaluator", "make_evaluator", "run_request", "spawned_workers"]

@@ -11,6 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from nas_ops.evaluation.spawn_guard import check_main_guard
 from nas_ops.evaluation.worker import run_request
 from nas_ops.lifeline import init_worker
 from nas_ops.records import EvalRecord, EvalRequest
@@ -37,6 +38,7 @@ class UnitPool:
     """
 
     def __init__(self, workers: int, threads: int = 1) -> None:
+        check_main_guard(workers)  # a script without its __main__ guard: refused, not spawned
         self.workers, self._threads = workers, threads
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[Future[Any], _Unit] = {}

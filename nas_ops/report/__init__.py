@@ -6,14 +6,15 @@
     OUT_DIR/report.md         the same sections, linking figures/*.png
     OUT_DIR/figures/*.png     effects per output, effect vs complexity, usage, Pareto (every
                               objective pair), lineage, the hypervolume curve, the best
-                              architecture of each output
+                              architecture of each output and those of the Pareto front
     OUT_DIR/tables/*.csv|json effects, stats, conditioned, rates, kruskal, pairwise, rules,
-                              versus_control (linked from the page; long tables are collapsed)
+                              versus_control, pareto_front (linked from the page; long
+                              tables are collapsed)
     OUT_DIR/guidelines.json   versioned rules with their evidence; guidelines.txt as text
 
 Everything is written into a temporary sibling directory first and renamed into place, so a
 failure never leaves half a report. An existing OUT_DIR is replaced only if it holds a report
-(a ``.nas-ops-report`` marker) or is empty.
+(a ``.nas-ops-report`` marker) and no run, or is empty (:mod:`nas_ops.outdir`).
 """
 
 from __future__ import annotations
@@ -22,17 +23,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nas_ops.analysis import Analysis, analyze_run, stage_timer
-from nas_ops.errors import ConfigError
-from nas_ops.files import atomic_dir
+from nas_ops.outdir import MARKERS, check_replaceable, replacing
 from nas_ops.report import figures as F
-from nas_ops.report.architecture import architecture_figure, best_architectures, figure_name
+from nas_ops.report.architecture import architecture_figure, figure_name
 from nas_ops.report.document import to_html, to_markdown
+from nas_ops.report.front import drawn_views, write_front_table
 from nas_ops.report.hypervolume import hypervolume_figure
 from nas_ops.report.pareto import pareto_matrix
 from nas_ops.report.sections import SECTION_IDS, FigureResult, all_sections
 from nas_ops.report.tables import write_tables
 
-MARKER = ".nas-ops-report"
+MARKER = MARKERS["report"]
 
 __all__ = ["MARKER", "SECTION_IDS", "build_report", "render_report"]
 
@@ -48,7 +49,7 @@ def _figures(a: Analysis, root: Path) -> dict[str, FigureResult]:
     results["pareto"] = pareto_matrix(a, fig_dir)
     results["lineage"] = F.lineage(a, fig_dir)
     results["hypervolume"] = hypervolume_figure(a.run, fig_dir)
-    for view in best_architectures(a):
+    for view in drawn_views(a):  # the best of each output, then the rest of the Pareto front
         results[figure_name(view)] = architecture_figure(view, fig_dir)
     return {k: v.relative_to(root) if isinstance(v, Path) else v for k, v in results.items()}
 
@@ -61,23 +62,15 @@ def render_report(a: Analysis, root: Path,
     figs = _figures(a, root)
     say(f"{len(figs)} figures drawn")
     write_tables(a, root / "tables")
+    write_front_table(a, root / "tables")
     (root / "guidelines.json").write_text(a.guidelines.to_json() + "\n")
     (root / "guidelines.txt").write_text(a.guidelines.text())
     sections = list(all_sections(a, figs))
     title = f"nas-ops operator-effect report: {a.run.run_dir.name} ({a.kind})"
     (root / "report.md").write_text(to_markdown(title, sections))
     (root / "index.html").write_text(to_html(title, sections, root))
-    (root / MARKER).write_text("nas-ops report\n")
     say("tables, guidelines and pages written")
     return root / "index.html"
-
-
-def _check_target(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"report directory {str(out)!r} is a file")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise ConfigError(f"report directory {str(out)!r} is not empty and holds no nas-ops "
-                          "report; choose a new or empty directory")
 
 
 def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0,
@@ -88,9 +81,9 @@ def build_report(run_dir: str | Path, out_dir: str | Path, *, seed: int = 0,
     ``allow_untrained`` lets base models at chance level count for the guidelines;
     ``progress`` gets one line per stage of the analysis and the rendering."""
     out = Path(out_dir).resolve()
-    _check_target(out)
+    check_replaceable(out, "report", flag="report directory")
     analysis = analyze_run(run_dir, seed=seed, allow_untrained=allow_untrained,
                            progress=progress)
-    with atomic_dir(out) as tmp:
+    with replacing(out, "report", flag="report directory") as tmp:
         render_report(analysis, tmp, progress)
     return out / "index.html"

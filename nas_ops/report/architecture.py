@@ -33,7 +33,7 @@ class ArchNode:
 @dataclass
 class ArchitectureView:
     uid: str
-    outputs: list[str]  # the outputs this individual is the best model of
+    outputs: list[str]  # the outputs this individual is the best model of ([]: a front model)
     nodes: list[ArchNode]
     edges: list[tuple[str, str]]
     parameters: int
@@ -92,7 +92,16 @@ def best_architectures(a: Analysis) -> list[ArchitectureView]:
 
 
 def figure_name(view: ArchitectureView) -> str:
-    return f"architecture_{_safe(view.outputs[0])}"
+    """``architecture_<output>`` for the best model of an output, ``front_<uid>`` for another
+    model of the Pareto front (the figure's file name and the report's anchor alike)."""
+    return f"architecture_{_safe(view.outputs[0])}" if view.outputs \
+        else f"front_{_safe(view.uid)}"
+
+
+def figure_title(view: ArchitectureView) -> str:
+    what = f"best model for {', '.join(view.outputs)}" if view.outputs \
+        else "Pareto-front model"
+    return f"{what}: {view.uid} ({view.parameters} parameters)"
 
 
 def architecture_figure(view: ArchitectureView, fig_dir: Path) -> Path:
@@ -123,7 +132,6 @@ def architecture_figure(view: ArchitectureView, fig_dir: Path) -> Path:
                                     "connectionstyle": f"arc3,rad={bend}"})
     ax.set_xlim(-0.6, n_cols - 0.4)
     ax.set_ylim(-(n_rows - 1) / 2 - 0.55, (n_rows - 1) / 2 + 0.55)
-    ax.set_title(f"best model for {', '.join(view.outputs)}: {view.uid} "
-                 f"({view.parameters} parameters)", fontsize=11)
+    ax.set_title(figure_title(view), fontsize=11)
     ax.set_axis_off()
     return _save(fig, fig_dir / f"{figure_name(view)}.png")

@@ -11,7 +11,6 @@ from nas_ops.analysis.compare import Comparison
 from nas_ops.report.document import Figure, Paragraph, Section, Table, to_html, to_markdown
 from nas_ops.report.plotting import pyplot
 
-MARKER = ".nas-ops-compare"
 DPI = 80
 
 
@@ -139,5 +138,4 @@ def render_comparison(cmp: Comparison, root: Path) -> Path:
                                        + "\n")
     (root / "report.md").write_text(to_markdown(title, sections))
     (root / "index.html").write_text(to_html(title, sections, root))
-    (root / MARKER).write_text("nas-ops compare\n")
     return root / "index.html"

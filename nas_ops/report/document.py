@@ -43,6 +43,15 @@ class Table:
 class Figure:
     path: Path  # the PNG file, relative paths are taken from the report directory
     caption: str
+    anchor: str = ""  # an id that a :class:`Link` can point to ("" = none)
+
+
+@dataclass
+class Link:
+    """A table cell that links to a place in the report (``#anchor``) or to a file of it."""
+
+    text: str
+    href: str
 
 
 @dataclass
@@ -87,6 +96,8 @@ def fmt(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Link):
+        return value.text
     if isinstance(value, float):
         if math.isnan(value):
             return "—"
@@ -96,12 +107,16 @@ def fmt(value: Any) -> str:
 
 # ----------------------------------------------------------------------------- Markdown
 def _md_table(t: Table) -> str:
-    esc = [[fmt(v).replace("|", "\\|") for v in row] for row in t.rows]
+    esc = [[_md_cell(v).replace("|", "\\|") for v in row] for row in t.rows]
     lines = ["| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
     lines += ["| " + " | ".join(row) + " |" for row in esc]
     if t.caption:
         lines = [f"*{t.caption}*", "", *lines]
     return "\n".join(lines)
+
+
+def _md_cell(value: Any) -> str:
+    return f"[{value.text}]({value.href})" if isinstance(value, Link) else fmt(value)
 
 
 def _md_block(b: Block) -> str:
@@ -115,7 +130,8 @@ def _md_block(b: Block) -> str:
         return f"{b.caption}: " + ", ".join(f"[{p}]({p})" for p in b.paths)
     if isinstance(b, Details):
         return "\n\n".join([f"**{b.summary}**", *(_md_block(x) for x in b.blocks)])
-    return f"![{b.caption}]({b.path.as_posix()})\n\n*{b.caption}*"
+    anchor = f'<a id="{b.anchor}"></a>\n\n' if b.anchor else ""
+    return f"{anchor}![{b.caption}]({b.path.as_posix()})\n\n*{b.caption}*"
 
 
 def to_markdown(title: str, sections: list[Section]) -> str:
@@ -155,10 +171,16 @@ window.addEventListener('load', function () {
 
 def _html_table(t: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(fmt(v))}</td>" for v in row) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{_html_cell(v)}</td>" for v in row) + "</tr>"
                    for row in t.rows)
     cap = f"<caption>{html.escape(t.caption)}</caption>" if t.caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_cell(value: Any) -> str:
+    if isinstance(value, Link):
+        return f'<a href="{html.escape(value.href)}">{html.escape(value.text)}</a>'
+    return html.escape(fmt(value))
 
 
 def _html_block(b: Block, root: Path) -> str:
@@ -176,7 +198,8 @@ def _html_block(b: Block, root: Path) -> str:
         return f"<details><summary>{html.escape(b.summary)}</summary>{inner}</details>"
     data = base64.b64encode((root / b.path).read_bytes()).decode("ascii")
     cap = html.escape(b.caption)
-    return (f'<figure><img alt="{cap}" src="data:image/png;base64,{data}">'
+    anchor = f' id="{html.escape(b.anchor)}"' if b.anchor else ""
+    return (f'<figure{anchor}><img alt="{cap}" src="data:image/png;base64,{data}">'
             f"<figcaption>{cap}</figcaption></figure>")
 
 

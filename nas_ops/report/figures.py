@@ -91,11 +91,12 @@ def operator_usage(a: Analysis, fig_dir: Path) -> Path | str:
     plt = _plt()
     gens = sorted({v.generation for v in variations})
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=(3, 2))
-    _stacked(ax1, gens, Counter((v.generation, v.operator) for v in variations),
-             sorted({v.operator for v in variations}), plt)
+    shown = usage_groups(Counter(v.operator for v in variations))
+    _stacked(ax1, gens, Counter((v.generation, shown[v.operator]) for v in variations),
+             list(dict.fromkeys(shown.values())), DISTINCT)
     ax1.set_title("operator usage (attempts)")
     _stacked(ax2, gens, Counter((v.generation, v.status) for v in variations),
-             ["ok", "not_applicable", "failed"], plt)
+             list(STATUS_COLORS), list(STATUS_COLORS.values()))
     ax2.set_title("outcome of attempts")
     for ax in (ax1, ax2):
         ax.set_xlabel("generation")
@@ -103,13 +104,29 @@ def operator_usage(a: Analysis, fig_dir: Path) -> Path | str:
     return _save(fig, fig_dir / "operator_usage.png")
 
 
-def _stacked(ax: Any, gens: list[int], counts: Counter, keys: list[str], plt: Any) -> None:
+# colours told apart at a glance (matplotlib's tab10 without its grey); "other" is grey
+DISTINCT = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+            "#bcbd22", "#17becf", "#7f7f7f"]
+STATUS_COLORS = {"ok": "#2ca02c", "not_applicable": "#ff7f0e", "failed": "#d62728"}
+
+
+def usage_groups(attempts: Counter) -> dict[str, str]:
+    """The bar each operator is drawn in: the most used ones their own (as many as there are
+    distinct colours), the rest one grey ``other (N operators)`` bar."""
+    ranked = sorted(attempts, key=lambda op: (-attempts[op], op))
+    own = min(len(ranked), len(DISTINCT) - 1)  # the last colour, grey, is "other"
+    other = f"other ({len(ranked) - own} operators)"
+    return {op: op if k < own else other for k, op in enumerate(ranked)}
+
+
+def _stacked(ax: Any, gens: list[int], counts: Counter, keys: list[str],
+             colors: list[str]) -> None:
     bottom = np.zeros(len(gens))
     for i, key in enumerate(keys):
         heights = np.array([counts.get((g, key), 0) for g in gens], dtype=float)
         if heights.sum() == 0:
             continue
-        ax.bar(gens, heights, bottom=bottom, label=key, color=plt.cm.tab20(i % 20))
+        ax.bar(gens, heights, bottom=bottom, label=key, color=colors[i % len(colors)])
         bottom += heights
     ax.legend(fontsize=6, ncol=1 + len(keys) // 12, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 

@@ -18,8 +18,9 @@ def hypervolume_figure(run: Run, fig_dir: Path) -> Path | str:
     and searches no front, gets none)."""
     curve = run.hypervolume
     if run.meta.kind == "study":
-        return "not drawn for a study: it samples variations of its base models and searches " \
-            "no Pareto front"
+        return "not drawn for a study: it samples variations of its base models rather than " \
+            "searching, so its hypervolume does not measure progress (the non-dominated models " \
+            "it evaluated are listed under Pareto front)"
     if not curve:
         return "insufficient data: the run recorded no evaluation"
     plt = pyplot()

@@ -10,19 +10,20 @@ from pathlib import Path
 from nas_ops.analysis import Analysis, CellStats, ControlComparison
 from nas_ops.report.document import Code, Details, Figure, Files, Paragraph, Section, Table
 from nas_ops.report.fidelity import fidelity_section
+from nas_ops.report.front import front_section
 from nas_ops.report.hypervolume import hypervolume_section
 from nas_ops.report.lineage import best_per_output, lineage_chains
 from nas_ops.report.rules import distinct_rules, exactly_zero
 
 FigureResult = Path | str  # a PNG path relative to the report, or why it was skipped
-SECTION_IDS = ("summary", "hypervolume", "fidelity", "guidelines", "rates", "effects",
+SECTION_IDS = ("summary", "hypervolume", "front", "fidelity", "guidelines", "rates", "effects",
                "conditioned", "tests", "figures", "architectures", "lineage")
 SHOWN_MIN_N = 3  # conditioned cells with fewer effects are in tables/conditioned.csv only
 
 
-def _figure(result: FigureResult, caption: str) -> Figure | Paragraph:
+def _figure(result: FigureResult, caption: str, anchor: str = "") -> Figure | Paragraph:
     if isinstance(result, Path):
-        return Figure(result, caption)
+        return Figure(result, caption, anchor)
     return Paragraph(f"{caption}: {result}.")
 
 
@@ -120,9 +121,15 @@ def conditioned(a: Analysis) -> Section:
                     "output with the parent's lowest percentile in the run), size (median split "
                     "of parent parameters), distance (near = the edited network feeds the "
                     "output), affected (the output is reachable from the edit)."))
-    s.add(Table(["condition", *sorted({k for v in a.coverage.values() for k in v})], [
-        [name, *[counts.get(k, "") for k in sorted({k for v in a.coverage.values()
-                                                      for k in v})]]
+    s.add(Paragraph("Rows per condition level: every (child, output) effect row falls in one "
+                    "level of each condition, or counts as missing when that condition does not "
+                    "apply to it: relevance needs a diagnosis of the parent and an output the "
+                    "edit reaches; worst output needs an evaluation of the parent; distance "
+                    "needs an edited network that reaches the output. A missing row takes no "
+                    "part in that condition's cells; it still counts in the effects above."))
+    s.add(Table(["condition", "rows per level", "missing"], [
+        [name, ", ".join(f"{level} {n}" for level, n in counts.items() if level != "missing"),
+         counts.get("missing", 0)]
         for name, counts in a.coverage.items()], "rows per condition level"))
     if not any(metric == "relevance" for *_, metric, _ in a.run.diagnoses):
         s.add(Paragraph("Relevance: insufficient data (no diagnosis of the parents in this run; "
@@ -164,26 +171,45 @@ def tests(a: Analysis) -> Section:
     return s
 
 
+def _search_terms(text: str) -> str:
+    """A study's words for the unit of replication, in a search's: its parents."""
+    return text.replace("base model(s)", "parent model(s)").replace("bases", "parents") \
+        .replace("base models", "parent models")
+
+
 def guidelines(a: Analysis) -> Section:
     g = a.guidelines
     s = Section("guidelines", "Guidelines")
-    s.add(Paragraph(g.verdict))
+    search = a.kind != "study"
+
+    def words(text: str) -> str:
+        return _search_terms(text) if search else text
+
+    if search:
+        s.add(Paragraph("This run is a search: its guidelines treat each parent as the unit of "
+                        "replication (a study's base model), and its children as that parent's "
+                        "variations. A search's parents are chosen by selection, not sampled, "
+                        "and few have many children, so rules from a search are weaker evidence "
+                        "than a study's (docs/study-design.md); `nas-ops study` is built for "
+                        "them."))
+    s.add(Paragraph(words(g.verdict)))
     b = g.bases
     if b.get("n"):
         chance = len(b.get("at_chance", []))
-        s.add(Paragraph(f"{b['n']} base model(s), {chance} at chance level "
+        unit = "parent model(s)" if search else "base model(s)"
+        converged = "" if search else f"; {b.get('converged', 0)} recorded as converged"
+        s.add(Paragraph(f"{b['n']} {unit}, {chance} at chance level "
                         f"({'kept: allow_untrained' if b.get('allow_untrained') else 'left out'}); "
                         f"{len(b.get('discovery', []))} for discovery, "
-                        f"{len(b.get('held_out', []))} held out; {b.get('converged', 0)} "
-                        "recorded as converged."))
+                        f"{len(b.get('held_out', []))} held out{converged}."))
     rules = distinct_rules(g.rules)
     if rules:
         s.add(Paragraph(f"{len(rules)} distinct rule(s); a rule whose evidence is the same "
                         "sample under several conditions is listed once with all of them."))
         rep = g.replication
-        s.add(Paragraph(f"Replication: {rep['replicated']} of {rep['findings']} finding(s) "
-                        "derived on the discovery half of the bases hold on the held-out half "
-                        "(same sign, interval excluding 0)."))
+        s.add(Paragraph(words(f"Replication: {rep['replicated']} of {rep['findings']} "
+                              "finding(s) derived on the discovery half of the bases hold on "
+                              "the held-out half (same sign, interval excluding 0).")))
         s.add(Table(["when", "operator", "output", "direction", "median", "CI low", "CI high",
                      "against", "discovery p", "Holm p", "n", "bases", "replicated",
                      "held-out median", "Δparams (median)"],
@@ -222,7 +248,8 @@ def figures(figs: dict[str, FigureResult]) -> Section:
     s.add(_figure(figs["operator_usage"], "operator usage and outcome per generation"))
     s.add(_figure(figs["pareto"], "objectives of every evaluated model, each pair of "
                   "objectives (generation coloured; red rings: non-dominated models of the final "
-                  "population)"))
+                  "population; the front of every evaluated model is listed under Pareto "
+                  "front)"))
     return s
 
 
@@ -235,7 +262,7 @@ def architectures(a: Analysis, figs: dict[str, FigureResult]) -> Section:
                     "layers as units + activation, +bn = batch norm, +doP = dropout P; output "
                     "width and parameters), outputs. Genomes: the run's ledger."))
     return s.add(*[_figure(figs[k], k.removeprefix("architecture_").join(
-        ("best model for ", ""))) for k in views])
+        ("best model for ", "")), anchor=k) for k in views])
 
 
 def lineage(a: Analysis, figs: dict[str, FigureResult]) -> Section:
@@ -248,6 +275,7 @@ def lineage(a: Analysis, figs: dict[str, FigureResult]) -> Section:
 
 
 def all_sections(a: Analysis, figs: dict[str, FigureResult]) -> Sequence[Section]:
-    return [summary(a), hypervolume_section(a.run, figs["hypervolume"]), fidelity_section(a.run),
+    return [summary(a), hypervolume_section(a.run, figs["hypervolume"]), front_section(a, figs),
+            fidelity_section(a.run),
             guidelines(a), rates(a), effects(a, figs), conditioned(a), tests(a), figures(figs),
             architectures(a, figs), lineage(a, figs)]

@@ -73,3 +73,43 @@ def test_eta_of_fused_batches_starts_after_the_first_batch():
         for _ in range(8):
             p.update(0, {}, fresh=True, failed=False)
     assert p.eta(40.0) == pytest.approx(20.0)
+
+
+def test_results_count_as_they_arrive_with_an_eta_before_the_batch_is_taken():
+    """A batch of 10 (a study's children): each result counts when it arrives, every 2 s, and
+    the ETA is shown from the third; the loop takes them all at the end without recounting."""
+    out, clock = io.StringIO(), FakeClock()
+    p = Progress(total=12, stream=out, log_every_s=0, clock=clock)
+    p.submitted(2, 0)
+    for _ in range(2):  # the base models, taken one by one
+        p.update(0, {"class": 0.1}, fresh=True, failed=False)
+    p.submitted(10, 1)  # no line: only the first submission has one
+    for k in range(10):
+        clock.now += 2.0
+        p.arrived(f"v{k}", 1, failed=k == 4)
+    lines = out.getvalue().splitlines()
+    assert [int(line.split("evals ")[1].split("/")[0]) for line in lines] == list(range(12))
+    assert "ETA 2s" in lines[-1] and "failures 1" in lines[-1]  # 11 of 12: one 2 s step left
+    for k in range(10):
+        p.update(1, {"class": 0.3}, fresh=True, failed=k == 4, uid=f"v{k}")
+    assert p.done == 12 and p.failures == 1
+    final = out.getvalue().splitlines()[len(lines):]
+    assert final == ["gen 1 | evals 12/12 | best class=0.3 | failures 1 | ETA 0s"]
+
+
+def test_the_first_line_comes_when_the_first_evaluations_are_submitted():
+    out = io.StringIO()
+    p = Progress(total=8, stream=out, log_every_s=3600)
+    p.submitted(4, 0)
+    p.submitted(4, 0)  # once only
+    assert out.getvalue() == "gen 0 | evals 0/8 | 4 running | failures 0 | ETA --\n"
+
+
+def test_a_lower_rung_result_counts_only_when_its_individual_is_taken():
+    p = Progress(total=4, stream=io.StringIO())
+    p.arrived("g001-000@r0", 1, failed=False)
+    assert p.done == 0
+    p.update(1, {}, fresh=True, failed=False, uid="g001-000")  # stopped at rung 0: taken
+    p.arrived("g001-001", 1, failed=False)
+    p.update(1, {}, fresh=True, failed=False, uid="g001-001")
+    assert p.done == 2

@@ -8,7 +8,7 @@ from nas_ops.config import config_from_dict, load_config
 from nas_ops.engine import run_search
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
-from nas_ops.errors import ConfigError
+from nas_ops.errors import AllFailedError, ConfigError
 from nas_ops.store import run_contents
 
 
@@ -67,7 +67,9 @@ def test_other_seed_gives_another_run(tiny_config, tmp_path):
 def test_failed_evaluations_are_recorded_and_the_search_goes_on(tiny_config, tmp_path):
     cfg = load_config(tiny_config(seed=2, generations=1, epochs=50,
                                   extra="time_limit_s = 0.0001\n"))
-    summary = run_search(cfg, tmp_path / "run", progress=False)
+    with pytest.raises(AllFailedError) as info:  # every one failed: run() says so (issue 25)
+        run_search(cfg, tmp_path / "run", progress=False)
+    summary = info.value.summary
     run = load_run(tmp_path / "run")
     assert summary.evaluations == 8
     failed = [i for i in run.individuals if i.evaluation.status == "failed"]

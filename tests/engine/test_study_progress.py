@@ -32,3 +32,21 @@ def test_study_progress_total_is_what_the_study_evaluates(
     assert len(not_made) == 1 and next(iter(not_made))[1] == "bypass_network"
     assert summary.evaluations == len(run.evaluated()) == expected
     assert totals == {expected}
+
+
+def test_study_children_count_as_they_arrive_with_an_eta(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The children are one batch; the review saw the counter stay at the number of bases, with
+    no ETA, until the batch ended. The first line comes before any evaluation ends."""
+    config = tiny_config(study__base_models=2, study__variations=2,
+                         study__operators=["change_units"])
+    study = Study(config, tmp_path / "run", progress=True)
+    study.search.progress.log_every_s = 0
+    summary = study.run()
+    lines = [line for line in capsys.readouterr().err.splitlines() if "evals " in line]
+    counts = [int(c) for c in re.findall(r"evals (\d+)/", "\n".join(lines))]
+    total = summary.evaluations
+    assert lines[0] == f"gen 0 | evals 0/{total} | 2 running | failures 0 | ETA --"
+    assert counts == list(range(total + 1)), counts  # every child counted when it arrived
+    children = [line for line in lines if line.startswith("gen 1 ")]
+    assert any(re.search(r"ETA \d+s$", line) for line in children[:-1]), children
