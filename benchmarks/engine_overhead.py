@@ -8,7 +8,7 @@ what is timed is selection (DEAP NSGA-II), parent tournaments, the operator poli
 population size is run through DEAP's own ``eaMuPlusLambda`` on a trivial OneMax problem in the
 same process, as the reference of a bare evolutionary loop. The per-child cost is the
 difference between a run with and without the timed generations, divided by their children
-(the initial population's sampling is not counted). ``--profile`` also writes the top functions
+(the initial population's sampling is not counted; a warm-up search runs first). ``--profile`` also writes the top functions
 of the population-1,000 run by cumulative time beside the result (``...-profile-<date>.txt``).
 Usage: python benchmarks/engine_overhead.py [--profile]
 """
@@ -125,6 +125,7 @@ def _profile(pop: int, gens: int) -> str:
 
 
 def main() -> None:
+    _search_time(50, 1)  # warm-up: lazy imports (moocore, DEAP's sorting) are not a child's cost
     shapes = [_shape(pop, gens) for pop, gens in SHAPES]
     main_shape = shapes[0]
     payload = {

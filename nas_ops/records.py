@@ -6,7 +6,8 @@ they sit at the bottom so that none of those has to import another for a record.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 STATUSES = ("ok", "failed", "duplicate")
@@ -105,6 +106,10 @@ class EvalRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), sort_keys=True)``, without copying the nested values."""
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)}, sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalRecord:

@@ -199,7 +199,7 @@ class Ledger:
     def keep_arrived(self, record: EvalRecord) -> None:
         """Keep a result that arrived before its batch ended (see the module docstring)."""
         self.db.execute("INSERT OR REPLACE INTO arrived VALUES (?, ?)",
-                        (record.uid, json.dumps(record.to_dict(), sort_keys=True)))
+                        (record.uid, record.to_json()))
         self._arrived.add(record.uid)
 
     def clear_arrived(self) -> None:
