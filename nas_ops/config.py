@@ -478,10 +478,10 @@ def load_config(path: str | Path, *, require: tuple[str, ...] = ()) -> RunConfig
 
 
 def generation_cap(config: RunConfig) -> int | None:
-    """The most evaluations a generational search can make (population + offspring x
-    generations); None for ``aging``, which has no generation count."""
-    s = config.search
-    return None if s.algorithm == "aging" else s.population + s.offspring * s.generations
+    """The most evaluations the configured algorithm can make (its ``evaluations_cap``:
+    population + offspring x generations for a generational search; None for ``aging`` and
+    ``random``, which have no generation count)."""
+    return _algorithms().get(config.search.algorithm).evaluations_cap(config.search)
 
 
 def _cap_text(s: SearchConfig, cap: int) -> str:

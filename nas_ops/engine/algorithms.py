@@ -25,6 +25,7 @@ from typing import ClassVar
 import numpy as np
 from deap import tools
 
+from nas_ops.config import SearchConfig
 from nas_ops.engine.arena import Arena, Loop, Ranking, Step
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import ConfigError
@@ -51,6 +52,12 @@ class Algorithm:
     # what the loop supports (a config asking for more is refused before the run starts)
     fidelity_rules: ClassVar[tuple[str, ...]] = ("halving", "median")
     prefilter: ClassVar[bool] = True
+
+    @classmethod
+    def evaluations_cap(cls, s: SearchConfig) -> int | None:
+        """The most evaluations the loop makes (None: it has no generation count and runs
+        until ``max_evals``); a larger ``max_evals`` is refused by the config."""
+        return s.population + s.offspring * s.generations
 
     def select(self, ranking: Ranking, pool: list[str], k: int) -> list[str]:
         """The ``k`` survivors of ``pool``: best scalarized fitness first (stable on ties)."""
@@ -125,6 +132,10 @@ class Aging(Algorithm):
     fidelity_rules = ("median",)
     prefilter = False
 
+    @classmethod
+    def evaluations_cap(cls, s: SearchConfig) -> int | None:
+        return None
+
     def loop(self, arena: Arena) -> Loop:
         population = yield from initial_population(arena)
         s = arena.config.search
@@ -178,6 +189,10 @@ class Random(Algorithm):
     fidelity_rules = ()
     prefilter = False
 
+    @classmethod
+    def evaluations_cap(cls, s: SearchConfig) -> int | None:
+        return None
+
     def loop(self, arena: Arena) -> Loop:
         population = yield from initial_population(arena)
         size = arena.config.search.population
@@ -209,6 +224,10 @@ class Local(Algorithm):
 
     name = "local"
     prefilter = False
+
+    @classmethod
+    def evaluations_cap(cls, s: SearchConfig) -> int | None:
+        return s.population + (s.offspring + 1) * s.generations  # a restart per generation
 
     def loop(self, arena: Arena) -> Loop:
         population = yield from initial_population(arena)

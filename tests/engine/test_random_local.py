@@ -88,7 +88,7 @@ def run_genome_dict(genome: object) -> dict:
 def test_local_search_climbs_to_the_best_neighbour_and_restarts_at_a_local_optimum(
         tmp_path: Path) -> None:
     _run(tmp_path, seed=4, algorithm="local", population=3, offspring=3, generations=12,
-         budget__max_evals=200, search__crossover_rate=0.0)
+         budget__max_evals=51, search__crossover_rate=0.0)
     run = load_run(tmp_path / "run")
     by_gen: dict[int, list] = {}
     for ind in run.individuals:
