@@ -31,7 +31,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.registry import Registry
 
 __all__ = ["ALGORITHMS", "Aging", "Algorithm", "Local", "MuPlusLambda", "NSGA2", "Random",
-           "initial_population", "make_algorithm"]
+           "initial_population", "make_algorithm", "room_left"]
 
 
 def initial_population(arena: Arena) -> Loop:
@@ -42,6 +42,19 @@ def initial_population(arena: Arena) -> Loop:
     population = [c.uid for c in cands]
     arena.checkpoint(0, population)
     return population
+
+
+def room_left(arena: Arena) -> int:
+    """How many evaluations the next generation may breed: what ``max_evals`` leaves, or 0 when
+    it is reached or when the training-step budget is spent (the run is then stopped with the
+    reason ``total_steps``). A generational loop breaks when this is 0."""
+    room = arena.config.max_evals - arena.done
+    if room <= 0:
+        return 0
+    if arena.budget_spent(arena.steps):
+        arena.stop("total_steps")
+        return 0
+    return room
 
 
 class Algorithm:
@@ -66,11 +79,8 @@ class Algorithm:
         population = yield from initial_population(arena)
         s = arena.config.search
         for gen in range(1, s.generations + 1):
-            room = arena.config.max_evals - arena.done
+            room = room_left(arena)
             if room <= 0:
-                break
-            if arena.budget_spent(arena.steps):
-                arena.stop("total_steps")
                 break
             n = min(s.offspring, room)
             bred = n * arena.oversample
@@ -183,10 +193,7 @@ class Random(Algorithm):
         size = arena.config.search.population
         evaluated = list(population)
         gen = 0
-        while (room := arena.config.max_evals - arena.done) > 0:
-            if arena.budget_spent(arena.steps):
-                arena.stop("total_steps")
-                break
+        while (room := room_left(arena)) > 0:
             gen += 1
             cands = [arena.sample(f"g{gen:03d}-{slot:03d}", gen, slot, gen * size + slot)
                      for slot in range(min(size, room))]
@@ -217,11 +224,8 @@ class Local(Algorithm):
         evaluated = list(population)
         current = max(population, key=rank.scalar)
         for gen in range(1, s.generations + 1):
-            room = arena.config.max_evals - arena.done
+            room = room_left(arena)
             if room <= 0:
-                break
-            if arena.budget_spent(arena.steps):
-                arena.stop("total_steps")
                 break
             children = [c for slot in range(min(s.offspring, room))
                         if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", [current]))]

@@ -18,7 +18,7 @@ PYPROJECT = pyproject("nasops-greedy", "0.1.0", "nas_ops.algorithms", "greedy")
 MODULE = '''
 """A third-party algorithm: every generation breeds from the single best member."""
 from nas_ops.engine import ALGORITHMS, Algorithm
-from nas_ops.engine.algorithms import initial_population
+from nas_ops.engine.algorithms import initial_population, room_left
 
 
 @ALGORITHMS.decorator("greedy")
@@ -29,7 +29,7 @@ class Greedy(Algorithm):
         population = yield from initial_population(arena)
         s = arena.config.search
         for gen in range(1, s.generations + 1):
-            room = arena.config.max_evals - arena.done
+            room = room_left(arena)
             if room <= 0:
                 break
             best = max(population, key=arena.ranking.scalar)
