@@ -39,6 +39,15 @@ def _shifted(n: int, insert: int | None = None, remove: int | None = None,
     return tuple(src)
 
 
+def _with_layers(genome: Genome, net: NetworkNode, layers: tuple[Layer, ...],
+                 layer_map: tuple[int | None, ...] | None) -> Offspring:
+    """The child whose network ``net`` has ``layers``; its weights come from the parent's network
+    through ``layer_map`` (``None``: as the default inheritance does)."""
+    hints = {net.id: NetInheritance(0, net.id, layer_map=layer_map)} \
+        if layer_map is not None else {}
+    return Offspring(genome.replace_network(net.with_layers(layers)), hints)
+
+
 class LayerEdit(Operator):
     """Base of the operators that change one existing layer of an editable network: a subclass
     names the layer field it sets (``field``, a value converted to ``value_type``) and the
@@ -75,10 +84,7 @@ class LayerEdit(Operator):
         value = ctx.choice("value", list(self._options(net, j, ctx)))
         layers = list(net.layers)
         layers[j] = self._edit(layers[j], value)
-        child = g.replace_network(net.with_layers(tuple(layers)))
-        lmap = self._layer_map(net, j)
-        hints = {nid: NetInheritance(0, nid, layer_map=lmap)} if lmap is not None else {}
-        return Offspring(child, hints)
+        return _with_layers(g, net, tuple(layers), self._layer_map(net, j))
 
 
 @register_operator("add_layer", family="layer", direction="grow",
@@ -96,10 +102,8 @@ class AddLayer(Operator):
         nid, j = ctx.choice("position", self._candidates(parents, ctx))
         net = g.network(nid)
         layer = ctx.space.sample_layer(net.kind, ctx.generator("layer"))
-        layers = (*net.layers[:j], layer, *net.layers[j:])
-        lmap = _shifted(len(net.layers), insert=j)
-        return Offspring(g.replace_network(net.with_layers(layers)),
-                         {nid: NetInheritance(0, nid, layer_map=lmap)})
+        return _with_layers(g, net, (*net.layers[:j], layer, *net.layers[j:]),
+                            _shifted(len(net.layers), insert=j))
 
 
 @register_operator("remove_layer", family="layer", direction="shrink",
@@ -115,10 +119,8 @@ class RemoveLayer(Operator):
         g = parents[0]
         nid, j = ctx.choice("layer", self._candidates(parents, ctx))
         net = g.network(nid)
-        layers = (*net.layers[:j], *net.layers[j + 1:])
-        lmap = _shifted(len(net.layers), remove=j)
-        return Offspring(g.replace_network(net.with_layers(layers)),
-                         {nid: NetInheritance(0, nid, layer_map=lmap)})
+        return _with_layers(g, net, (*net.layers[:j], *net.layers[j + 1:]),
+                            _shifted(len(net.layers), remove=j))
 
 
 @register_operator("change_units", family="layer", direction="neutral",
