@@ -19,7 +19,7 @@ run stops exactly where the uninterrupted one did. ``max_evals`` and ``generatio
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -31,7 +31,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.registry import Registry
 
 __all__ = ["ALGORITHMS", "Aging", "Algorithm", "Local", "MuPlusLambda", "NSGA2", "Random",
-           "initial_population", "make_algorithm", "room_left"]
+           "generations", "initial_population", "make_algorithm", "room_left"]
 
 
 def initial_population(arena: Arena) -> Loop:
@@ -57,6 +57,16 @@ def room_left(arena: Arena) -> int:
     return room
 
 
+def generations(arena: Arena) -> Iterator[tuple[int, int]]:
+    """The generations ``1 .. search.generations`` of a generational loop, each with its
+    :func:`room_left` (read when the generation starts); it ends early when that is 0."""
+    for gen in range(1, arena.config.search.generations + 1):
+        room = room_left(arena)
+        if room <= 0:
+            return
+        yield gen, room
+
+
 class Algorithm:
     """Selection and loop of a search; subclasses set ``name`` and override what differs."""
 
@@ -78,10 +88,7 @@ class Algorithm:
         """Generational: ``offspring`` children per generation, then ``population`` survivors."""
         population = yield from initial_population(arena)
         s = arena.config.search
-        for gen in range(1, s.generations + 1):
-            room = room_left(arena)
-            if room <= 0:
-                break
+        for gen, room in generations(arena):
             n = min(s.offspring, room)
             bred = n * arena.oversample
             children = [c for slot in range(bred)
@@ -223,10 +230,7 @@ class Local(Algorithm):
         rank = arena.ranking
         evaluated = list(population)
         current = max(population, key=rank.scalar)
-        for gen in range(1, s.generations + 1):
-            room = room_left(arena)
-            if room <= 0:
-                break
+        for gen, room in generations(arena):
             children = [c for slot in range(min(s.offspring, room))
                         if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", [current]))]
             entering = yield from arena.offspring(children)

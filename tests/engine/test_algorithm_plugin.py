@@ -18,7 +18,7 @@ PYPROJECT = pyproject("nasops-greedy", "0.1.0", "nas_ops.algorithms", "greedy")
 MODULE = '''
 """A third-party algorithm: every generation breeds from the single best member."""
 from nas_ops.engine import ALGORITHMS, Algorithm
-from nas_ops.engine.algorithms import initial_population, room_left
+from nas_ops.engine.algorithms import generations, initial_population
 
 
 @ALGORITHMS.decorator("greedy")
@@ -28,10 +28,7 @@ class Greedy(Algorithm):
     def loop(self, arena):
         population = yield from initial_population(arena)
         s = arena.config.search
-        for gen in range(1, s.generations + 1):
-            room = room_left(arena)
-            if room <= 0:
-                break
+        for gen, room in generations(arena):
             best = max(population, key=arena.ranking.scalar)
             kids = [c for slot in range(min(s.offspring, room))
                     if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", [best]))]
