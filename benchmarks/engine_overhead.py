@@ -8,8 +8,9 @@ what is timed is selection (DEAP NSGA-II), parent tournaments, the operator poli
 population size is run through DEAP's own ``eaMuPlusLambda`` on a trivial OneMax problem in the
 same process, as the reference of a bare evolutionary loop. The per-child cost is the
 difference between a run with and without the timed generations, divided by their children
-(the initial population's sampling is not counted; a warm-up search runs first). ``--profile`` also writes the top functions
-of the population-1,000 run by cumulative time beside the result (``...-profile-<date>.txt``).
+(the initial population's sampling is not counted; a warm-up search runs first). ``--profile``
+also writes the top functions of the population-1,000 run by cumulative time beside the result
+(``...-profile-<date>.txt``).
 Usage: python benchmarks/engine_overhead.py [--profile]
 """
 
@@ -32,36 +33,22 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 from benchmarks._meta import write  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
+from nas_ops.evaluation import InProcessEvaluator  # noqa: E402
 from nas_ops.records import EvalRecord, EvalRequest  # noqa: E402
 
 SHAPES = ((1000, 2), (100, 10))  # (population = offspring per generation, generations timed)
 
 
-class NullEvaluator:
+class NullEvaluator(InProcessEvaluator):
     name = "null"
-    workers = 1
 
-    def __init__(self) -> None:
-        self.queue: list[EvalRequest] = []
-
-    def submit(self, request: EvalRequest) -> None:
-        self.queue.append(request)
-
-    def pending(self) -> int:
-        return len(self.queue)
-
-    def as_completed(self):  # type: ignore[no-untyped-def]
-        while self.queue:
-            req = self.queue.pop(0)
-            h = (req.seed % 1000) / 1000
-            size = sum(len(n["layers"]) + 1 for n in req.genome["networks"])  # a cheap stand-in
-            yield EvalRecord(uid=req.uid, status="ok",
-                             val={"class": {"accuracy": h}, "histogram": {"mse": 1 - h},
-                                  "reconstruction": {"recon_mse": h * h}},
-                             complexity={"parameters": size})
-
-    def close(self) -> None:
-        self.queue.clear()
+    def answer(self, request: EvalRequest) -> EvalRecord:
+        h = (request.seed % 1000) / 1000
+        size = sum(len(n["layers"]) + 1 for n in request.genome["networks"])  # a cheap stand-in
+        return EvalRecord(uid=request.uid, status="ok",
+                          val={"class": {"accuracy": h}, "histogram": {"mse": 1 - h},
+                               "reconstruction": {"recon_mse": h * h}},
+                          complexity={"parameters": size})
 
 
 def _search_time(pop: int, generations: int, profile: cProfile.Profile | None = None) -> float:

@@ -11,7 +11,7 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from nas_ops.errors import ConfigError, check_keys
 
@@ -22,7 +22,43 @@ MAX_OVERSAMPLE = 16  # search.prefilter.oversample
 
 
 @dataclass(frozen=True)
-class FidelityConfig:
+class _Section:
+    """A typed section of ``[search]`` read from its TOML table (``where``, with the keys
+    ``keys``); ``table``: the table it was read from, as written (empty when built in Python)."""
+
+    where: ClassVar[str] = ""
+    keys: ClassVar[tuple[str, ...]] = ()
+    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
+                                     kw_only=True)
+
+    @classmethod
+    def from_table(cls, table: object) -> Self:
+        """The section of its TOML table (empty: off)."""
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{cls.where} must be a table, got {table!r}")
+        check_keys(cls.where, table, cls.keys)
+        return cls(**table, table=copy.deepcopy(dict(table)))
+
+    @property
+    def enabled(self) -> bool:
+        raise NotImplementedError
+
+    def _changed(self) -> dict[str, Any]:
+        """The keys whose value is not the default (a section built in Python)."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The table as written, else the keys whose value is not the default; ``{}`` when
+        off."""
+        if not self.enabled:
+            return {}
+        if self.table:
+            return copy.deepcopy(dict(self.table))
+        return self._changed()
+
+
+@dataclass(frozen=True)
+class FidelityConfig(_Section):
     """``[search] fidelity``, the typed section (checked when built, from TOML or Python alike).
 
     ``rungs``: fractions of the full budget (increasing, the last 1.0; empty: off, every child
@@ -39,16 +75,8 @@ class FidelityConfig:
     stopped_select: bool = False
     rule: str = "halving"
     min_history: int = 5
-    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
-                                     kw_only=True)
-
-    @classmethod
-    def from_table(cls, table: object) -> FidelityConfig:
-        """The section of the TOML table ``search.fidelity`` (empty: off)."""
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"search.fidelity must be a table, got {table!r}")
-        check_keys("search.fidelity", table, KEYS)
-        return cls(**table, table=copy.deepcopy(dict(table)))
+    where: ClassVar[str] = "search.fidelity"
+    keys: ClassVar[tuple[str, ...]] = KEYS
 
     def __post_init__(self) -> None:
         if not self.table and not any(self._set(k) for k in KEYS):
@@ -92,13 +120,7 @@ class FidelityConfig:
     def enabled(self) -> bool:
         return bool(self.rungs)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The table as written, else ``rungs`` and the keys whose value is not the default;
-        ``{}`` when off."""
-        if not self.enabled:
-            return {}
-        if self.table:
-            return copy.deepcopy(dict(self.table))
+    def _changed(self) -> dict[str, Any]:
         return {k: list(self.rungs) if k == "rungs" else getattr(self, k)
                 for k in KEYS if self._set(k)}
 
@@ -122,7 +144,7 @@ class FidelityConfig:
 
 
 @dataclass(frozen=True)
-class PrefilterConfig:
+class PrefilterConfig(_Section):
     """``[search] prefilter`` (docs/fidelity.md): breed ``oversample`` x offspring candidates,
     keep the ``offspring`` best by ``proxy`` (a name of ``nas_ops.metrics.proxies.PROXIES``);
     ``proxy`` empty: off. ``table``: the table it was read from, as written (what
@@ -130,16 +152,8 @@ class PrefilterConfig:
 
     proxy: str = ""
     oversample: int = 2
-    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False,
-                                     kw_only=True)
-
-    @classmethod
-    def from_table(cls, table: object) -> PrefilterConfig:
-        """The section of the TOML table ``search.prefilter`` (empty: off)."""
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"search.prefilter must be a table, got {table!r}")
-        check_keys("search.prefilter", table, ("proxy", "oversample"))
-        return cls(**table, table=dict(table))
+    where: ClassVar[str] = "search.prefilter"
+    keys: ClassVar[tuple[str, ...]] = ("proxy", "oversample")
 
     def __post_init__(self) -> None:
         if not self.table and self.proxy == "" and self.oversample == 2:
@@ -160,13 +174,7 @@ class PrefilterConfig:
     def enabled(self) -> bool:
         return bool(self.proxy)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The table as written, else ``proxy`` and ``oversample`` when it is not the default;
-        ``{}`` when off."""
-        if not self.enabled:
-            return {}
-        if self.table:
-            return dict(self.table)
+    def _changed(self) -> dict[str, Any]:
         return {"proxy": self.proxy, **({"oversample": self.oversample}
                                         if self.oversample != 2 else {})}
 

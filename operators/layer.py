@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import Layer, NetworkNode
@@ -39,17 +39,36 @@ def _shifted(n: int, insert: int | None = None, remove: int | None = None,
     return tuple(src)
 
 
+def _with_layers(genome: Genome, net: NetworkNode, layers: tuple[Layer, ...],
+                 layer_map: tuple[int | None, ...] | None) -> Offspring:
+    """The child whose network ``net`` has ``layers``; its weights come from the parent's network
+    through ``layer_map`` (``None``: as the default inheritance does)."""
+    hints = {net.id: NetInheritance(0, net.id, layer_map=layer_map)} \
+        if layer_map is not None else {}
+    return Offspring(genome.replace_network(net.with_layers(layers)), hints)
+
+
 class LayerEdit(Operator):
-    """Base of the operators that change one existing layer of an editable network."""
+    """Base of the operators that change one existing layer of an editable network: a subclass
+    names the layer field it sets (``field``, a value converted to ``value_type``) and the
+    values the space offers (``_choices``; the layer's own value is left out), or overrides
+    ``_options``."""
+
+    field: ClassVar[str] = ""
+    value_type: ClassVar[type] = str
 
     def _eligible(self, net: NetworkNode, j: int, ctx: VariationContext) -> bool:
         return bool(self._options(net, j, ctx))
 
-    def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
+    def _choices(self, net: NetworkNode, ctx: VariationContext) -> Sequence[Any]:
         raise NotImplementedError
 
+    def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
+        current = getattr(net.layers[j], self.field)
+        return [v for v in self._choices(net, ctx) if v != current]
+
     def _edit(self, layer: Layer, value: Any) -> Layer:
-        raise NotImplementedError
+        return dataclasses.replace(layer, **{self.field: self.value_type(value)})
 
     def _layer_map(self, net: NetworkNode, j: int) -> tuple[int | None, ...] | None:
         return None
@@ -65,10 +84,7 @@ class LayerEdit(Operator):
         value = ctx.choice("value", list(self._options(net, j, ctx)))
         layers = list(net.layers)
         layers[j] = self._edit(layers[j], value)
-        child = g.replace_network(net.with_layers(tuple(layers)))
-        lmap = self._layer_map(net, j)
-        hints = {nid: NetInheritance(0, nid, layer_map=lmap)} if lmap is not None else {}
-        return Offspring(child, hints)
+        return _with_layers(g, net, tuple(layers), self._layer_map(net, j))
 
 
 @register_operator("add_layer", family="layer", direction="grow",
@@ -86,10 +102,8 @@ class AddLayer(Operator):
         nid, j = ctx.choice("position", self._candidates(parents, ctx))
         net = g.network(nid)
         layer = ctx.space.sample_layer(net.kind, ctx.generator("layer"))
-        layers = (*net.layers[:j], layer, *net.layers[j:])
-        lmap = _shifted(len(net.layers), insert=j)
-        return Offspring(g.replace_network(net.with_layers(layers)),
-                         {nid: NetInheritance(0, nid, layer_map=lmap)})
+        return _with_layers(g, net, (*net.layers[:j], layer, *net.layers[j:]),
+                            _shifted(len(net.layers), insert=j))
 
 
 @register_operator("remove_layer", family="layer", direction="shrink",
@@ -105,10 +119,8 @@ class RemoveLayer(Operator):
         g = parents[0]
         nid, j = ctx.choice("layer", self._candidates(parents, ctx))
         net = g.network(nid)
-        layers = (*net.layers[:j], *net.layers[j + 1:])
-        lmap = _shifted(len(net.layers), remove=j)
-        return Offspring(g.replace_network(net.with_layers(layers)),
-                         {nid: NetInheritance(0, nid, layer_map=lmap)})
+        return _with_layers(g, net, (*net.layers[:j], *net.layers[j + 1:]),
+                            _shifted(len(net.layers), remove=j))
 
 
 @register_operator("change_units", family="layer", direction="neutral",
@@ -117,11 +129,10 @@ class ChangeUnits(LayerEdit):
     """Set a layer's width (units, or channels for convolutional networks) to another value the
     space samples; complexity goes up or down with the width."""
 
-    def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
-        return [u for u in unit_choices(ctx.space, net.kind) if u != net.layers[j].units]
+    field, value_type = "units", int
 
-    def _edit(self, layer: Layer, value: Any) -> Layer:
-        return dataclasses.replace(layer, units=int(value))
+    def _choices(self, net: NetworkNode, ctx: VariationContext) -> Sequence[Any]:
+        return unit_choices(ctx.space, net.kind)
 
 
 @register_operator("change_activation", family="layer", direction="neutral",
@@ -129,11 +140,10 @@ class ChangeUnits(LayerEdit):
 class ChangeActivation(LayerEdit):
     """Set a layer's activation to another one the space samples (weights kept)."""
 
-    def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
-        return [a for a in activations(ctx.space) if a != net.layers[j].activation]
+    field = "activation"
 
-    def _edit(self, layer: Layer, value: Any) -> Layer:
-        return dataclasses.replace(layer, activation=str(value))
+    def _choices(self, net: NetworkNode, ctx: VariationContext) -> Sequence[Any]:
+        return activations(ctx.space)
 
 
 @register_operator("change_initializer", family="layer", direction="neutral",
@@ -142,11 +152,10 @@ class ChangeInitializer(LayerEdit):
     """Set a layer's weight initializer to another scheme and re-initialize that layer with it
     (the rest of the network keeps its weights)."""
 
-    def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
-        return [i for i in initializers(ctx.space) if i != net.layers[j].init]
+    field = "init"
 
-    def _edit(self, layer: Layer, value: Any) -> Layer:
-        return dataclasses.replace(layer, init=str(value))
+    def _choices(self, net: NetworkNode, ctx: VariationContext) -> Sequence[Any]:
+        return initializers(ctx.space)
 
     def _layer_map(self, net: NetworkNode, j: int) -> tuple[int | None, ...] | None:
         return _shifted(len(net.layers), fresh=j)
@@ -161,13 +170,12 @@ class ToggleDropout(LayerEdit):
     """Switch a layer's dropout off, or on at a rate from ``ctx.options['dropout_rates']``
     (default 0.1, 0.2, 0.3, 0.5)."""
 
+    field, value_type = "dropout", float
+
     def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
         if net.layers[j].dropout > 0:
             return [0.0]
         return [float(r) for r in ctx.options.get("dropout_rates", DROPOUT_RATES)]
-
-    def _edit(self, layer: Layer, value: Any) -> Layer:
-        return dataclasses.replace(layer, dropout=float(value))
 
 
 @register_operator("toggle_batchnorm", family="layer", direction="neutral",
@@ -175,8 +183,7 @@ class ToggleDropout(LayerEdit):
 class ToggleBatchnorm(LayerEdit):
     """Switch a layer's batch normalization on (fresh statistics) or off."""
 
+    field, value_type = "batchnorm", bool
+
     def _options(self, net: NetworkNode, j: int, ctx: VariationContext) -> Sequence[Any]:
         return [not net.layers[j].batchnorm]
-
-    def _edit(self, layer: Layer, value: Any) -> Layer:
-        return dataclasses.replace(layer, batchnorm=bool(value))

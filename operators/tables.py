@@ -44,21 +44,19 @@ class _TableOperator(Operator):
         return not ctx.safe and all(p.space == self.table_space for p in parents)
 
 
-@register_operator("nbgraph_change_op", family="network", direction="neutral",
-                   description="nbgraph: give one node another GNN operation")
-class NBGraphChangeOp(_TableOperator):
-    """Give one node of an nbgraph cell another operation (one trained on the genome's dataset;
-    never the last non-skip one to skip). The target is the node."""
+class _NBGraphNodeEdit(_TableOperator):
+    """Base of the nbgraph operators that give one node another value: the target is the node
+    (drawn as ``node``), the value one of ``_options`` (drawn as ``decision``)."""
 
     spaces = ("nbgraph",)
     table_space = "nbgraph"
+    decision: ClassVar[str] = ""
 
     def _options(self, genome: Genome, node: str) -> list[str]:
-        ops = [genome.network(n).kind for n in _positions(genome)]
-        k = _positions(genome).index(node)
-        allowed = nbgraph_table.ops_of(genome.inputs[0].id)
-        return [op for op in allowed if op != ops[k]
-                and _not_all_skip([*ops[:k], op, *ops[k + 1:]])]
+        raise NotImplementedError
+
+    def _child(self, genome: Genome, node: str, value: str) -> Genome:
+        raise NotImplementedError
 
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
         if not self._editable(parents, ctx):
@@ -68,39 +66,48 @@ class NBGraphChangeOp(_TableOperator):
     def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
         g = parents[0]
         node = ctx.choice("node", self._candidates(parents, ctx))
-        op = ctx.choice("op", self._options(g, node))
-        link, ops = nbgraph.arch_of(g)
-        k = _positions(g).index(node)
-        return _nbgraph_child(g.inputs[0].id, link, [*ops[:k], op, *ops[k + 1:]])
+        return self._child(g, node, ctx.choice(self.decision, self._options(g, node)))
+
+
+@register_operator("nbgraph_change_op", family="network", direction="neutral",
+                   description="nbgraph: give one node another GNN operation")
+class NBGraphChangeOp(_NBGraphNodeEdit):
+    """Give one node of an nbgraph cell another operation (one trained on the genome's dataset;
+    never the last non-skip one to skip). The target is the node."""
+
+    decision = "op"
+
+    def _options(self, genome: Genome, node: str) -> list[str]:
+        ops = [genome.network(n).kind for n in _positions(genome)]
+        k = _positions(genome).index(node)
+        allowed = nbgraph_table.ops_of(genome.inputs[0].id)
+        return [op for op in allowed if op != ops[k]
+                and _not_all_skip([*ops[:k], op, *ops[k + 1:]])]
+
+    def _child(self, genome: Genome, node: str, value: str) -> Genome:
+        link, ops = nbgraph.arch_of(genome)
+        k = _positions(genome).index(node)
+        return _nbgraph_child(genome.inputs[0].id, link, [*ops[:k], value, *ops[k + 1:]])
 
 
 @register_operator("nbgraph_rewire", family="connection", direction="neutral",
                    description="nbgraph: make one node read another value")
-class NBGraphRewire(_TableOperator):
+class NBGraphRewire(_NBGraphNodeEdit):
     """Make one node of an nbgraph cell read another value: the input or a node that does not
     depend on it. The target is the node; the new source is recorded as ``source``."""
 
-    spaces = ("nbgraph",)
-    table_space = "nbgraph"
+    decision = "source"
 
-    def _sources(self, genome: Genome, node: str) -> list[str]:
+    def _options(self, genome: Genome, node: str) -> list[str]:
         blocked = genome.descendants(node) | {node, *genome.predecessors(node)}
         return [s for s in [genome.inputs[0].id, *_positions(genome)] if s not in blocked]
 
-    def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
-        if not self._editable(parents, ctx):
-            return []
-        return [n for n in _positions(parents[0]) if self._sources(parents[0], n)]
-
-    def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
-        g = parents[0]
-        node = ctx.choice("node", self._candidates(parents, ctx))
-        source = ctx.choice("source", self._sources(g, node))
-        order = _positions(g)
-        link, ops = nbgraph.arch_of(g)
+    def _child(self, genome: Genome, node: str, value: str) -> Genome:
+        order = _positions(genome)
+        link, ops = nbgraph.arch_of(genome)
         new = list(link)
-        new[order.index(node)] = 0 if source == g.inputs[0].id else order.index(source) + 1
-        return _nbgraph_child(g.inputs[0].id, new, ops)
+        new[order.index(node)] = 0 if value == genome.inputs[0].id else order.index(value) + 1
+        return _nbgraph_child(genome.inputs[0].id, new, ops)
 
 
 def _masks(n: int) -> list[tuple[int, ...]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy import optimize, stats
@@ -71,6 +72,16 @@ def simulate(delta: float, n: int, m: int, icc: float, alpha: float, reps: int,
     return hits / reps
 
 
+def _print_grid(args: argparse.Namespace,
+                cell: Callable[[int, int, float], tuple[float, float]]) -> None:
+    """One row per (icc, bases), one column per replicate count: ``a (b)`` of ``cell(n, m,
+    icc)`` (for the base count n, the replicate count m)."""
+    for icc in args.icc:
+        for n in args.bases:
+            cells = [f"{a:.2f} ({b:.2f})" for a, b in (cell(n, m, icc) for m in args.replicates)]
+            print(f"{icc:.2f} {n:3d} " + "  ".join(f"{c:11s}" for c in cells))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description="power of the blocked operator-effect test")
     p.add_argument("--icc", type=float, nargs="+", default=[0.12, 0.45, 0.81])
@@ -85,19 +96,11 @@ def main() -> None:
     k, alpha = args.cells, args.alpha
     print(f"smallest standardized effect with 80 % power; K = {k} cells, alpha = {alpha}")
     print("icc  N   " + "  ".join(f"M={m:<2d} (repl)" for m in args.replicates))
-    for icc in args.icc:
-        for n in args.bases:
-            cells = [f"{detectable(n, m, icc, alpha, k):.2f} "
-                     f"({detectable(n, m, icc, alpha, k, replicated=True):.2f})"
-                     for m in args.replicates]
-            print(f"{icc:.2f} {n:3d} " + "  ".join(f"{c:11s}" for c in cells))
+    _print_grid(args, lambda n, m, icc: (detectable(n, m, icc, alpha, k),
+                                          detectable(n, m, icc, alpha, k, replicated=True)))
     print(f"\npower for a standardized effect of {args.effect} (found; found and replicated):")
-    for icc in args.icc:
-        for n in args.bases:
-            cells = [f"{power_t(args.effect, n, m, icc, alpha / k):.2f} "
-                     f"({power_replicated(args.effect, n, m, icc, alpha, k):.2f})"
-                     for m in args.replicates]
-            print(f"{icc:.2f} {n:3d} " + "  ".join(f"{c:11s}" for c in cells))
+    _print_grid(args, lambda n, m, icc: (power_t(args.effect, n, m, icc, alpha / k),
+                                          power_replicated(args.effect, n, m, icc, alpha, k)))
     if args.simulate:
         print(f"\nsimulation check (exact Wilcoxon, {args.simulate} studies per row):")
         for icc, n, m in [(0.45, 60, 2), (0.45, 30, 3), (0.81, 60, 2)]:

@@ -90,3 +90,27 @@ kind = "gp"
 name = "conv"
 kind = "conv"
 """
+
+# A capacity study of one GP task and five epochs; the tests append its [[architectures]].
+CAPACITY_GP = """
+[study]
+seed = 3
+signal_length = 16
+n_train = 32
+n_test = 8
+epochs = 5
+analysis_points = 2
+
+[[tasks]]
+name = "gp"
+kind = "gp"
+length_scale = 2.0
+"""
+
+UNET_RELU = """
+[[architectures]]
+name = "unet-relu"
+kind = "unet"
+channels = 2
+activation = "relu"
+"""

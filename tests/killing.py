@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from nas_ops.store import run_contents
+
 
 def cli(*args: str) -> list[str]:
     """The command line running ``nas-ops ARGS`` with this interpreter."""
@@ -41,3 +43,14 @@ def kill_after(cmd: list[str], run_dir: Path, n_evals: int, extra_delay: float =
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def kill_and_resume(config: Path, run_dir: Path, n_evals: int) -> subprocess.CompletedProcess:
+    """Start ``nas-ops search CONFIG --out RUN_DIR``, SIGKILL it once its ledger holds
+    ``n_evals`` evaluations, check the run was left ``running``, and resume it to the end; the
+    finished ``nas-ops resume`` (its exit status checked: 0)."""
+    kill_after(cli("search", str(config), "--out", str(run_dir), "--quiet"), run_dir, n_evals)
+    assert run_contents(run_dir)["status"] == "running"
+    done = subprocess.run(cli("resume", str(run_dir), "--quiet"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done

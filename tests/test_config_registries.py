@@ -10,13 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import nas_ops
 from nas_ops.cli import main
 from nas_ops.config import (
     PolicyConfig,
@@ -33,8 +31,7 @@ from nas_ops.evaluation import BACKENDS
 from nas_ops.fidelity import FidelityConfig
 from nas_ops.metrics.proxies import PROXIES
 from tests.configs import tiny_dict, write_config
-
-REPO = str(Path(nas_ops.__file__).resolve().parents[1])  # the checkout under test
+from tests.plugins import REPO, install_plugin, plugin_env, pyproject
 
 TYPOS = {  # config override -> (where, registry)
     "algorithm": ({"search": {"algorithm": "nsga3"}}, "search.algorithm", ALGORITHMS),
@@ -136,21 +133,7 @@ def test_a_newly_registered_algorithm_is_accepted() -> None:
         ALGORITHMS.unregister("_test_copy")
 
 
-PYPROJECT = '''
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "nasops-walk"
-version = "0.2.0"
-
-[project.entry-points."nas_ops.algorithms"]
-walk = "nasops_walk"
-
-[tool.setuptools]
-packages = ["nasops_walk"]
-'''
+PYPROJECT = pyproject("nasops-walk", "0.2.0", "nas_ops.algorithms", "walk")
 
 MODULE = '''
 """A third-party search algorithm (NSGA-II under another name)."""
@@ -177,18 +160,11 @@ else:
 
 @pytest.mark.slow
 def test_an_entry_point_algorithm_is_accepted_by_config_validation(tmp_path: Path) -> None:
-    src, site = tmp_path / "src", tmp_path / "site"
-    (src / "nasops_walk").mkdir(parents=True)
-    (src / "pyproject.toml").write_text(PYPROJECT)
-    (src / "nasops_walk" / "__init__.py").write_text(textwrap.dedent(MODULE))
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(site), str(src)],
-                   check=True, capture_output=True, timeout=300)
+    site = install_plugin(tmp_path, "nasops_walk", PYPROJECT, MODULE)
 
     def check(*paths: str) -> str:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, *paths]))
-        res = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True,
-                             text=True, timeout=120)
+        res = subprocess.run([sys.executable, "-c", CHECK], env=plugin_env(*paths),
+                             capture_output=True, text=True, timeout=120)
         assert res.returncode == 0, res.stderr
         return res.stdout.strip()
 

@@ -22,7 +22,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -45,16 +45,20 @@ def wilcoxon_p(x: np.ndarray) -> float:
             return math.nan
 
 
+class AsDict:
+    """The ``to_dict`` of the analysis dataclasses: their fields as plain data."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(cast(Any, self))
+
+
 @dataclass
-class Interval:
+class Interval(AsDict):
     """A point estimate with its cluster-bootstrap 95% interval."""
 
     estimate: float
     low: float
     high: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def excludes_zero(self) -> bool:
         return self.low > 0.0 or self.high < 0.0

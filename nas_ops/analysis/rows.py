@@ -7,9 +7,9 @@ build on these (see :mod:`nas_ops.analysis.effects` for the definitions of the n
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields
 
+from nas_ops.analysis.blocks import AsDict
 from nas_ops.genome.nodes import GENERATION_METRICS, PRIMARY_METRICS, primary_metric
 from nas_ops.store.run import Individual, Run
 
@@ -34,7 +34,7 @@ class OutputInfo:
 
 
 @dataclass
-class EffectRow:
+class EffectRow(AsDict):
     """The effect of one variation on one output (long format: one row per output)."""
 
     generation: int
@@ -88,16 +88,13 @@ class EffectRow:
             return self.scaled_vs_control if scaled else self.effect_vs_control
         return self.scaled_effect if scaled else self.effect
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @staticmethod
     def columns() -> list[str]:
         return [f.name for f in fields(EffectRow)]
 
 
 @dataclass
-class OperatorRates:
+class OperatorRates(AsDict):
     """What happened when an operator was tried (every attempt, with or without a child).
 
     ``ok``: a child was produced; ``neutral``: of those, how many had the parent's structural
@@ -118,9 +115,6 @@ class OperatorRates:
     neutral_rate: float
     failure_rate: float
     mean_cost_s: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def run_outputs(run: Run) -> list[OutputInfo]:

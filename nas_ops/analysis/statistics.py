@@ -29,14 +29,14 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from nas_ops.analysis.blocks import (
     CI_LEVEL,
     N_BOOTSTRAP,
+    AsDict,
     Blocks,
     blocked_p,
     cluster_bootstrap,
@@ -47,7 +47,7 @@ from nas_ops.analysis.effects import EffectRow
 
 
 @dataclass
-class CellStats:
+class CellStats(AsDict):
     """Statistics of one group of effects (an operator on an output, maybe under a condition)."""
 
     operator: str
@@ -78,12 +78,9 @@ class CellStats:
     mean_d_output_parameters: float = math.nan
     mean_d_output_flops: float = math.nan
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
-class BaseSummary:
+class BaseSummary(AsDict):
     """One base's summary of an operator's effects on an output: what the tests rank.
 
     Over the tested rows (affected output, finite primary effect); ``against`` says whether the
@@ -98,23 +95,17 @@ class BaseSummary:
     scaled_median: float
     against: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
-class KruskalResult:
+class KruskalResult(AsDict):
     output: str
     operators: list[str]
     h: float
     p_value: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
-class PairwiseResult:
+class PairwiseResult(AsDict):
     output: str
     a: str
     b: str
@@ -123,9 +114,6 @@ class PairwiseResult:
     u: float
     p_value: float
     p_adjusted: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

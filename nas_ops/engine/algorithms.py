@@ -19,7 +19,7 @@ run stops exactly where the uninterrupted one did. ``max_evals`` and ``generatio
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -32,7 +32,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.registry import Registry
 
 __all__ = ["ALGORITHMS", "Aging", "Algorithm", "Local", "MuPlusLambda", "NSGA2", "Random",
-           "initial_population", "make_algorithm"]
+           "generations", "initial_population", "make_algorithm", "room_left"]
 
 
 def initial_population(arena: Arena) -> Loop:
@@ -43,6 +43,29 @@ def initial_population(arena: Arena) -> Loop:
     population = [c.uid for c in cands]
     arena.checkpoint(0, population)
     return population
+
+
+def room_left(arena: Arena) -> int:
+    """How many evaluations the next generation may breed: what ``max_evals`` leaves, or 0 when
+    it is reached or when the training-step budget is spent (the run is then stopped with the
+    reason ``total_steps``). A generational loop breaks when this is 0."""
+    room = arena.config.max_evals - arena.done
+    if room <= 0:
+        return 0
+    if arena.budget_spent(arena.steps):
+        arena.stop("total_steps")
+        return 0
+    return room
+
+
+def generations(arena: Arena) -> Iterator[tuple[int, int]]:
+    """The generations ``1 .. search.generations`` of a generational loop, each with its
+    :func:`room_left` (read when the generation starts); it ends early when that is 0."""
+    for gen in range(1, arena.config.search.generations + 1):
+        room = room_left(arena)
+        if room <= 0:
+            return
+        yield gen, room
 
 
 class Algorithm:
@@ -72,13 +95,7 @@ class Algorithm:
         """Generational: ``offspring`` children per generation, then ``population`` survivors."""
         population = yield from initial_population(arena)
         s = arena.config.search
-        for gen in range(1, s.generations + 1):
-            room = arena.config.max_evals - arena.done
-            if room <= 0:
-                break
-            if arena.budget_spent(arena.steps):
-                arena.stop("total_steps")
-                break
+        for gen, room in generations(arena):
             n = min(s.offspring, room)
             bred = n * arena.oversample
             children = [c for slot in range(bred)
@@ -198,10 +215,7 @@ class Random(Algorithm):
         size = arena.config.search.population
         evaluated = list(population)
         gen = 0
-        while (room := arena.config.max_evals - arena.done) > 0:
-            if arena.budget_spent(arena.steps):
-                arena.stop("total_steps")
-                break
+        while (room := room_left(arena)) > 0:
             gen += 1
             cands = [arena.sample(f"g{gen:03d}-{slot:03d}", gen, slot, gen * size + slot)
                      for slot in range(min(size, room))]
@@ -235,13 +249,7 @@ class Local(Algorithm):
         rank = arena.ranking
         evaluated = list(population)
         current = max(population, key=rank.scalar)
-        for gen in range(1, s.generations + 1):
-            room = arena.config.max_evals - arena.done
-            if room <= 0:
-                break
-            if arena.budget_spent(arena.steps):
-                arena.stop("total_steps")
-                break
+        for gen, room in generations(arena):
             children = [c for slot in range(min(s.offspring, room))
                         if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", [current]))]
             entering = yield from arena.offspring(children)

@@ -7,7 +7,8 @@ does not either; the backends and ``run_request`` are imported on first use.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nas_ops.records import EvalRecord, EvalRequest, InheritSpec
@@ -54,6 +55,34 @@ def spawned_workers(cfg: EvaluationConfig) -> int:
     from nas_ops.training import pick_device  # lazily: torch
 
     return cfg.workers if pick_device(cfg.device).type == "cpu" else 0
+
+
+class InProcessEvaluator:
+    """An evaluator that answers requests one after another in this process, in the order they
+    were submitted, as results are read. A subclass sets ``name`` and implements ``answer``."""
+
+    name = "in_process"
+
+    def __init__(self) -> None:
+        self.workers = 1
+        self._queue: deque[EvalRequest] = deque()
+
+    def answer(self, request: EvalRequest) -> EvalRecord:
+        """The record of one request."""
+        raise NotImplementedError
+
+    def submit(self, request: EvalRequest) -> None:
+        self._queue.append(request)
+
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def as_completed(self) -> Iterator[EvalRecord]:
+        while self._queue:
+            yield self.answer(self._queue.popleft())
+
+    def close(self) -> None:
+        self._queue.clear()
 
 
 # name -> the evaluator a config asks for; config validation reads this registry
@@ -113,5 +142,6 @@ def make_evaluator(cfg: EvaluationConfig) -> Evaluator:
     return BACKENDS.get(cfg.backend)(cfg)
 
 
-__all__ = ["BACKENDS", "EvalRecord", "EvalRequest", "Evaluator", "InheritSpec", "PoolEvaluator",
-           "SequentialEvaluator", "make_evaluator", "run_request", "spawned_workers"]
+__all__ = ["BACKENDS", "EvalRecord", "EvalRequest", "Evaluator", "InProcessEvaluator",
+           "InheritSpec", "PoolEvaluator", "SequentialEvaluator", "make_evaluator", "run_request",
+           "spawned_workers"]

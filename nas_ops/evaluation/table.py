@@ -18,11 +18,10 @@ Cost: neither table records a training cost, so each evaluation costs one unit: 
 from __future__ import annotations
 
 import time
-from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 from nas_ops.errors import NasOpsError
+from nas_ops.evaluation import InProcessEvaluator
 from nas_ops.genome.serialize import from_dict
 from nas_ops.genome.validate import validate
 from nas_ops.records import EvalRecord, EvalRequest
@@ -88,27 +87,13 @@ def _answer(request: EvalRequest) -> tuple[dict[str, Any], dict[str, Any], dict[
     return _METRICS[table.name](table, row)
 
 
-class TableEvaluator:
+class TableEvaluator(InProcessEvaluator):
     """Answers requests from the tables, in order, in this process."""
 
     name = "table"
 
-    def __init__(self) -> None:
-        self.workers = 1
-        self._queue: deque[EvalRequest] = deque()
-
-    def submit(self, request: EvalRequest) -> None:
-        self._queue.append(request)
-
-    def pending(self) -> int:
-        return len(self._queue)
-
-    def as_completed(self) -> Iterator[EvalRecord]:
-        while self._queue:
-            yield lookup(self._queue.popleft())
-
-    def close(self) -> None:
-        self._queue.clear()
+    def answer(self, request: EvalRequest) -> EvalRecord:
+        return lookup(request)
 
 
 __all__ = ["COST", "TABLE_TASKS", "TableEvaluator", "lookup"]

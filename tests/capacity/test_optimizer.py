@@ -15,28 +15,9 @@ from nas_ops.capacity.study import fit_mse, run_study, train
 from nas_ops.errors import ConfigError
 from nas_ops.rng import generator
 from nas_ops.training import SGD_MOMENTUM
+from tests.configs import CAPACITY_GP, UNET_RELU
 
-TINY = """
-[study]
-seed = 3
-signal_length = 16
-n_train = 32
-n_test = 8
-epochs = 5
-batch_size = 8
-analysis_points = 2
-
-[[tasks]]
-name = "gp"
-kind = "gp"
-length_scale = 2.0
-
-[[architectures]]
-name = "unet-relu"
-kind = "unet"
-channels = 2
-activation = "relu"
-"""
+TINY = CAPACITY_GP.replace("epochs = 5\n", "epochs = 5\nbatch_size = 8\n") + UNET_RELU
 # run_study on TINY before the study used the factory (its own torch.optim.Adam loop), on the
 # project's 2-core CPU machine
 BEFORE = {"train_loss": 0.8681852645815047, "test_loss": 0.6504984274919257, "capacity": 19.5}

@@ -11,33 +11,15 @@ from nas_ops.capacity.config import parse_config
 from nas_ops.capacity.study import run_study
 from nas_ops.cli import main
 from nas_ops.errors import ConfigError
+from tests.configs import CAPACITY_GP, UNET_RELU
 
-TINY = """
-[study]
-seed = 3
-signal_length = 16
-n_train = 32
-n_test = 8
-epochs = 5
-analysis_points = 2
-
-[[tasks]]
-name = "gp"
-kind = "gp"
-length_scale = 2.0
-
+TINY = CAPACITY_GP + """
 [[architectures]]
 name = "conv"
 kind = "conv"
 depth = 2
 kernel = 3
-
-[[architectures]]
-name = "unet-relu"
-kind = "unet"
-channels = 2
-activation = "relu"
-
+""" + UNET_RELU + """
 [[architectures]]
 name = "res"
 kind = "residual"

@@ -3,37 +3,22 @@ point, and `nas-ops search` runs it: the public seam is all an algorithm needs."
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.configs import write_config
+from tests.plugins import install_plugin, plugin_env, pyproject
 
-PYPROJECT = '''
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "nasops-greedy"
-version = "0.1.0"
-
-[project.entry-points."nas_ops.algorithms"]
-greedy = "nasops_greedy"
-
-[tool.setuptools]
-packages = ["nasops_greedy"]
-'''
+PYPROJECT = pyproject("nasops-greedy", "0.1.0", "nas_ops.algorithms", "greedy")
 
 MODULE = '''
 """A third-party algorithm: every generation breeds from the single best member."""
 from nas_ops.engine import ALGORITHMS, Algorithm
-from nas_ops.engine.algorithms import initial_population
+from nas_ops.engine.algorithms import generations, initial_population
 
 
 @ALGORITHMS.decorator("greedy")
@@ -43,10 +28,7 @@ class Greedy(Algorithm):
     def loop(self, arena):
         population = yield from initial_population(arena)
         s = arena.config.search
-        for gen in range(1, s.generations + 1):
-            room = arena.config.max_evals - arena.done
-            if room <= 0:
-                break
+        for gen, room in generations(arena):
             best = max(population, key=arena.ranking.scalar)
             kids = [c for slot in range(min(s.offspring, room))
                     if (c := arena.breed(gen, slot, f"g{gen:03d}-{slot:03d}", [best]))]
@@ -60,16 +42,7 @@ class Greedy(Algorithm):
 
 @pytest.mark.slow
 def test_an_entry_point_algorithm_runs_a_search(tmp_path: Path) -> None:
-    src, site = tmp_path / "src", tmp_path / "site"
-    (src / "nasops_greedy").mkdir(parents=True)
-    (src / "pyproject.toml").write_text(PYPROJECT)
-    (src / "nasops_greedy" / "__init__.py").write_text(textwrap.dedent(MODULE))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["OMP_NUM_THREADS"] = "1"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(site), str(src)],
-                   env=env, check=True, capture_output=True, timeout=300)
-    env["PYTHONPATH"] = str(site)
+    env = plugin_env(install_plugin(tmp_path, "nasops_greedy", PYPROJECT, MODULE))
     cfg = write_config(tmp_path / "cfg.toml", seed=2, algorithm="greedy", generations=2)
     proc = subprocess.run([sys.executable, "-m", "nas_ops", "search", str(cfg), "--out",
                            str(tmp_path / "run"), "--quiet"], env=env, capture_output=True,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from nas_ops.store import Ledger, load_run, run_contents
 from nas_ops.tasks import load_task
 from nas_ops.training import Budget
 from tests.configs import tiny_config, tiny_dict, write_config
-from tests.killing import cli, kill_after
+from tests.killing import kill_and_resume
 
 RUNGS = {"rungs": [0.25, 1.0], "keep": 0.5}
 
@@ -198,10 +197,7 @@ def test_killed_and_resumed_rung_run_equals_uninterrupted(kill_at: int, tmp_path
     expected = run_contents(clean)
     assert any(i["rungs"] for i in expected["individuals"].values())
     killed = tmp_path / "killed"
-    kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, kill_at)
-    assert run_contents(killed)["status"] == "running"
-    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    kill_and_resume(cfg, killed, kill_at)
     assert run_contents(killed) == expected
 
 

@@ -10,7 +10,6 @@ resumed equals the uninterrupted one."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from nas_ops.store import load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
 from tests.engine.test_fidelity import _rows
-from tests.killing import cli, kill_after
+from tests.killing import kill_and_resume
 
 MEDIAN = {"rungs": [0.25, 1.0], "rule": "median"}
 # one continuous output: mnist1d's accuracy sits at chance in a 2-epoch run and ties the median,
@@ -195,8 +194,5 @@ def test_killed_and_resumed_median_run_equals_uninterrupted(
     expected = run_contents(median_run(algorithm))
     cfg = write_config(tmp_path / "cfg.toml", algorithm=algorithm, **RUN)
     killed = tmp_path / "killed"
-    kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, 14)
-    assert run_contents(killed)["status"] == "running"
-    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    kill_and_resume(cfg, killed, 14)
     assert run_contents(killed) == expected

@@ -4,47 +4,22 @@ real plugin package installed with ``pip install --target`` (see tests/operators
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-import nas_ops
 from nas_ops.store import load_run, run_contents
 from tests.configs import write_config
 from tests.killing import cli, kill_after
 from tests.operators.test_plugin import MODULE, PYPROJECT
+from tests.plugins import install_plugin, plugin_env
 
 pytestmark = pytest.mark.slow
 
-REPO = str(Path(nas_ops.__file__).resolve().parents[1])  # the checkout under test
-
-
-def _install_plugin(tmp_path: Path) -> Path:
-    src, site = tmp_path / "src", tmp_path / "site"
-    (src / "nasops_halving").mkdir(parents=True)
-    (src / "pyproject.toml").write_text(PYPROJECT)
-    (src / "nasops_halving" / "__init__.py").write_text(textwrap.dedent(MODULE))
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(site), str(src)],
-                   check=True, capture_output=True, timeout=300)
-    return site
-
-
-def _env(*paths: Path) -> dict[str, str]:
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env["PYTHONPATH"] = os.pathsep.join([REPO, *map(str, paths)])
-    return env
-
-
-
-
 def test_plugin_installed_or_removed_after_the_start(tmp_path: Path) -> None:
-    site = _install_plugin(tmp_path)
-    bare, with_plugin = _env(), _env(site)
+    site = install_plugin(tmp_path, "nasops_halving", PYPROJECT, MODULE)
+    bare, with_plugin = plugin_env(), plugin_env(site)
     cfg = write_config(tmp_path / "cfg.toml", seed=2, generations=2)  # [policy] operators = []
 
     clean = tmp_path / "clean"

@@ -7,7 +7,6 @@ before; a run killed with SIGKILL and resumed equals the uninterrupted one."""
 from __future__ import annotations
 
 import math
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from nas_ops.pareto import front_ranks
 from nas_ops.store import Ledger, load_run, run_contents
 from nas_ops.tasks import load_task
 from tests.configs import tiny_config, tiny_dict, write_config
-from tests.killing import cli, kill_after
+from tests.killing import kill_and_resume
 
 PREFILTER = {"proxy": "synflow", "oversample": 2}
 
@@ -130,8 +129,5 @@ def test_killed_and_resumed_prefilter_run_equals_uninterrupted(tmp_path: Path) -
     expected = run_contents(clean)
     assert len(expected["prefilter"]) == 24
     killed = tmp_path / "killed"
-    kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed, 7)
-    assert run_contents(killed)["status"] == "running"
-    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    kill_and_resume(cfg, killed, 7)
     assert run_contents(killed) == expected

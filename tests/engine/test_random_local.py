@@ -4,7 +4,6 @@ computed by hand from the space's own sampling stream and a known score of every
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from nas_ops import load_run
 from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
+from nas_ops.evaluation import InProcessEvaluator
 from nas_ops.genome import from_dict, structural_hash
 from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.rng import generator
@@ -26,33 +26,19 @@ def score(genome: dict) -> float:
     return (int(digest[:8], 16) + 1) / (16 ** 8 + 2)
 
 
-class ScoreEvaluator:
+class ScoreEvaluator(InProcessEvaluator):
     """Answers at once: every output scores ``score(genome)`` (accuracy a; errors 10^-4a, whose
     scalarized score is a too), so a genome's scalar fitness is exactly its score."""
 
-    name, workers = "score", 1
+    name = "score"
 
-    def __init__(self) -> None:
-        self.queue: list[EvalRequest] = []
-
-    def submit(self, request: EvalRequest) -> None:
-        self.queue.append(request)
-
-    def pending(self) -> int:
-        return len(self.queue)
-
-    def as_completed(self) -> Iterator[EvalRecord]:
-        while self.queue:
-            req = self.queue.pop(0)
-            a = score(req.genome)
-            err = 10 ** (-4 * a)
-            yield EvalRecord(uid=req.uid, status="ok", steps=1,
-                             val={"class": {"accuracy": a}, "histogram": {"mse": err},
-                                  "reconstruction": {"recon_mse": err}},
-                             complexity={"parameters": 1000})
-
-    def close(self) -> None:
-        self.queue.clear()
+    def answer(self, request: EvalRequest) -> EvalRecord:
+        a = score(request.genome)
+        err = 10 ** (-4 * a)
+        return EvalRecord(uid=request.uid, status="ok", steps=1,
+                          val={"class": {"accuracy": a}, "histogram": {"mse": err},
+                               "reconstruction": {"recon_mse": err}},
+                          complexity={"parameters": 1000})
 
 
 def _run(tmp_path: Path, **over: object) -> tuple[object, object]:

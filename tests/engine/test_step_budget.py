@@ -4,7 +4,6 @@ run, it never changes what the run does before), and through a real kill -9 and 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from nas_ops.engine import run_search, run_study
 from nas_ops.errors import ConfigError
 from nas_ops.store import load_run, run_contents
 from tests.configs import tiny_config, tiny_dict, write_config
-from tests.killing import cli, kill_after
+from tests.killing import kill_and_resume
 
 
 @pytest.mark.parametrize("value, message", [
@@ -121,10 +120,6 @@ def test_killed_and_resumed_budgeted_run_equals_uninterrupted(algorithm: str,
     assert expected["stopped_by"] == "total_steps"
     assert len(expected["individuals"]) < 4 + 4 * 8  # the budget ended it, not the generations
     killed = tmp_path / "killed"
-    kill_after(cli("search", str(cfg), "--out", str(killed), "--quiet"), killed,
-               len(expected["individuals"]) // 2 + 1)
-    assert run_contents(killed)["status"] == "running"
-    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    done = kill_and_resume(cfg, killed, len(expected["individuals"]) // 2 + 1)
     assert f"spent {expected['steps_spent']} training steps" in done.stdout
     assert run_contents(killed) == expected

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-PYPROJECT = '''
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
+from tests.plugins import install_plugin, plugin_env, pyproject
 
-[project]
-name = "nasops-halving"
-version = "0.1.0"
-
-[project.entry-points."nas_ops.operators"]
-halving = "nasops_halving"
-
-[tool.setuptools]
-packages = ["nasops_halving"]
-'''
+PYPROJECT = pyproject("nasops-halving", "0.1.0", "nas_ops.operators", "halving")
 
 MODULE = '''
 """A third-party operator: halve the units of one hidden layer."""
@@ -68,16 +54,9 @@ def _run(args: list[str], env: dict[str, str]) -> str:
 
 @pytest.mark.slow
 def test_installed_plugin_is_listed_and_applied(tmp_path: Path) -> None:
-    src, site = tmp_path / "src", tmp_path / "site"
-    (src / "nasops_halving").mkdir(parents=True)
-    (src / "pyproject.toml").write_text(PYPROJECT)
-    (src / "nasops_halving" / "__init__.py").write_text(textwrap.dedent(MODULE))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["OMP_NUM_THREADS"] = "1"
-    _run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-          "--no-index", "--target", str(site), str(src)], env)
+    site = install_plugin(tmp_path, "nasops_halving", PYPROJECT, MODULE)
     assert list(site.glob("nasops_halving-*.dist-info"))
-    env["PYTHONPATH"] = str(site)
+    env = plugin_env(site)
     listing = _run([sys.executable, "-m", "nas_ops", "operators", "list"], env)
     row = next(line for line in listing.splitlines() if line.startswith("halve_units"))
     assert row.split()[1:4] == ["layer", "1", "shrink"]
