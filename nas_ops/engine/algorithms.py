@@ -75,12 +75,13 @@ class Algorithm:
     # what the loop supports (a config asking for more is refused before the run starts)
     fidelity_rules: ClassVar[tuple[str, ...]] = ("halving", "median")
     prefilter: ClassVar[bool] = True
+    generational: ClassVar[bool] = True  # stops after ``generations`` (False: at max_evals)
 
     @classmethod
     def evaluations_cap(cls, s: SearchConfig) -> int | None:
         """The most evaluations the loop makes (None: it has no generation count and runs
         until ``max_evals``); a larger ``max_evals`` is refused by the config."""
-        return s.population + s.offspring * s.generations
+        return s.population + s.offspring * s.generations if cls.generational else None
 
     def select(self, ranking: Ranking, pool: list[str], k: int) -> list[str]:
         """The ``k`` survivors of ``pool``: best scalarized fitness first (stable on ties)."""
@@ -148,10 +149,7 @@ class Aging(Algorithm):
     name = "aging"
     fidelity_rules = ("median",)
     prefilter = False
-
-    @classmethod
-    def evaluations_cap(cls, s: SearchConfig) -> int | None:
-        return None
+    generational = False
 
     def loop(self, arena: Arena) -> Loop:
         population = yield from initial_population(arena)
@@ -205,10 +203,7 @@ class Random(Algorithm):
     name = "random"
     fidelity_rules = ()
     prefilter = False
-
-    @classmethod
-    def evaluations_cap(cls, s: SearchConfig) -> int | None:
-        return None
+    generational = False
 
     def loop(self, arena: Arena) -> Loop:
         population = yield from initial_population(arena)
