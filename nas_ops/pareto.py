@@ -178,6 +178,8 @@ def front_ranks(values: Sequence[Sequence[float]] | np.ndarray,
     dominated only by points of fronts 0 .. k); equal points share their front."""
     if len(values) == 0:
         return []
+    if all(isinstance(v, tuple | list) and not v for v in values):  # records without objectives
+        return [0] * len(values)
     arr = _signed(values, weights)
     if arr.shape[1] == 0:
         return [0] * len(arr)

@@ -127,3 +127,9 @@ def test_dominance_relations() -> None:
         for j in range(60):
             if dominates(values[j], values[i], (1.0, -1.0, 1.0)):
                 assert ranks[j] < ranks[i]
+
+
+def test_points_without_objectives_all_share_the_first_front() -> None:
+    """Records stored without objective values (hand-built ledgers) cannot dominate each other."""
+    assert front_ranks([(), (), ()], (1.0, -1.0)) == [0, 0, 0]
+    assert first_front({"a": (), "b": ()}, (1.0, 1.0, -1.0, -1.0)) == ["a", "b"]
