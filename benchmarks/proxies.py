@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # not benchmarks/ (operators.py shadows)
 from benchmarks._meta import header, write  # noqa: E402
 from nas_ops import load_config  # noqa: E402
-from nas_ops.files import write_atomic  # noqa: E402
+from nas_ops.infra.files import write_atomic  # noqa: E402
 from nas_ops.metrics.proxies import PROXIES as REGISTERED  # noqa: E402
 from nas_ops.rng import generator, torch_seed  # noqa: E402
 

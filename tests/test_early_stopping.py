@@ -7,11 +7,11 @@ import torch
 from torch import nn
 
 import nas_ops as N
-from nas_ops.early_stopping import EarlyStopping
 from nas_ops.evaluation.batched.plan import signature
 from nas_ops.genome import Hyper, Layer, to_dict
 from nas_ops.records import EvalRequest
 from nas_ops.training import Budget, validation_loss
+from nas_ops.training.early_stopping import EarlyStopping
 from tests.genome.builders import mlp_genome
 
 

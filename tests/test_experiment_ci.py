@@ -17,7 +17,7 @@ import pytest
 
 from nas_ops.cli import main
 from nas_ops.engine.policies import POLICIES
-from nas_ops.experiment_plan import ExperimentPlan, load_plan
+from nas_ops.experiments.plan import ExperimentPlan, load_plan
 from nas_ops.store import load_run
 
 STUDIES = Path(__file__).resolve().parents[1] / "studies"

@@ -1,5 +1,5 @@
 """Small helpers shared by CLI commands: reading genomes. Output directories are checked by
-:mod:`nas_ops.outdir`, files written atomically by :mod:`nas_ops.files`."""
+:mod:`nas_ops.infra.outdir`, files written atomically by :mod:`nas_ops.infra.files`."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nas_ops.outdir import check_replaceable, replacing
+from nas_ops.infra.outdir import check_replaceable, replacing
 
 DESCRIPTION = ("Run a capacity-allocation study (CONFIG is a study TOML) or analyse the best model "
                "of a run for each output (CONFIG is a run directory), and write the report "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nas_ops.outdir import check_replaceable, replacing
+from nas_ops.infra.outdir import check_replaceable, replacing
 
 
 def register(sub: argparse._SubParsersAction) -> None:

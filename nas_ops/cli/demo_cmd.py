@@ -9,7 +9,7 @@ from pathlib import Path
 from nas_ops.cli._io import progress_printer
 from nas_ops.cli.search_cmd import finish
 from nas_ops.config import load_config
-from nas_ops.outdir import check_replaceable, check_run_out
+from nas_ops.infra.outdir import check_replaceable, check_run_out
 
 
 def default_config() -> Path:

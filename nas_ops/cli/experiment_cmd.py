@@ -1,5 +1,5 @@
 """``nas-ops experiment FILE --out DIR``: arms x seeds of searches, one after another, then a
-comparison per group of arms (nas_ops.engine.experiment); run it again to resume."""
+comparison per group of arms (nas_ops.experiments.run); run it again to resume."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nas_ops.outdir import check_experiment_out
+from nas_ops.infra.outdir import check_experiment_out
 
 if TYPE_CHECKING:
-    from nas_ops.experiment_plan import ExperimentPlan
+    from nas_ops.experiments.plan import ExperimentPlan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,22 +29,22 @@ def _say(line: str) -> None:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    from nas_ops.experiment_plan import load_plan
+    from nas_ops.experiments.plan import load_plan
 
     plan = load_plan(args.file)
     out = Path(args.out)
     check_experiment_out(out)
     if args.dry_run:
         return _dry_run(plan, out)
-    from nas_ops.engine.experiment import run_experiment  # imports torch
+    from nas_ops.experiments.run import run_experiment  # imports torch
 
     run_experiment(plan, out, say=_say)
     return 0
 
 
 def _dry_run(plan: ExperimentPlan, out: Path) -> int:
-    from nas_ops.engine.experiment import check_arms  # imports torch
-    from nas_ops.experiment_plan import run_dir, run_state
+    from nas_ops.experiments.plan import run_dir, run_state
+    from nas_ops.experiments.run import check_arms  # imports torch
 
     check_arms(plan, out)
     runs = plan.runs()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nas_ops.cli._io import progress_printer
-from nas_ops.outdir import check_replaceable
+from nas_ops.infra.outdir import check_replaceable
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from nas_ops.config import load_config, with_overrides
-from nas_ops.outdir import check_run_out
+from nas_ops.infra.outdir import check_run_out
 
 if TYPE_CHECKING:  # the engine imports torch: loaded when a command runs, not for --help
     from nas_ops.engine.summary import SearchSummary

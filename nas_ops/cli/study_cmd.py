@@ -6,7 +6,7 @@ import argparse
 
 from nas_ops.cli.search_cmd import finish
 from nas_ops.config import load_config, with_overrides
-from nas_ops.outdir import check_run_out
+from nas_ops.infra.outdir import check_run_out
 
 
 def register(sub: argparse._SubParsersAction) -> None:

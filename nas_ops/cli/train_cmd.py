@@ -38,7 +38,9 @@ def format_metrics(task: Task, result: TrainResult) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nas_ops.devices import check_device  # torch: only when a command needs it (fast --help)
+    from nas_ops.infra.devices import (
+        check_device,  # torch: only when a command needs it (fast --help)
+    )
     from nas_ops.tasks import load_task
     from nas_ops.training import train
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nas_ops.config import RunConfig
-from nas_ops.devices import check_device
 from nas_ops.engine.breeding import operator_lists
 from nas_ops.errors import ConfigError
+from nas_ops.infra.devices import check_device
 from nas_ops.spaces import get_space
 from nas_ops.tasks import Task
 from nas_ops.variation import OPERATORS

@@ -25,8 +25,8 @@ from nas_ops.engine.fitness import objectives
 from nas_ops.engine.individuals import Candidate
 from nas_ops.errors import EvaluationError
 from nas_ops.fidelity import FidelityConfig, median_stops, rung_key
-from nas_ops.files import file_sha256
 from nas_ops.genome import to_dict
+from nas_ops.infra.files import file_sha256
 from nas_ops.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.rng import torch_seed
 from nas_ops.store.run import weights_path

@@ -11,7 +11,7 @@ from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import spawned_workers
 from nas_ops.evaluation.spawn_guard import check_main_guard
-from nas_ops.outdir import check_run_dir
+from nas_ops.infra.outdir import check_run_dir
 from nas_ops.store import LEDGER_NAME, Ledger, RunMeta
 
 

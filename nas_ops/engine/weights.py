@@ -16,7 +16,7 @@ from nas_ops.config import RunConfig
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.errors import EvaluationError
 from nas_ops.evaluation.worker import run_request
-from nas_ops.files import file_sha256
+from nas_ops.infra.files import file_sha256
 from nas_ops.store.run import weights_path
 
 

@@ -28,9 +28,9 @@ from typing import Any
 import torch
 
 from nas_ops.errors import EvaluationError, NasOpsError
-from nas_ops.files import write_atomic
 from nas_ops.genome import Genome, complexity, from_dict
-from nas_ops.lifeline import coordinator_gone
+from nas_ops.infra.files import write_atomic
+from nas_ops.infra.lifeline import coordinator_gone
 from nas_ops.metrics.diagnosis import diagnose
 from nas_ops.phenotype import Phenotype, build_model, child_model
 from nas_ops.records import EvalRecord, EvalRequest, InheritSpec

@@ -13,7 +13,7 @@ from typing import Any
 
 from nas_ops.evaluation.spawn_guard import check_main_guard
 from nas_ops.evaluation.worker import run_request
-from nas_ops.lifeline import init_worker
+from nas_ops.infra.lifeline import init_worker
 from nas_ops.records import EvalRecord, EvalRequest
 
 

@@ -34,7 +34,7 @@ from typing import Any
 from nas_ops.errors import ConfigError, MissingDependencyError
 from nas_ops.evaluation.pipeline import failed
 from nas_ops.evaluation.worker import run_request
-from nas_ops.files import write_atomic
+from nas_ops.infra.files import write_atomic
 from nas_ops.records import EvalRecord, EvalRequest
 
 INSTALL_HINT = "pip install nas-ops[ray]"

@@ -14,7 +14,7 @@
 
 Everything is written into a temporary sibling directory first and renamed into place, so a
 failure never leaves half a report. An existing OUT_DIR is replaced only if it holds a report
-(a ``.nas-ops-report`` marker) and no run, or is empty (:mod:`nas_ops.outdir`).
+(a ``.nas-ops-report`` marker) and no run, or is empty (:mod:`nas_ops.infra.outdir`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nas_ops.analysis import Analysis, analyze_run, stage_timer
-from nas_ops.outdir import MARKERS, check_replaceable, replacing
+from nas_ops.infra.outdir import MARKERS, check_replaceable, replacing
 from nas_ops.report import figures as F
 from nas_ops.report.architecture import architecture_figure, figure_name
 from nas_ops.report.document import to_html, to_markdown

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from nas_ops.config import RunConfig
 from nas_ops.errors import ConfigError, NasOpsError, unknown
-from nas_ops.files import file_sha256
 from nas_ops.genome import to_json
 from nas_ops.genome.nodes import primary_metric
+from nas_ops.infra.files import file_sha256
 from nas_ops.pareto import first_front
 from nas_ops.records import EvalRecord, HvPoint
 from nas_ops.store.ledger import LEDGER_NAME, Ledger

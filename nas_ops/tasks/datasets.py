@@ -23,7 +23,7 @@ from types import ModuleType
 import numpy as np
 
 from nas_ops.errors import MissingDependencyError, TaskError
-from nas_ops.files import cache_dir, write_atomic
+from nas_ops.infra.files import cache_dir, write_atomic
 from nas_ops.tasks.base import Task
 from nas_ops.tasks.paper import PAPER_OUTPUTS, paper_task
 from nas_ops.tasks.registry import TASKS
@@ -49,7 +49,7 @@ def _needs(module: str, missing: str) -> ModuleType:
 @functools.lru_cache(maxsize=4)
 def mnist1d_arrays(num_samples: int = 5000, data_seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
     """All mnist1d samples ``(num_samples, 40)`` float64 and labels, generated locally (or read
-    back from the disk cache of an earlier generation, :func:`nas_ops.files.cache_dir`; the
+    back from the disk cache of an earlier generation, :func:`nas_ops.infra.files.cache_dir`; the
     generator's version is part of the file's name, and a file that cannot be read or has the
     wrong shape is generated again and replaced)."""
     try:

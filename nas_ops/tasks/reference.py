@@ -6,7 +6,7 @@ split for at most ``max_steps`` minibatch steps (about a second on a CPU). It is
 per (dataset, training data) and cached in memory and on disk, in
 ``$NAS_OPS_CACHE/reference/<dataset>-<hash>.pt`` (default ``~/.cache/nas-ops``), where the hash
 covers the training inputs, the labels and the recipe. Files are written atomically
-(:func:`nas_ops.files.atomic_file`).
+(:func:`nas_ops.infra.files.atomic_file`).
 
 ``sample_score`` = exp(E_x KL(p(y|x) || p(y))), p(y) the mean prediction over the samples: 1 when
 every sample gets the same prediction, ``n_classes`` when predictions are confident and balanced.
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from nas_ops.errors import TaskError
-from nas_ops.files import atomic_file, cache_dir
+from nas_ops.infra.files import atomic_file, cache_dir
 
 if TYPE_CHECKING:  # annotations only: base.Task calls into this module, not the reverse
     from nas_ops.tasks.base import InputSpec, OutputSpec, Task

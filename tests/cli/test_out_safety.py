@@ -22,9 +22,9 @@ import pytest
 
 import nas_ops
 from nas_ops.cli import main
-from nas_ops.experiment_plan import load_plan
-from nas_ops.files import TMP_TAG, atomic_dir
-from nas_ops.outdir import MARKERS
+from nas_ops.experiments.plan import load_plan
+from nas_ops.infra.files import TMP_TAG, atomic_dir
+from nas_ops.infra.outdir import MARKERS
 from tests.cli.test_bad_inputs import one_error_line
 from tests.configs import TINY_CAPACITY, write_config
 from tests.killing import cli

@@ -12,7 +12,7 @@ import pytest
 from nas_ops.cli import main
 from nas_ops.config import config_from_dict
 from nas_ops.errors import ConfigError
-from nas_ops.experiment_plan import load_plan, plan_from_dict
+from nas_ops.experiments.plan import load_plan, plan_from_dict
 from nas_ops.store import run_contents
 from tests.configs import tiny_dict, toml_text
 from tests.killing import cli, kill_after

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nas_ops.errors import ConfigError
-from nas_ops.experiment_plan import plan_from_dict
+from nas_ops.experiments.plan import plan_from_dict
 from tests.cli.test_bad_inputs import one_error_line
 from tests.configs import tiny_dict, toml_text
 

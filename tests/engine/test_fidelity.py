@@ -23,7 +23,7 @@ from nas_ops.engine.search import Search
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation.pipeline import prepare
 from nas_ops.fidelity import FidelityConfig, individual_of, rung_key
-from nas_ops.files import file_sha256
+from nas_ops.infra.files import file_sha256
 from nas_ops.store import Ledger, load_run, run_contents
 from nas_ops.tasks import load_task
 from nas_ops.training import Budget

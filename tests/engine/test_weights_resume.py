@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nas_ops import run_search
-from nas_ops.files import file_sha256
+from nas_ops.infra.files import file_sha256
 from nas_ops.store import run_contents
 from tests.configs import write_config
 from tests.killing import cli, kill_after

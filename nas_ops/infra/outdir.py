@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nas_ops.errors import ConfigError
-from nas_ops.files import atomic_dir
+from nas_ops.infra.files import atomic_dir
 from nas_ops.store.ledger import LEDGER_NAME
 
 #: the marker file each replaceable kind of output holds (written by :func:`replacing`)

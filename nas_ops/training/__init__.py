@@ -22,7 +22,6 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from nas_ops.early_stopping import EarlyStopping
 from nas_ops.errors import EvaluationError, GenomeError
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import OutputNode
@@ -31,6 +30,7 @@ from nas_ops.phenotype.model import Phenotype, build_model
 from nas_ops.rng import torch_seed
 from nas_ops.tasks.base import Split, Task
 from nas_ops.tasks.losses import output_loss, output_metrics
+from nas_ops.training.early_stopping import EarlyStopping
 
 # The training constants, shared by sequential training (here) and fused training
 # (:mod:`nas_ops.evaluation.batched.train`): both must train every model the same way.

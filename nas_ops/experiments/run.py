@@ -1,4 +1,4 @@
-"""Running an experiment (:mod:`nas_ops.experiment_plan`): every arm x seed as one search, one
+"""Running an experiment (:mod:`nas_ops.experiments.plan`): every arm x seed as one search, one
 after another, then ``nas-ops compare`` of each group of arms.
 
 Layout of ``OUT``: ``plan.json`` (the expanded plan), ``runs/<arm>/seed-<seed>/`` (one run
@@ -24,9 +24,9 @@ from nas_ops.analysis.compare import Comparison, compare_runs
 from nas_ops.engine.runs import resume_search, run_search
 from nas_ops.engine.search import Search
 from nas_ops.errors import AllFailedError, ConfigError, NasOpsError
-from nas_ops.experiment_plan import Arm, ExperimentPlan, check_against, run_dir, run_state
-from nas_ops.files import write_atomic
-from nas_ops.outdir import (
+from nas_ops.experiments.plan import Arm, ExperimentPlan, check_against, run_dir, run_state
+from nas_ops.infra.files import write_atomic
+from nas_ops.infra.outdir import (
     EXPERIMENT_FILE,
     check_experiment_out,
     check_replaceable,
