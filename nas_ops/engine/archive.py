@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from nas_ops.config import RunConfig
 from nas_ops.engine.arena import Step, Steps
-from nas_ops.engine.fitness import Member, objectives, scalar
+from nas_ops.engine.fitness import Member, fitness_class, objectives, scalar
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.progress import Progress
 from nas_ops.errors import GenomeError
@@ -30,13 +30,12 @@ from nas_ops.tasks.base import OutputSpec
 
 class Archive:
     def __init__(self, config: RunConfig, outputs: Sequence[OutputSpec], ledger: Ledger,
-                 hv: Tracker, progress: Progress, fitness_cls: type,
-                 weights: Sequence[float]) -> None:
-        """``weights``: each objective's direction (+1 maximise, -1 minimise), as the
-        ``fitness_cls`` (DEAP) holds them."""
+                 hv: Tracker, progress: Progress, weights: Sequence[float]) -> None:
+        """``weights``: each objective's direction (+1 maximise, -1 minimise)."""
         self.config, self.outputs, self.ledger = config, tuple(outputs), ledger
-        self.hv, self.progress, self.fitness_cls = hv, progress, fitness_cls
+        self.hv, self.progress = hv, progress
         self.weights = tuple(weights)
+        self.fitness_cls = fitness_class(self.weights)  # DEAP's, for NSGA-II's members
         self.complexity = config.search.complexity_objective
         self.members: dict[str, Candidate] = {}
         self.rung_members: dict[str, Candidate] = {}  # rung evaluations ranked for promotion

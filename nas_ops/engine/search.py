@@ -32,7 +32,7 @@ from nas_ops.engine.arena import Loop, Plan, Ranking, Step, Steps
 from nas_ops.engine.breeding import Breeder, operator_lists
 from nas_ops.engine.checks import check_run
 from nas_ops.engine.components import check, recorded_components, resolve
-from nas_ops.engine.fitness import fitness_class, hv_reference, objective_weights
+from nas_ops.engine.fitness import hv_reference, objective_weights
 from nas_ops.engine.individuals import Candidate, make_request
 from nas_ops.engine.parents import Standings, parent_state
 from nas_ops.engine.policies import ParentState
@@ -93,7 +93,7 @@ class Search:
         self.archive = Archive(
             config, self.outputs, self.ledger,
             Tracker(hv_reference(self.outputs, s.complexity_objective, s.hv_reference)),
-            self.progress, fitness_class(self.weights), self.weights)
+            self.progress, self.weights)
         self.ranking: Ranking = self.archive
         self.rungs = None if self.fidelity is None else Rungs(
             self.fidelity, self.archive, config, self.run_dir, len(self.task.train),

@@ -84,8 +84,7 @@ class Ledger:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(TABLES)
             self._upgrade()
-            self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
-            self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
+            self._reload_keys()
         else:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             self._check()
@@ -149,6 +148,7 @@ class Ledger:
             self.db.execute("COMMIT")
 
     def _reload_keys(self) -> None:
+        """The writer's record of which uids have an evaluation or an arrived row."""
         self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
         self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
 
