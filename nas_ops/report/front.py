@@ -26,6 +26,7 @@ from nas_ops.report.tables import write_table
 from nas_ops.store.run import Individual
 
 MAX_DRAWN = 20  # front models drawn besides the best of each output
+MAX_LISTED = 10  # front rows shown open; the rest are listed in a collapsed block below
 
 
 def _values(ind: Individual, n: int) -> list[float]:
@@ -83,14 +84,18 @@ def front_section(a: Analysis, figs: dict[str, Path | str]) -> Section:
         "validation values): the front the run's summary printed, and "
         "`nas_ops.load_run(RUN).pareto_front()`. Each uid links to the drawing of its "
         f"architecture{_cap_note(len(front), sum(i.uid in anchors for i in front))}."))
-    s.add(Table(["uid", "generation", "operator",
-                 *[f"{o.name} ({'higher' if o.higher_is_better else 'lower'} better)"
-                   for o in objectives]],
-                [[Link(i.uid, f"#{anchors[i.uid]}") if i.uid in anchors else i.uid,
-                  i.generation, i.operator or "(initial)",
-                  *[v if o.output is not None or not math.isfinite(v) else round(v)  # a count
-                    for o, v in zip(objectives, _values(i, len(objectives)), strict=True)]]
-                 for i in front]))
+    columns = ["uid", "generation", "operator",
+               *[f"{o.name} ({'higher' if o.higher_is_better else 'lower'} better)"
+                 for o in objectives]]
+    rows = [[Link(i.uid, f"#{anchors[i.uid]}") if i.uid in anchors else i.uid,
+             i.generation, i.operator or "(initial)",
+             *[v if o.output is not None or not math.isfinite(v) else round(v)  # a count
+               for o, v in zip(objectives, _values(i, len(objectives)), strict=True)]]
+            for i in front]
+    s.add(Table(columns, rows[:MAX_LISTED]))
+    if len(rows) > MAX_LISTED:
+        s.add(Details(f"the other {len(rows) - MAX_LISTED} front models",
+                      [Table(columns, rows[MAX_LISTED:])]))
     s.add(Files("all rows", ["tables/pareto_front.csv"]))
     if figures:
         s.add(Details(f"drawings of the {len(figures)} front models that are not the best "

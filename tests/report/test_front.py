@@ -15,7 +15,8 @@ import pytest
 import nas_ops
 from nas_ops.report import build_report
 from nas_ops.report.figures import DISTINCT, usage_groups
-from nas_ops.report.front import MAX_DRAWN
+from nas_ops.report.front import MAX_DRAWN, MAX_LISTED
+from tests.analysis.synthetic import write_planted_run
 from tests.configs import tiny_config
 
 
@@ -90,3 +91,15 @@ def test_a_study_report_lists_its_front_too(tmp_path: Path) -> None:
     assert "A study samples variations of its base models rather than searching" in front
     assert re.findall(r'<a href="#[^"]+">([^<]+)</a>', front) == summary.front
     assert "searches no Pareto front" not in html
+
+
+def test_a_long_front_shows_its_first_rows_and_collapses_the_rest(tmp_path: Path) -> None:
+    run = write_planted_run(tmp_path / "study", n_parents=12, per_parent=1)
+    front = nas_ops.load_run(run).pareto_front()
+    assert len(front) > MAX_LISTED  # the planted study's front is long enough to collapse
+    section = _section(build_report(run, tmp_path / "report").read_text(), "front")
+    shown, hidden = section.split("<details>", 1)
+    uids = [i.uid for i in front]
+    assert re.findall(r"<tr><td>(?:<a [^>]*>)?([^<]+)", shown) == uids[:MAX_LISTED]
+    assert f"<summary>the other {len(front) - MAX_LISTED} front models</summary>" in hidden
+    assert re.findall(r"<tr><td>(?:<a [^>]*>)?([^<]+)", hidden) == uids[MAX_LISTED:]
