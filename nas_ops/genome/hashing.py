@@ -27,6 +27,17 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def _label_digest(genome: Genome, node_id: str) -> str:
+    """The digest of :func:`node_label`, kept on the (frozen) node record: a child shares most
+    of its node records with its parent, so each is digested once."""
+    node = genome.node(node_id)
+    found = node.__dict__.get("_label_digest")
+    if found is None:
+        found = _digest(node_label(genome, node_id))
+        object.__setattr__(node, "_label_digest", found)
+    return str(found)
+
+
 def structural_hash(genome: Genome) -> str:
     """A 32-hex Weisfeiler-Lehman hash over node genes and edge slots, plus hyperparameters.
 
@@ -36,7 +47,7 @@ def structural_hash(genome: Genome) -> str:
     labels of every round.
     """
     ids = genome.node_ids
-    labels = {nid: _digest(node_label(genome, nid)) for nid in ids}
+    labels = {nid: _label_digest(genome, nid) for nid in ids}
     preds = {nid: genome.predecessors(nid) for nid in ids}
     succ_slots: dict[str, list[tuple[str, int]]] = {nid: [] for nid in ids}
     for nid in ids:

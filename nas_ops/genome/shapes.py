@@ -115,10 +115,20 @@ def network_cost(genome: Genome, net_id: str) -> tuple[int, int]:
     return params + bn, flops
 
 
+def network_costs(genome: Genome) -> dict[str, tuple[int, int]]:
+    """:func:`network_cost` of every network, computed once per (immutable) genome instance."""
+    found = genome.__dict__.get("_network_costs")
+    if found is None:
+        found = {n.id: network_cost(genome, n.id) for n in genome.networks}
+        genome.__dict__["_network_costs"] = found
+    return dict(found)
+
+
 def complexity(genome: Genome, nodes: set[str] | None = None) -> Complexity:
     """Complexity of the whole genome, or of the subgraph made of ``nodes``."""
     nets = [n for n in genome.networks if nodes is None or n.id in nodes]
-    costs = [network_cost(genome, n.id) for n in nets]
+    every = network_costs(genome)
+    costs = [every[n.id] for n in nets]
     keep = set(genome.node_ids) if nodes is None else nodes
     edges = [e for e in genome.edges if e[0] in keep and e[1] in keep]
     depth = _depth(genome, keep)
@@ -146,7 +156,7 @@ def output_cost(genome: Genome) -> dict[str, dict[str, int]]:
     """Per output: ``{"parameters", "flops"}`` of the networks in its subgraph (every network
     that reaches it), as :func:`network_cost` counts them. A network shared by two outputs counts
     in both, so the outputs' sums can exceed the genome's total."""
-    costs = {n.id: network_cost(genome, n.id) for n in genome.networks}
+    costs = network_costs(genome)
     out = {}
     for oid in genome.output_ids:
         nets = [n for n in genome.output_subgraph(oid) if n in costs]
