@@ -14,14 +14,17 @@ import numpy as np
 Key = tuple[object, ...]
 
 
-def _key_words(key: Key) -> list[int]:
+def _entropy(seed: int, key: Key) -> np.ndarray:
+    """The run seed's low 32 bits, then 4 little-endian words of a digest of ``key``, as the
+    uint32 array SeedSequence takes without converting each number (the same entropy as the
+    list of those 5 integers)."""
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
-    return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    return np.frombuffer((int(seed) & 0xFFFFFFFF).to_bytes(4, "little") + digest, dtype="<u4")
 
 
 def seed_sequence(seed: int, *key: object) -> np.random.SeedSequence:
     """The SeedSequence of ``key`` under the run seed ``seed`` (stable across processes)."""
-    return np.random.SeedSequence(entropy=[int(seed) & 0xFFFFFFFF, *_key_words(tuple(key))])
+    return np.random.SeedSequence(entropy=_entropy(seed, tuple(key)))
 
 
 def generator(seed: int, *key: object) -> np.random.Generator:

@@ -321,7 +321,7 @@ class Search:
 
     def record_variation(self, generation: int, slot: int, attempt: int,
                          event: VariationEvent, child: str | None) -> None:
-        self.ledger.add_variation(generation, slot, attempt, event.to_dict(), child)
+        self.ledger.add_variation(generation, slot, attempt, event, child)
 
     # --------------------------------------------------------------- internals
     def _enters(self, cand: Candidate) -> bool:

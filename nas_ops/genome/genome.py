@@ -181,7 +181,11 @@ class Genome:
         return self.replace(networks=nets)
 
     def with_lineage(self, uid: str, parents: tuple[str, ...], operator: str | None) -> Genome:
-        return dataclasses.replace(self, uid=uid, parents=tuple(parents), operator=operator)
+        """The same structure with this lineage; what was computed and kept on this instance
+        (lookups, order, hash, costs: none depends on lineage) carries over."""
+        copy = dataclasses.replace(self, uid=uid, parents=tuple(parents), operator=operator)
+        copy.__dict__.update({k: v for k, v in self.__dict__.items() if k not in _FIELDS})
+        return copy
 
     def fresh_network_id(self) -> str:
         taken = set(self._nodes)
@@ -189,6 +193,9 @@ class Genome:
         while f"n{k}" in taken:
             k += 1
         return f"n{k}"
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Genome))
 
 
 def role_of(node: Node) -> str:

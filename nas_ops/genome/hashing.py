@@ -47,19 +47,21 @@ def structural_hash(genome: Genome) -> str:
     labels of every round.
     """
     ids = genome.node_ids
-    labels = {nid: _label_digest(genome, nid) for nid in ids}
-    preds = {nid: genome.predecessors(nid) for nid in ids}
-    succ_slots: dict[str, list[tuple[str, int]]] = {nid: [] for nid in ids}
-    for nid in ids:
-        for slot, src in enumerate(preds[nid]):
-            succ_slots[src].append((nid, slot))
-    history = sorted(labels.values())
+    index = {nid: k for k, nid in enumerate(ids)}
+    preds = [[index[p] for p in genome.predecessors(nid)] for nid in ids]
+    succ_slots: list[list[tuple[int, str]]] = [[] for _ in ids]
+    for k, sources in enumerate(preds):
+        for slot, src in enumerate(sources):
+            succ_slots[src].append((k, f"@{slot}"))
+    labels = [_label_digest(genome, nid) for nid in ids]
+    history = sorted(labels)
+    blake2b = hashlib.blake2b
     for _ in range(_ROUNDS):
-        labels = {nid: _digest("|".join([
-            labels[nid], ",".join(labels[p] for p in preds[nid]),
-            ",".join(sorted(f"{labels[s]}@{slot}" for s, slot in succ_slots[nid]))]))
-            for nid in ids}
-        history += sorted(labels.values())
+        labels = [blake2b("|".join((
+            labels[k], ",".join([labels[p] for p in preds[k]]),
+            ",".join(sorted([labels[s] + slot for s, slot in succ_slots[k]])))).encode(),
+            digest_size=16).hexdigest() for k in range(len(ids))]
+        history += sorted(labels)
     h = genome.hyper
     return _digest(f"{'.'.join(history)}|{h.learning_rate!r}|{h.batch_size}|{h.optimizer}|"
                    f"{genome.space}")

@@ -47,6 +47,7 @@ from nas_ops.store.schema import (
     variation_from_row,
     variation_row,
 )
+from nas_ops.variation.events import VariationEvent
 
 __all__ = ["LEDGER_NAME", "SCHEMA_VERSION", "Ledger", "unreadable"]
 
@@ -166,8 +167,8 @@ class Ledger:
                         individual_row(uid, generation, slot, genome_json, hash_, parents,
                                        operator, seed))
 
-    def add_variation(self, generation: int, slot: int, attempt: int, event: dict[str, Any],
-                      child: str | None) -> None:
+    def add_variation(self, generation: int, slot: int, attempt: int,
+                      event: VariationEvent | dict[str, Any], child: str | None) -> None:
         self.db.execute("INSERT OR IGNORE INTO variations VALUES (?,?,?,?,?,?,?)",
                         variation_row(generation, slot, attempt, event, child))
 

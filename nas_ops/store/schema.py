@@ -248,10 +248,14 @@ def individual_from_row(row: sqlite3.Row, evaluation: EvalRecord | None,
                       rungs=rungs)
 
 
-def variation_row(generation: int, slot: int, attempt: int, event: Mapping[str, Any],
-                  child: str | None) -> tuple[Any, ...]:
-    return (generation, slot, attempt, event["operator"], event["status"], child,
-            json.dumps(event, sort_keys=True))
+def variation_row(generation: int, slot: int, attempt: int,
+                  event: VariationEvent | Mapping[str, Any], child: str | None) -> tuple[Any, ...]:
+    """``event`` is a :class:`VariationEvent` or its JSON form as plain data (a hand-made or
+    older event)."""
+    if isinstance(event, Mapping):
+        return (generation, slot, attempt, event["operator"], event["status"], child,
+                json.dumps(event, sort_keys=True))
+    return (generation, slot, attempt, event.operator, event.status, child, event.to_json())
 
 
 def variation_from_row(row: sqlite3.Row) -> Variation:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nas_ops.genome.genome import Genome
-from nas_ops.genome.hashing import node_label, structural_hash
+from nas_ops.genome.hashing import structural_hash
 from nas_ops.genome.nodes import OutputNode
 from nas_ops.genome.shapes import complexity, output_cost
 from nas_ops.variation.events import DIFF_KEYS, ChildRecord
@@ -116,18 +116,9 @@ def cached_output_cost(genome: Genome) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in cost.items()}
 
 
-def _labels(genome: Genome) -> tuple[Any, ...]:
-    """What isomorphic genomes share and a cheap test can compare: sorted node labels, edge
-    count, hyperparameters."""
-    return (tuple(sorted(node_label(genome, n) for n in genome.node_ids)), len(genome.edges),
-            genome.hyper, genome.space)
-
-
 def is_neutral(parent: Genome, child: Genome) -> bool:
-    """Whether the child is structurally the parent (equal structural hashes); the hash is only
-    computed when the cheap label comparison cannot tell them apart."""
-    if _memo(parent, "_variation_labels", _labels) != _memo(child, "_variation_labels", _labels):
-        return False
+    """Whether the child is structurally the parent (equal structural hashes; the engine needs
+    the child's hash anyway, and it stays memoized on the child)."""
     return cached_hash(parent) == cached_hash(child)
 
 
@@ -147,12 +138,10 @@ def merge_records(records: list[ChildRecord], output_ids: list[str]) -> ChildRec
     """Union of per-child records (diff lists and touched nodes keep first-seen order); its
     ``complexity_*`` fields are left empty."""
     merged = ChildRecord()
-    affected: set[str] = set()
-    for rec in records:
-        for k in DIFF_KEYS:
-            merged.diff[k] += [x for x in rec.diff[k] if x not in merged.diff[k]]
-        merged.touched += [t for t in rec.touched if t not in merged.touched]
-        affected |= set(rec.affected_outputs)
+    for k in DIFF_KEYS:
+        merged.diff[k] = list(dict.fromkeys(x for rec in records for x in rec.diff[k]))
+    merged.touched = list(dict.fromkeys(t for rec in records for t in rec.touched))
+    affected = {o for rec in records for o in rec.affected_outputs}
     merged.affected_outputs = [o for o in output_ids if o in affected]
     merged.neutral = bool(records) and all(rec.neutral for rec in records)
     return merged

@@ -127,11 +127,20 @@ class VariationEvent:
                            list(self.affected_outputs), self.neutral,
                            dict(self.complexity_before), dict(after))
 
-    def to_dict(self) -> dict[str, Any]:
+    def _fields(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items()
                 if k != "per_child" and (k != "hint" or v)}
         data["per_child"] = [c.to_dict() for c in self.per_child]
-        return dict(json.loads(json.dumps(data)))
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form as plain data (a deep copy: lists for tuples)."""
+        return dict(json.loads(json.dumps(self._fields())))
+
+    def to_json(self) -> str:
+        """``json.dumps(self.to_dict(), sort_keys=True)`` without the round trip (the ledger's
+        form of the event)."""
+        return json.dumps(self._fields(), sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VariationEvent:
