@@ -73,7 +73,8 @@ def main() -> None:
         raise SystemExit(2) from None
     from nas_ops.experiments.table_runner import run_all
 
-    run_all(args.out, tables, arms, _seeds(args.seeds), budgets, workers=args.workers)
+    run_all(args.out, tables, arms, _seeds(args.seeds), budgets, workers=args.workers,
+            say=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":

@@ -130,3 +130,36 @@ def test_bad_arm_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert proc.stderr == ("--arms: unknown arm 'bogus'; valid: random, aging, local, "
                            "nsga2\n")
     assert not (tmp_path / "out").exists()
+
+
+@needs_tables
+@pytest.mark.slow
+def test_kill_9_of_the_two_worker_runner_and_resume(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "studies" / "table_results.py"), "run", str(out),
+           "--seeds", "0:2", "--tables", "nbgraph/cora,nbgraph/proteins", "--budgets", "50,60",
+           "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    results = out / "results.jsonl"
+    deadline = time.time() + 180
+    while (not results.is_file() or results.read_text().count("\n") < 3) \
+            and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, mid-write or not
+    proc.wait()
+    killed = len(read_results(results))
+    assert 3 <= killed < 16
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    final = read_results(results)
+    assert sorted((r["table"], r["arm"], r["seed"]) for r in final) == sorted(
+        (t, a, s) for t in ("nbgraph/cora", "nbgraph/proteins")
+        for a in ("random", "aging", "local", "nsga2") for s in (0, 1))
+    again = run_one(final[0]["table"], final[0]["arm"], final[0]["seed"], [50, 60])
+    assert {k: v for k, v in again.items() if k != "wall_s"} == {
+        k: v for k, v in final[0].items() if k != "wall_s"}
