@@ -32,7 +32,7 @@ from nas_ops.genome.nodes import GENERATION_METRICS
 from nas_ops.registry import Registry
 
 RETRAIN = ("affected", "all")
-COMPLEXITY = ("parameters", "flops", "networks", "none")
+COMPLEXITY = ("parameters", "flops", "networks", "latency_us", "none")  # latency_us: nbgraph
 FUSE = ("auto", "always")  # batched backend: fuse groups by the cost model, or always
 STUDY_MODES = ("per_operator", "drawn")
 RELEVANCE_NOISE = ("scale", "paper")  # diagnosis: N(0, each tensor's std) or N(0, 0.1)

@@ -60,6 +60,7 @@ def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
     _check_no_op(config, task, operators)
     complexity = [] if config.search.complexity_objective == "none" \
         else [config.search.complexity_objective]
+    _check_complexity(config.search.complexity_objective, task)
     _unknown_keys("search.hv_reference", config.search.hv_reference,
                   [spec.name for spec in task.outputs] + complexity)
     _check_table(config, task)
@@ -68,6 +69,15 @@ def check_run(config: RunConfig, task: Task, operators: Sequence[str]) -> None:
         raise ConfigError(f"evaluation.sample_quality needs a task with a generation and a "
                           f"classification output (the reference classifier); task "
                           f"{task.name!r} has {', '.join(sorted(kinds))}")
+
+
+def _check_complexity(objective: str, task: Task) -> None:
+    """A complexity objective the task's records hold: a table's list its own (task.meta);
+    trained models have parameters, FLOPs and networks, not a table's latency."""
+    valid = (*task.meta.get("complexity", ("parameters", "flops", "networks")), "none")
+    if objective not in valid:
+        raise ConfigError(f"search.complexity_objective = {objective!r} is not recorded by task "
+                          f"{task.name!r}; valid: {', '.join(valid)}")
 
 
 def _check_table(config: RunConfig, task: Task) -> None:

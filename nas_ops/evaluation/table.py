@@ -54,6 +54,11 @@ def _nb201_metrics(table: Table, row: int) -> tuple[dict, dict, dict[str, int]]:
 _METRICS = {"nbgraph": _nbgraph_metrics, "nb201": _nb201_metrics}
 
 
+def row_metrics(table: Table, row: int) -> tuple[dict, dict, dict[str, int]]:
+    """``(val, test, complexity)`` of the table's row ``row``, as a record holds them."""
+    return _METRICS[table.name](table, row)
+
+
 def lookup(request: EvalRequest) -> EvalRecord:
     """The record of one request, read from its table; a genome the table lacks, or a task
     that is not a table's, gives a ``failed`` record naming why."""
@@ -84,7 +89,7 @@ def _answer(request: EvalRequest) -> tuple[dict[str, Any], dict[str, Any], dict[
         raise KeyError(f"the genome is an architecture for {genome.inputs[0].id}, the task's "
                        f"dataset is {table.dataset}")
     row = table.row(space.key_of(genome))  # type: ignore[attr-defined]
-    return _METRICS[table.name](table, row)
+    return row_metrics(table, row)
 
 
 class TableEvaluator(InProcessEvaluator):
@@ -96,4 +101,4 @@ class TableEvaluator(InProcessEvaluator):
         return lookup(request)
 
 
-__all__ = ["COST", "TABLE_TASKS", "TableEvaluator", "lookup"]
+__all__ = ["COST", "TABLE_TASKS", "TableEvaluator", "lookup", "row_metrics"]

@@ -2,16 +2,16 @@
 
 Every objective is first turned into one to minimise (:func:`minimised`): accuracy becomes the
 class error ``1 - accuracy`` (a generation output ranked by sample ``precision`` or ``recall``:
-``1 -`` that), an error metric (``mse``, ``recon_mse``, ``frechet``) stays as it is, parameters
-and FLOPs become their ``log10``, the number of networks stays as it is. The reference point
-bounds the region that counts; a point that does not lie strictly inside the reference box (in
-every objective) contributes nothing, so failed evaluations (stored with the worst values) never
-count. Default reference values, per objective metric (:data:`DEFAULT_REFERENCE`): class error
-1, every MSE objective 0.05 (a cap: a model worse than that on an output is no trade-off worth
-keeping), log10 parameters 6 (one million), log10 FLOPs 8, networks 16; a Frechet distance 100
-(mnist1d: real held-out signals ~7.5, Gaussian noise ~57), 1 - precision or 1 - recall 1. For
-the quickstart task (class accuracy, histogram mse, reconstruction recon_mse, parameters) that is
-(1, 0.05, 0.05, 6).
+``1 -`` that), an error metric (``mse``, ``recon_mse``, ``frechet``) stays as it is, parameters,
+FLOPs and a table's latency (``latency_us``) become their ``log10``, the number of networks stays
+as it is. The reference point bounds the region that counts; a point that does not lie strictly
+inside the reference box (in every objective) contributes nothing, so failed evaluations (stored
+with the worst values) never count. Default reference values, per objective metric
+(:data:`DEFAULT_REFERENCE`): class error 1, every MSE objective 0.05 (a cap: a model worse than
+that on an output is no trade-off worth keeping), log10 parameters 6 (one million), log10 FLOPs
+8, log10 latency_us 6 (one second), networks 16; a Frechet distance 100 (mnist1d: real held-out
+signals ~7.5, Gaussian noise ~57), 1 - precision or 1 - recall 1. For the quickstart task (class
+accuracy, histogram mse, reconstruction recon_mse, parameters) that is (1, 0.05, 0.05, 6).
 ``[search] hv_reference = {<output or complexity name> = value}`` overrides single values (in the
 minimised units above). The hypervolume itself is computed by ``moocore`` (imported on first
 use).
@@ -32,8 +32,9 @@ from nas_ops.records import HvPoint
 
 DEFAULT_REFERENCE: dict[str, float] = {"accuracy": 1.0, "mse": 0.05, "recon_mse": 0.05,
                                        "parameters": 6.0, "flops": 8.0, "networks": 16.0,
-                                       "frechet": 100.0, "precision": 1.0, "recall": 1.0}
-_LOG10 = ("parameters", "flops")
+                                       "frechet": 100.0, "precision": 1.0, "recall": 1.0,
+                                       "latency_us": 6.0}
+_LOG10 = ("parameters", "flops", "latency_us")
 _SCORES = ("accuracy", "precision", "recall")  # in [0, 1], higher is better
 
 

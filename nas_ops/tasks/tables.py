@@ -16,6 +16,8 @@ from nas_ops.tasks.base import InputSpec, OutputSpec, Split, Task
 from nas_ops.tasks.registry import TASKS
 
 OUTPUT = "class"
+# the complexity objectives a table's records hold (search.complexity_objective; docs/tables.md)
+COMPLEXITY = {"nbgraph": ("parameters", "latency_us"), "nb201": ("parameters",)}
 
 
 def table_task(table: str, dataset: str, path: str = "") -> Task:
@@ -26,7 +28,7 @@ def table_task(table: str, dataset: str, path: str = "") -> Task:
     return Task(f"{table}:{dataset}", (InputSpec(dataset, "vector", (1,)),),
                 (OutputSpec(OUTPUT, "classification", 1),), empty, empty, empty,
                 meta={"table": table, "dataset": dataset, "architectures": len(loaded),
-                      "sha256": loaded.sha256})
+                      "sha256": loaded.sha256, "complexity": COMPLEXITY[table]})
 
 
 @TASKS.decorator("nbgraph", table="nbgraph")
@@ -42,4 +44,4 @@ def nb201(dataset: str = "cifar10", path: str = "") -> Task:
     return table_task("nb201", dataset, path)
 
 
-__all__ = ["OUTPUT", "nb201", "nbgraph", "table_task"]
+__all__ = ["COMPLEXITY", "OUTPUT", "nb201", "nbgraph", "table_task"]
