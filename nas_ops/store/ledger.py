@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import json
+import functools
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nas_ops.errors import ConfigError, LedgerError, RunLockedError
 from nas_ops.fidelity import individual_of
@@ -29,11 +29,13 @@ from nas_ops.store.schema import (
     LEDGER_NAME,
     SCHEMA_VERSION,
     TABLES,
+    DamagedRow,
     Individual,
     RunMeta,
     Variation,
     checkpoint_from_row,
     checkpoint_row,
+    decode,
     evaluation_row,
     hv_point_from_row,
     individual_from_row,
@@ -43,12 +45,27 @@ from nas_ops.store.schema import (
     objectives_from_row,
     prefilter_from_row,
     record_from_row,
+    required_tables,
     tables,
     variation_from_row,
     variation_row,
 )
 
 __all__ = ["LEDGER_NAME", "SCHEMA_VERSION", "Ledger", "unreadable"]
+
+_R = TypeVar("_R")
+
+
+def _names_file(read: Callable[..., _R]) -> Callable[..., _R]:
+    """A read whose row cannot be decoded raises one :class:`LedgerError` line naming the
+    ledger file, the table, the row, the column and the individual."""
+    @functools.wraps(read)
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> _R:
+        try:
+            return read(self, *args, **kwargs)
+        except DamagedRow as exc:
+            raise damaged(self.path, str(exc)) from None
+    return wrapper
 
 
 class Ledger:
@@ -73,13 +90,18 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise unreadable(self.path, exc) from None
+        except LedgerError:
+            self.close()
+            raise
 
     def _open(self, mode: str) -> None:
         if mode == "w":
             existed = self.path.is_file() and self.path.stat().st_size > 0
             self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
             if existed:
                 self._check()
+                self.verify()  # before anything is written to it
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(TABLES)
@@ -87,16 +109,50 @@ class Ledger:
             self._reload_keys()
         else:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.db.row_factory = sqlite3.Row
             self._check()
-        self.db.row_factory = sqlite3.Row
 
     def _check(self) -> None:
-        """Refuse a file that is not an intact nas-ops ledger (one line, not sqlite3's error)."""
+        """Refuse a file that is not an intact nas-ops ledger (one line, not sqlite3's error):
+        a damaged file, one without the tables its schema has, or one of a newer schema."""
         problem = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
             raise sqlite3.DatabaseError(problem)
-        if "run" not in tables(self.db):
+        have = tables(self.db)
+        if "run" not in have:
             raise sqlite3.DatabaseError("it holds no nas-ops tables")
+        schema = self._schema()
+        if schema > SCHEMA_VERSION:
+            raise LedgerError(f"{str(self.path)!r} has ledger schema {schema}, newer than this "
+                              f"nas-ops reads (up to {SCHEMA_VERSION}); upgrade nas-ops to read "
+                              "it, nothing was changed")
+        for table in required_tables(schema):
+            if table not in have:
+                raise damaged(self.path, f"table {table} is missing (a schema-{schema} ledger "
+                                         "has it)")
+
+    @_names_file
+    def _schema(self) -> int:
+        """The schema the ledger was created with (meta ``schema``; absent = 1)."""
+        row = self.db.execute("SELECT value FROM run WHERE key = 'schema'").fetchone()
+        value = 1 if row is None else decode(row[0], "run", "key 'schema'", "value")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise DamagedRow("run", "key 'schema'", "value", None,
+                             f"{value!r} is not a schema version")
+        return value
+
+    @_names_file
+    def verify(self) -> None:
+        """Decode every row of the ledger (a resumed run writes to no damaged ledger): the
+        first one that cannot be decoded raises a :class:`LedgerError` naming it."""
+        self.run_meta()
+        self.individuals()
+        self.variations()
+        self.checkpoints()
+        self.prefilter()
+        if "arrived" in tables(self.db):
+            for uid, record in self.db.execute("SELECT uid, record FROM arrived"):
+                decode(record, "arrived", f"uid {uid!r}", "record", individual_of(uid))
 
     def _lock(self) -> None:
         fd = os.open(self.run_dir / "ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -156,9 +212,10 @@ class Ledger:
         """Record the metadata value ``key`` (see :class:`~nas_ops.store.schema.RunMeta`)."""
         self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", meta_row(key, value))
 
+    @_names_file
     def meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        return decode(row[0], "run", f"key {key!r}", "value") if row else default
 
     def add_individual(self, uid: str, generation: int, slot: int, genome_json: str, hash_: str,
                        parents: list[str], operator: str | None, seed: int) -> None:
@@ -239,6 +296,7 @@ class Ledger:
                             [(uid, *row) for row in rows])
 
     # ------------------------------------------------------------------- reads
+    @_names_file
     def evaluation(self, uid: str) -> EvalRecord | None:
         """The stored evaluation of ``uid`` with its diagnosis rows (None if there is none)."""
         if self._lock_fd is not None and uid not in self._evaluated:  # the writer knows
@@ -251,12 +309,14 @@ class Ledger:
             "ORDER BY network, output, metric", (uid,))]
         return dataclasses.replace(record_from_row(row), diagnosis=rows)
 
+    @_names_file
     def arrived(self, uid: str) -> EvalRecord | None:
         """The kept result of ``uid`` whose batch had not ended, if any."""
         if self._lock_fd is not None and uid not in self._arrived:  # the writer knows
             return None
         row = self.db.execute("SELECT record FROM arrived WHERE uid = ?", (uid,)).fetchone()
-        return None if row is None else EvalRecord.from_dict(json.loads(row[0]))
+        return None if row is None else EvalRecord.from_dict(
+            decode(row[0], "arrived", f"uid {uid!r}", "record", individual_of(uid)))
 
     def individual_genome(self, uid: str) -> str | None:
         row = self.db.execute("SELECT genome FROM individuals WHERE uid = ?", (uid,)).fetchone()
@@ -266,9 +326,11 @@ class Ledger:
         return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
 
     # ----------------------------------------------------- a whole run, typed (load_run)
+    @_names_file
     def run_meta(self) -> RunMeta:
         return RunMeta.from_rows(self.db.execute("SELECT key, value FROM run"))
 
+    @_names_file
     def individuals(self) -> list[Individual]:
         """Every individual in creation order, with its evaluation and objectives; in a
         multi-fidelity run with its rung evaluations too (an individual stopped below the last
@@ -290,6 +352,7 @@ class Ledger:
         """The evaluation keys in the order the run settled them."""
         return [r[0] for r in self.db.execute("SELECT uid FROM evaluations ORDER BY seq")]
 
+    @_names_file
     def variations(self) -> list[Variation]:
         return [variation_from_row(r) for r in self.db.execute(
             "SELECT * FROM variations ORDER BY generation, slot, attempt")]
@@ -300,6 +363,7 @@ class Ledger:
             pops.setdefault(r["generation"], []).append(r["uid"])
         return pops
 
+    @_names_file
     def checkpoints(self) -> list[dict[str, Any]]:
         return [checkpoint_from_row(r)
                 for r in self.db.execute("SELECT * FROM checkpoints ORDER BY generation")]
@@ -315,6 +379,7 @@ class Ledger:
         return [hv_point_from_row(r)
                 for r in self.db.execute("SELECT * FROM hypervolume ORDER BY seq")]
 
+    @_names_file
     def prefilter(self) -> list[dict[str, Any]]:
         """Every pre-filter decision by generation and slot ([] without the table: schema
         < 7)."""
@@ -322,6 +387,12 @@ class Ledger:
             return []
         return [prefilter_from_row(r)
                 for r in self.db.execute("SELECT * FROM prefilter ORDER BY generation, slot")]
+
+
+def damaged(path: Path, what: str) -> LedgerError:
+    """The one-line error for damage inside a readable ledger (``what``: where it is)."""
+    return LedgerError(f"{str(path)!r} is damaged: {what}; restore the ledger from a copy or "
+                       "start a new run")
 
 
 def unreadable(path: Path, exc: Exception) -> LedgerError:
