@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"nas-ops demo: {config.search.algorithm} search on {config.task.name} "
           f"({config.max_evals} evaluations, {config.evaluation.workers} workers), "
           f"config {path}")
-    _, code = finish(lambda: run_search(config, args.out, progress=not args.quiet))
+    _, code = finish(lambda: run_search(config, args.out, progress=not args.quiet), args.out)
     if code:
         return code
     index = build_report(args.out, Path(args.out) / "report",

@@ -24,7 +24,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = with_overrides(load_config(args.config, require=("study",)), seed=args.seed)
     check_run_out(args.out)
-    _, code = finish(Study(config, args.out, progress=not args.quiet).run)
+    _, code = finish(Study(config, args.out, progress=not args.quiet).run, args.out)
     if code == 0:
         print(f"next: nas-ops report {args.out} --out {args.out}/report")
     return code

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nas_ops.errors import ConfigError, LedgerError, RunLockedError
+from nas_ops.errors import ConfigError, LedgerError, MachineError, RunLockedError
 from nas_ops.fidelity import individual_of
 from nas_ops.records import EvalRecord, HvPoint
 from nas_ops.store.schema import (
@@ -68,6 +68,18 @@ def _names_file(read: Callable[..., _R]) -> Callable[..., _R]:
     return wrapper
 
 
+def _writes(write: Callable[..., _R]) -> Callable[..., _R]:
+    """A write that fails because the machine did (a full disk, an I/O error) raises
+    :class:`MachineError` (the run stops, nothing is recorded as failed), not sqlite3's error."""
+    @functools.wraps(write)
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> _R:
+        try:
+            return write(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self.machine_error(exc) or exc from None
+    return wrapper
+
+
 class Ledger:
     """Writer (``mode="w"``) or reader (``mode="r"``) of ``RUN_DIR/ledger.sqlite``."""
 
@@ -89,7 +101,7 @@ class Ledger:
             self._open(mode)
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise unreadable(self.path, exc) from None
+            raise self.machine_error(exc) or unreadable(self.path, exc) from None
         except LedgerError:
             self.close()
             raise
@@ -164,6 +176,14 @@ class Ledger:
                                  "another process; wait for it to finish or stop it") from None
         self._lock_fd = fd
 
+    def machine_error(self, exc: sqlite3.Error) -> MachineError | None:
+        """The :class:`MachineError` of a failed write the machine caused (SQLite's FULL and
+        IOERR codes), or None."""
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code not in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
+            return None
+        return MachineError(f"{exc} while writing {str(self.path)!r}")
+
     def _upgrade(self) -> None:
         """Add the columns a ledger of an older schema lacks (their defaults mean 'unknown')."""
         for table, name, kind in missing_columns(self.db):
@@ -189,7 +209,7 @@ class Ledger:
         """Everything written inside commits at once (blocks nest: the outermost commits); an
         exception rolls it back. A kill -9 inside leaves the ledger as it was before the block."""
         if self._depth == 0:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._execute("BEGIN IMMEDIATE")
         self._depth += 1
         try:
             yield
@@ -201,13 +221,18 @@ class Ledger:
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.db.execute("COMMIT")
+            self._execute("COMMIT")
+
+    @_writes
+    def _execute(self, sql: str) -> None:
+        self.db.execute(sql)
 
     def _reload_keys(self) -> None:
         """The writer's record of which uids have an evaluation or an arrived row."""
         self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
         self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
 
+    @_writes
     def set_meta(self, key: str, value: Any) -> None:
         """Record the metadata value ``key`` (see :class:`~nas_ops.store.schema.RunMeta`)."""
         self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", meta_row(key, value))
@@ -217,17 +242,20 @@ class Ledger:
         row = self.db.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
         return decode(row[0], "run", f"key {key!r}", "value") if row else default
 
+    @_writes
     def add_individual(self, uid: str, generation: int, slot: int, genome_json: str, hash_: str,
                        parents: list[str], operator: str | None, seed: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO individuals VALUES (?,?,?,?,?,?,?,?)",
                         individual_row(uid, generation, slot, genome_json, hash_, parents,
                                        operator, seed))
 
+    @_writes
     def add_variation(self, generation: int, slot: int, attempt: int, event: dict[str, Any],
                       child: str | None) -> None:
         self.db.execute("INSERT OR IGNORE INTO variations VALUES (?,?,?,?,?,?,?)",
                         variation_row(generation, slot, attempt, event, child))
 
+    @_writes
     def add_evaluation(self, record: EvalRecord, objectives: list[float],
                        hypervolume: HvPoint | None = None) -> None:
         """The evaluation, its diagnosis rows and the hypervolume after it, in one
@@ -253,22 +281,26 @@ class Ledger:
             f"VALUES ({', '.join('?' * len(EVAL_COLUMNS))})",
             evaluation_row(record, objectives, seq))
 
+    @_writes
     def keep_arrived(self, record: EvalRecord) -> None:
         """Keep a result that arrived before its batch ended (see the module docstring)."""
         self.db.execute("INSERT OR REPLACE INTO arrived VALUES (?, ?)",
                         (record.uid, record.to_json()))
         self._arrived.add(record.uid)
 
+    @_writes
     def clear_arrived(self) -> None:
         """Drop kept results no batch took (a run that finished: e.g. children a changed plan
         no longer asks for)."""
         self.db.execute("DELETE FROM arrived")
         self._arrived.clear()
 
+    @_writes
     def add_hypervolume(self, point: HvPoint) -> None:
         """The hypervolume after the evaluation ``point.seq`` (kept if already recorded)."""
         self.db.execute("INSERT OR IGNORE INTO hypervolume VALUES (?,?,?,?,?)", point.to_tuple())
 
+    @_writes
     def set_population(self, generation: int, uids: list[str]) -> None:
         """The population after ``generation`` (replacing what an extended run had stored)."""
         with self.transaction():
@@ -276,11 +308,13 @@ class Ledger:
             self.db.executemany("INSERT INTO population VALUES (?,?,?)",
                                 [(generation, i, u) for i, u in enumerate(uids)])
 
+    @_writes
     def add_checkpoint(self, generation: int, evals_done: int, rng: dict[str, Any],
                        policy_state: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?)",
                         checkpoint_row(generation, evals_done, rng, policy_state))
 
+    @_writes
     def add_prefilter(self, rows: list[tuple[int, int, str, str, str, str, int, int]]) -> None:
         """A generation's pre-filter decisions (every candidate scored), in one transaction."""
         with self.transaction():
@@ -291,6 +325,7 @@ class Ledger:
         return list(self.db.execute("SELECT * FROM prefilter WHERE generation = ? ORDER BY slot",
                                     (generation,)))
 
+    @_writes
     def add_diagnoses(self, uid: str, rows: list[tuple[str, str, str, float]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
                             [(uid, *row) for row in rows])
