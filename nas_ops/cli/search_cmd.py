@@ -31,10 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from nas_ops.engine import run_search
-
     config = with_overrides(load_config(args.config), seed=args.seed, max_evals=args.max_evals)
     check_run_out(args.out)
+    from nas_ops.engine import run_search  # torch: after the config and --out are checked
     return finish(lambda: run_search(config, args.out, progress=not args.quiet), args.out)[1]
 
 
