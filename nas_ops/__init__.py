@@ -33,6 +33,8 @@ from nas_ops.errors import (
     ConfigError,
     EvaluationError,
     GenomeError,
+    LedgerError,
+    MachineError,
     NasOpsError,
     TaskError,
     UnknownNameError,
@@ -125,6 +127,6 @@ __all__ = [
     "get_space", "list_spaces", "register_space", "Task", "list_tasks", "load_task",
     "register_task", "build_model", "Budget", "TrainResult", "evaluate", "train",
     # errors
-    "AllFailedError", "ConfigError", "EvaluationError", "GenomeError", "NasOpsError", "TaskError",
-    "UnknownNameError",
+    "AllFailedError", "ConfigError", "EvaluationError", "GenomeError", "LedgerError",
+    "MachineError", "NasOpsError", "TaskError", "UnknownNameError",
 ]

@@ -43,6 +43,8 @@ MAX_POPULATION = 100_000  # search.population and search.offspring: a typo guard
 MAX_EPOCHS = 100_000  # budget.epochs, study.base_max_epochs (as the capacity study's epochs)
 MAX_EVALS = 1_000_000  # budget.max_evals and --max-evals
 MAX_BASE_MODELS = 10_000  # study.base_models
+MAX_RAY_RESOURCES = 1_024  # evaluation.cpus_per_task and gpus_per_task: a typo guard
+MAX_RETRIES = 100  # evaluation.max_retries (ray)
 MAX_VARIATIONS = 10_000  # study.variations
 
 
@@ -228,7 +230,8 @@ class EvaluationConfig(_Section):
     _choices = {"retrain": RETRAIN, "fuse": FUSE, "relevance_noise": RELEVANCE_NOISE}
     _registered = {"backend": _backends}
     _positive = ("workers", "torch_threads", "max_group", "relevance_draws")
-    _ranges = {"memory_budget": (0, float("inf"))}
+    _ranges = {"memory_budget": (0, float("inf")), "max_retries": (0, MAX_RETRIES),
+               "cpus_per_task": (0, MAX_RAY_RESOURCES), "gpus_per_task": (0, MAX_RAY_RESOURCES)}
     backend: str = "auto"
     workers: int = 1
     device: str = "auto"
@@ -446,18 +449,23 @@ def config_from_record(data: dict[str, Any]) -> RunConfig:
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     """The tables of a TOML file; one-line :class:`ConfigError` for a missing file, a
-    directory, a file that is not UTF-8 text or not TOML."""
+    directory or another file that is not a regular one (``/dev/null``), a file that is not
+    UTF-8 text or not TOML, or one nested too deeply for the parser. A UTF-8 byte-order mark is
+    accepted."""
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"config file {str(p)!r} is a directory, not a TOML file")
     if not p.is_file():
-        raise ConfigError(f"config file {str(p)!r} does not exist")
-    try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
+        state = "is not a regular file" if p.exists() else "does not exist"
+        raise ConfigError(f"config file {str(p)!r} {state}")
+    try:  # utf-8-sig: a byte-order mark (Windows editors write one) is read past
+        return tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: not a TOML file (not UTF-8 text)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: not a config: arrays or tables nested too deeply") from None
     except OSError as exc:
         raise ConfigError(f"config file {str(p)!r} cannot be read: {exc.strerror}") from None
 

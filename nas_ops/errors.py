@@ -59,6 +59,21 @@ class LedgerError(NasOpsError, RuntimeError):
     """A run's ledger.sqlite is unreadable: truncated, overwritten, or not a nas-ops ledger."""
 
 
+class MachineError(NasOpsError, RuntimeError):
+    """The machine failed under a run: no space left on a device, an I/O error while writing.
+    Not the candidate's failure: nothing is recorded for the evaluation in flight and the run
+    stops; once the disk is fixed, a resume gives the run that never stopped. ``what``: what
+    failed where; ``resume``: how to resume (the CLI names the command)."""
+
+    def __init__(self, what: str, resume: str = "resume the run") -> None:
+        super().__init__(f"{what}; the run stopped and nothing is recorded as failed: free space "
+                         f"or fix the disk, then {resume}")
+        self.what, self.resume = what, resume
+
+    def __reduce__(self) -> tuple[Any, ...]:  # from a worker process, as it was raised
+        return (type(self), (self.what, self.resume))
+
+
 class RunLockedError(NasOpsError, RuntimeError):
     """Another process already holds a run directory for writing."""
 

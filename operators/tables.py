@@ -21,12 +21,6 @@ from search_spaces import nb201, nbgraph
 Arch = tuple[tuple[int, ...], tuple[str, ...]]
 
 
-def _positions(genome: Genome) -> list[str]:
-    """The nbgraph operation nodes in topological order (their positions in (link, ops))."""
-    nets = set(genome.network_ids)
-    return [n for n in genome.topological_order if n in nets]
-
-
 def _nbgraph_child(dataset: str, link: Sequence[int], ops: Sequence[str]) -> Genome:
     """The canonical genome of a (link, ops) whose link may read any other node."""
     return nbgraph.build(dataset, *nbgraph_table.canonical(*nbgraph.arch_of(
@@ -61,7 +55,7 @@ class _NBGraphNodeEdit(_TableOperator):
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
         if not self._editable(parents, ctx):
             return []
-        return [n for n in _positions(parents[0]) if self._options(parents[0], n)]
+        return [n for n in nbgraph.positions(parents[0]) if self._options(parents[0], n)]
 
     def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
         g = parents[0]
@@ -78,15 +72,16 @@ class NBGraphChangeOp(_NBGraphNodeEdit):
     decision = "op"
 
     def _options(self, genome: Genome, node: str) -> list[str]:
-        ops = [genome.network(n).kind for n in _positions(genome)]
-        k = _positions(genome).index(node)
+        order = nbgraph.positions(genome)
+        ops = [genome.network(n).kind for n in order]
+        k = order.index(node)
         allowed = nbgraph_table.ops_of(genome.inputs[0].id)
         return [op for op in allowed if op != ops[k]
                 and _not_all_skip([*ops[:k], op, *ops[k + 1:]])]
 
     def _child(self, genome: Genome, node: str, value: str) -> Genome:
         link, ops = nbgraph.arch_of(genome)
-        k = _positions(genome).index(node)
+        k = nbgraph.positions(genome).index(node)
         return _nbgraph_child(genome.inputs[0].id, link, [*ops[:k], value, *ops[k + 1:]])
 
 
@@ -100,10 +95,10 @@ class NBGraphRewire(_NBGraphNodeEdit):
 
     def _options(self, genome: Genome, node: str) -> list[str]:
         blocked = genome.descendants(node) | {node, *genome.predecessors(node)}
-        return [s for s in [genome.inputs[0].id, *_positions(genome)] if s not in blocked]
+        return [s for s in [genome.inputs[0].id, *nbgraph.positions(genome)] if s not in blocked]
 
     def _child(self, genome: Genome, node: str, value: str) -> Genome:
-        order = _positions(genome)
+        order = nbgraph.positions(genome)
         link, ops = nbgraph.arch_of(genome)
         new = list(link)
         new[order.index(node)] = 0 if value == genome.inputs[0].id else order.index(value) + 1

@@ -23,9 +23,28 @@ from search_spaces._table import OUTPUT, TableSpace, check_ends, ends, fail, op_
 NAME = "nbgraph"
 
 
+def positions(genome: Genome) -> list[str]:
+    """The operation nodes in topological order (their positions in (link, ops))."""
+    found = genome.__dict__.get("_nbgraph_positions")
+    if found is None:
+        nets = set(genome.network_ids)
+        found = tuple(n for n in genome.topological_order if n in nets)
+        genome.__dict__["_nbgraph_positions"] = found
+    return list(found)
+
+
 def arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """(link, ops) of a genome whose ends are checked: positions in topological order."""
-    order = [n for n in genome.topological_order if n in set(genome.network_ids)]
+    """(link, ops) of a genome whose ends are checked: positions in topological order (kept on
+    the immutable genome once computed)."""
+    found = genome.__dict__.get("_nbgraph_arch")
+    if found is None:
+        found = _arch_of(genome)
+        genome.__dict__["_nbgraph_arch"] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    order = positions(genome)
     if len(order) != 4:
         raise fail(NAME, "(genome)", f"{len(order)} operation nodes; the cell has 4")
     position = {nid: i for i, nid in enumerate(order)}
@@ -50,8 +69,7 @@ class _Rules(Rules):
         dataset = check_ends(NAME, genome, bench.DATASETS)
         link, ops = arch_of(genome)
         allowed = bench.ops_of(dataset)
-        order = [n for n in genome.topological_order if n in set(genome.network_ids)]
-        for nid, op in zip(order, ops, strict=True):
+        for nid, op in zip(positions(genome), ops, strict=True):
             if op not in allowed:
                 raise fail(NAME, nid, f"operation {op!r} is not trained on {dataset}; valid: "
                            f"{', '.join(allowed)}")

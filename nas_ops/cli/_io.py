@@ -23,7 +23,8 @@ def read_genome(path: str) -> Genome:
             if p.is_dir():
                 raise ConfigError(f"genome file {path!r} is a directory, not a JSON file")
             if not p.is_file():
-                raise ConfigError(f"genome file {path!r} does not exist")
+                state = "is not a regular file" if p.exists() else "does not exist"
+                raise ConfigError(f"genome file {path!r} {state}")
             text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"genome file {where} is not UTF-8 text") from None

@@ -26,17 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nas_ops.engine import run_search
-    from nas_ops.report import build_report
-
     path = Path(args.config) if args.config else default_config()
     config = load_config(path)
     check_run_out(args.out)
     check_replaceable(Path(args.out) / "report", "report", flag="report directory")
+    from nas_ops.engine import run_search  # torch: after the config and --out are checked
+    from nas_ops.report import build_report
     print(f"nas-ops demo: {config.search.algorithm} search on {config.task.name} "
           f"({config.max_evals} evaluations, {config.evaluation.workers} workers), "
           f"config {path}")
-    _, code = finish(lambda: run_search(config, args.out, progress=not args.quiet))
+    _, code = finish(lambda: run_search(config, args.out, progress=not args.quiet), args.out)
     if code:
         return code
     index = build_report(args.out, Path(args.out) / "report",

@@ -24,9 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from nas_ops.errors import ConfigError
+
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
+    check_replaceable(args.out, "report")
     from nas_ops.report import build_report
 
-    check_replaceable(args.out, "report")
     print(build_report(args.run_dir, args.out, seed=args.seed,
                        allow_untrained=args.allow_untrained,
                        progress=progress_printer("report", args.quiet)))

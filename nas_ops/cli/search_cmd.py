@@ -31,29 +31,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from nas_ops.engine import run_search
-
     config = with_overrides(load_config(args.config), seed=args.seed, max_evals=args.max_evals)
     check_run_out(args.out)
-    return finish(lambda: run_search(config, args.out, progress=not args.quiet))[1]
+    from nas_ops.engine import run_search  # torch: after the config and --out are checked
+    return finish(lambda: run_search(config, args.out, progress=not args.quiet), args.out)[1]
 
 
 def _resume(args: argparse.Namespace) -> int:
     from nas_ops.engine import resume_search
 
     return finish(lambda: resume_search(args.run_dir, progress=not args.quiet,
-                                        max_evals=args.max_evals))[1]
+                                        max_evals=args.max_evals), args.run_dir)[1]
 
 
-def finish(run: Callable[[], SearchSummary]) -> tuple[SearchSummary, int]:
-    """Run a search or study, print its summary; the exit code is 1, with the reason on
-    stderr, when every evaluation failed (the run is recorded all the same), else 0."""
-    from nas_ops.errors import AllFailedError
+def finish(run: Callable[[], SearchSummary], run_dir: str) -> tuple[SearchSummary, int]:
+    """Run a search or study into ``run_dir``, print its summary; the exit code is 1, with the
+    reason on stderr, when every evaluation failed (the run is recorded all the same), else 0.
+    A failure of the machine (a full disk) names the command that resumes the run."""
+    from nas_ops.errors import AllFailedError, MachineError
 
     try:
         summary, failed = run(), None
     except AllFailedError as exc:
         summary, failed = exc.summary, exc
+    except MachineError as exc:
+        raise MachineError(exc.what, f"`nas-ops resume {run_dir}`") from None
     print("\n".join(summary.lines()))
     if failed is None:
         return summary, 0

@@ -20,11 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nas_ops.engine.study import Study
-
     config = with_overrides(load_config(args.config, require=("study",)), seed=args.seed)
     check_run_out(args.out)
-    _, code = finish(Study(config, args.out, progress=not args.quiet).run)
+    from nas_ops.engine.study import Study  # torch: after the config and --out are checked
+    _, code = finish(Study(config, args.out, progress=not args.quiet).run, args.out)
     if code == 0:
         print(f"next: nas-ops report {args.out} --out {args.out}/report")
     return code

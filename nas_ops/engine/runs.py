@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nas_ops.config import RunConfig, load_config, with_overrides
+from nas_ops.config import RunConfig, extends, load_config, with_overrides
 from nas_ops.engine.search import Search
 from nas_ops.engine.study import Study
 from nas_ops.engine.summary import SearchSummary
@@ -75,6 +75,11 @@ def run_search(config: str | Path | RunConfig, out: str | Path, *, seed: int | N
     cfg = with_overrides(_as_config(config), seed=seed, max_evals=max_evals)
     check_run_dir(Path(out))
     _check_spawn(cfg)
+    recorded = _recorded_config(Path(out))
+    if recorded is not None and extends(recorded, cfg):
+        raise ConfigError(f"run directory {str(out)!r} holds this run with max_evals = "
+                          f"{recorded.max_evals}; extend it with `nas-ops resume {out} "
+                          f"--max-evals {cfg.max_evals}`")
     return Search(cfg, out, progress=progress).run()
 
 

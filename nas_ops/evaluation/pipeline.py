@@ -29,7 +29,7 @@ import torch
 
 from nas_ops.errors import EvaluationError, NasOpsError
 from nas_ops.genome import Genome, complexity, from_dict
-from nas_ops.infra.files import write_atomic
+from nas_ops.infra.files import machine_error, write_atomic
 from nas_ops.infra.lifeline import coordinator_gone
 from nas_ops.metrics.diagnosis import diagnose
 from nas_ops.phenotype import Phenotype, build_model, child_model
@@ -136,11 +136,15 @@ def failure_reason(exc: BaseException) -> str:
 def recorded(req: EvalRequest, start: float, device: torch.device,
              stage: Callable[[], EvalRecord]) -> EvalRecord:
     """``stage()`` with ``req.torch_threads`` torch threads; a failure in it becomes the
-    request's ``failed`` record (a broken genome must never stop the search)."""
+    request's ``failed`` record (a broken genome must never stop the search). A failure of the
+    machine (no space, an I/O error: :func:`~nas_ops.infra.files.machine_error`) is not the
+    candidate's: it raises :class:`~nas_ops.errors.MachineError`, which stops the run."""
     with torch_threads(req.torch_threads):
         try:
             return stage()
         except Exception as exc:  # noqa: BLE001
+            if (machine := machine_error(exc)) is not None:
+                raise machine from exc
             return failed(req, start, str(device), failure_reason(exc))
 
 

@@ -43,9 +43,19 @@ def to_json(genome: Genome, indent: int | None = None) -> str:
     return json.dumps(to_dict(genome), indent=indent, sort_keys=indent is not None)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique (JSON would silently keep a repeated key's last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise GenomeError(f"genome JSON repeats the key {key!r} in one object; keep one")
+        out[key] = value
+    return out
+
+
 def from_json(text: str) -> Genome:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise GenomeError(f"genome JSON is malformed: {exc.msg} at line {exc.lineno} column "
                           f"{exc.colno}") from None

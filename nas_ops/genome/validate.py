@@ -21,6 +21,7 @@ from nas_ops.genome.nodes import (
 from nas_ops.genome.rules import DEFAULT_RULES, Rules
 
 _SHAPE_DIMS = {"vector": 1, "signal": 2, "image": 3}
+MAX_BATCH_SIZE = 2**20  # hyper.batch_size: a typo guard (a batch larger than the data is the data)
 
 
 def _fail(node: str, what: str, rule: str) -> GenomeError:
@@ -54,8 +55,9 @@ def _check_hyper(genome: Genome) -> None:
     h = genome.hyper
     if not (math.isfinite(h.learning_rate) and h.learning_rate > 0):
         raise _fail("(hyper)", f"learning_rate {h.learning_rate} must be > 0", "hyperparameters")
-    if h.batch_size < 1:
-        raise _fail("(hyper)", f"batch_size {h.batch_size} must be >= 1", "hyperparameters")
+    if not 1 <= h.batch_size <= MAX_BATCH_SIZE:
+        raise _fail("(hyper)", f"batch_size {h.batch_size} must be in [1, {MAX_BATCH_SIZE}]",
+                    "hyperparameters")
     if h.optimizer not in OPTIMIZERS:
         raise _fail("(hyper)", f"optimizer {h.optimizer!r} unknown; valid: {', '.join(OPTIMIZERS)}",
                     "known values")

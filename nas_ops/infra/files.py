@@ -6,6 +6,7 @@ capacity studies) goes through these three functions. ``file_sha256`` checks wha
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import glob
 import hashlib
@@ -15,6 +16,21 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from nas_ops.errors import MachineError
+
+#: errors of the machine, not of what runs on it: no space, over quota, I/O, a read-only remount
+MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS})
+
+
+def machine_error(exc: BaseException) -> MachineError | None:
+    """The :class:`MachineError` of an ``OSError`` the machine caused (:data:`MACHINE_ERRNOS`),
+    naming the directory written in (not a temporary file's random name); None for others."""
+    if not isinstance(exc, OSError) or exc.errno not in MACHINE_ERRNOS:
+        return None
+    where = f" while writing in {os.path.dirname(exc.filename)!r}" \
+        if isinstance(exc.filename, str) else ""
+    return MachineError(f"{exc.strerror}{where}")
 
 
 @contextmanager
@@ -29,8 +45,10 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(target)  # a failed write() names no file
         raise
 
 

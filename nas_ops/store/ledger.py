@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import json
+import functools
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from nas_ops.errors import ConfigError, LedgerError, RunLockedError
+from nas_ops.errors import ConfigError, LedgerError, MachineError, RunLockedError
 from nas_ops.fidelity import individual_of
 from nas_ops.records import EvalRecord, HvPoint
 from nas_ops.store.schema import (
@@ -29,11 +29,13 @@ from nas_ops.store.schema import (
     LEDGER_NAME,
     SCHEMA_VERSION,
     TABLES,
+    DamagedRow,
     Individual,
     RunMeta,
     Variation,
     checkpoint_from_row,
     checkpoint_row,
+    decode,
     evaluation_row,
     hv_point_from_row,
     individual_from_row,
@@ -43,6 +45,7 @@ from nas_ops.store.schema import (
     objectives_from_row,
     prefilter_from_row,
     record_from_row,
+    required_tables,
     tables,
     variation_from_row,
     variation_row,
@@ -50,6 +53,32 @@ from nas_ops.store.schema import (
 from nas_ops.variation.events import VariationEvent
 
 __all__ = ["LEDGER_NAME", "SCHEMA_VERSION", "Ledger", "unreadable"]
+
+_R = TypeVar("_R")
+
+
+def _names_file(read: Callable[..., _R]) -> Callable[..., _R]:
+    """A read whose row cannot be decoded raises one :class:`LedgerError` line naming the
+    ledger file, the table, the row, the column and the individual."""
+    @functools.wraps(read)
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> _R:
+        try:
+            return read(self, *args, **kwargs)
+        except DamagedRow as exc:
+            raise damaged(self.path, str(exc)) from None
+    return wrapper
+
+
+def _writes(write: Callable[..., _R]) -> Callable[..., _R]:
+    """A write that fails because the machine did (a full disk, an I/O error) raises
+    :class:`MachineError` (the run stops, nothing is recorded as failed), not sqlite3's error."""
+    @functools.wraps(write)
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> _R:
+        try:
+            return write(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self.machine_error(exc) or exc from None
+    return wrapper
 
 
 class Ledger:
@@ -73,14 +102,19 @@ class Ledger:
             self._open(mode)
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise unreadable(self.path, exc) from None
+            raise self.machine_error(exc) or unreadable(self.path, exc) from None
+        except LedgerError:
+            self.close()
+            raise
 
     def _open(self, mode: str) -> None:
         if mode == "w":
             existed = self.path.is_file() and self.path.stat().st_size > 0
             self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
             if existed:
                 self._check()
+                self.verify()  # before anything is written to it
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(TABLES)
@@ -88,16 +122,50 @@ class Ledger:
             self._reload_keys()
         else:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.db.row_factory = sqlite3.Row
             self._check()
-        self.db.row_factory = sqlite3.Row
 
     def _check(self) -> None:
-        """Refuse a file that is not an intact nas-ops ledger (one line, not sqlite3's error)."""
+        """Refuse a file that is not an intact nas-ops ledger (one line, not sqlite3's error):
+        a damaged file, one without the tables its schema has, or one of a newer schema."""
         problem = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
             raise sqlite3.DatabaseError(problem)
-        if "run" not in tables(self.db):
+        have = tables(self.db)
+        if "run" not in have:
             raise sqlite3.DatabaseError("it holds no nas-ops tables")
+        schema = self._schema()
+        if schema > SCHEMA_VERSION:
+            raise LedgerError(f"{str(self.path)!r} has ledger schema {schema}, newer than this "
+                              f"nas-ops reads (up to {SCHEMA_VERSION}); upgrade nas-ops to read "
+                              "it, nothing was changed")
+        for table in required_tables(schema):
+            if table not in have:
+                raise damaged(self.path, f"table {table} is missing (a schema-{schema} ledger "
+                                         "has it)")
+
+    @_names_file
+    def _schema(self) -> int:
+        """The schema the ledger was created with (meta ``schema``; absent = 1)."""
+        row = self.db.execute("SELECT value FROM run WHERE key = 'schema'").fetchone()
+        value = 1 if row is None else decode(row[0], "run", "key 'schema'", "value")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise DamagedRow("run", "key 'schema'", "value", None,
+                             f"{value!r} is not a schema version")
+        return value
+
+    @_names_file
+    def verify(self) -> None:
+        """Decode every row of the ledger (a resumed run writes to no damaged ledger): the
+        first one that cannot be decoded raises a :class:`LedgerError` naming it."""
+        self.run_meta()
+        self.individuals()
+        self.variations()
+        self.checkpoints()
+        self.prefilter()
+        if "arrived" in tables(self.db):
+            for uid, record in self.db.execute("SELECT uid, record FROM arrived"):
+                decode(record, "arrived", f"uid {uid!r}", "record", individual_of(uid))
 
     def _lock(self) -> None:
         fd = os.open(self.run_dir / "ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -108,6 +176,14 @@ class Ledger:
             raise RunLockedError(f"run directory {str(self.run_dir)!r} is open for writing by "
                                  "another process; wait for it to finish or stop it") from None
         self._lock_fd = fd
+
+    def machine_error(self, exc: sqlite3.Error) -> MachineError | None:
+        """The :class:`MachineError` of a failed write the machine caused (SQLite's FULL and
+        IOERR codes), or None."""
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code not in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
+            return None
+        return MachineError(f"{exc} while writing {str(self.path)!r}")
 
     def _upgrade(self) -> None:
         """Add the columns a ledger of an older schema lacks (their defaults mean 'unknown')."""
@@ -134,7 +210,7 @@ class Ledger:
         """Everything written inside commits at once (blocks nest: the outermost commits); an
         exception rolls it back. A kill -9 inside leaves the ledger as it was before the block."""
         if self._depth == 0:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._execute("BEGIN IMMEDIATE")
         self._depth += 1
         try:
             yield
@@ -146,32 +222,41 @@ class Ledger:
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.db.execute("COMMIT")
+            self._execute("COMMIT")
+
+    @_writes
+    def _execute(self, sql: str) -> None:
+        self.db.execute(sql)
 
     def _reload_keys(self) -> None:
         """The writer's record of which uids have an evaluation or an arrived row."""
         self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
         self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
 
+    @_writes
     def set_meta(self, key: str, value: Any) -> None:
         """Record the metadata value ``key`` (see :class:`~nas_ops.store.schema.RunMeta`)."""
         self.db.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", meta_row(key, value))
 
+    @_names_file
     def meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        return decode(row[0], "run", f"key {key!r}", "value") if row else default
 
+    @_writes
     def add_individual(self, uid: str, generation: int, slot: int, genome_json: str, hash_: str,
                        parents: list[str], operator: str | None, seed: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO individuals VALUES (?,?,?,?,?,?,?,?)",
                         individual_row(uid, generation, slot, genome_json, hash_, parents,
                                        operator, seed))
 
+    @_writes
     def add_variation(self, generation: int, slot: int, attempt: int,
                       event: VariationEvent | dict[str, Any], child: str | None) -> None:
         self.db.execute("INSERT OR IGNORE INTO variations VALUES (?,?,?,?,?,?,?)",
                         variation_row(generation, slot, attempt, event, child))
 
+    @_writes
     def add_evaluation(self, record: EvalRecord, objectives: list[float],
                        hypervolume: HvPoint | None = None) -> None:
         """The evaluation, its diagnosis rows and the hypervolume after it, in one
@@ -197,22 +282,26 @@ class Ledger:
             f"VALUES ({', '.join('?' * len(EVAL_COLUMNS))})",
             evaluation_row(record, objectives, seq))
 
+    @_writes
     def keep_arrived(self, record: EvalRecord) -> None:
         """Keep a result that arrived before its batch ended (see the module docstring)."""
         self.db.execute("INSERT OR REPLACE INTO arrived VALUES (?, ?)",
                         (record.uid, record.to_json()))
         self._arrived.add(record.uid)
 
+    @_writes
     def clear_arrived(self) -> None:
         """Drop kept results no batch took (a run that finished: e.g. children a changed plan
         no longer asks for)."""
         self.db.execute("DELETE FROM arrived")
         self._arrived.clear()
 
+    @_writes
     def add_hypervolume(self, point: HvPoint) -> None:
         """The hypervolume after the evaluation ``point.seq`` (kept if already recorded)."""
         self.db.execute("INSERT OR IGNORE INTO hypervolume VALUES (?,?,?,?,?)", point.to_tuple())
 
+    @_writes
     def set_population(self, generation: int, uids: list[str]) -> None:
         """The population after ``generation`` (replacing what an extended run had stored)."""
         with self.transaction():
@@ -220,11 +309,13 @@ class Ledger:
             self.db.executemany("INSERT INTO population VALUES (?,?,?)",
                                 [(generation, i, u) for i, u in enumerate(uids)])
 
+    @_writes
     def add_checkpoint(self, generation: int, evals_done: int, rng: dict[str, Any],
                        policy_state: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?)",
                         checkpoint_row(generation, evals_done, rng, policy_state))
 
+    @_writes
     def add_prefilter(self, rows: list[tuple[int, int, str, str, str, str, int, int]]) -> None:
         """A generation's pre-filter decisions (every candidate scored), in one transaction."""
         with self.transaction():
@@ -235,11 +326,13 @@ class Ledger:
         return list(self.db.execute("SELECT * FROM prefilter WHERE generation = ? ORDER BY slot",
                                     (generation,)))
 
+    @_writes
     def add_diagnoses(self, uid: str, rows: list[tuple[str, str, str, float]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO diagnoses VALUES (?,?,?,?,?)",
                             [(uid, *row) for row in rows])
 
     # ------------------------------------------------------------------- reads
+    @_names_file
     def evaluation(self, uid: str) -> EvalRecord | None:
         """The stored evaluation of ``uid`` with its diagnosis rows (None if there is none)."""
         if self._lock_fd is not None and uid not in self._evaluated:  # the writer knows
@@ -252,12 +345,14 @@ class Ledger:
             "ORDER BY network, output, metric", (uid,))]
         return dataclasses.replace(record_from_row(row), diagnosis=rows)
 
+    @_names_file
     def arrived(self, uid: str) -> EvalRecord | None:
         """The kept result of ``uid`` whose batch had not ended, if any."""
         if self._lock_fd is not None and uid not in self._arrived:  # the writer knows
             return None
         row = self.db.execute("SELECT record FROM arrived WHERE uid = ?", (uid,)).fetchone()
-        return None if row is None else EvalRecord.from_dict(json.loads(row[0]))
+        return None if row is None else EvalRecord.from_dict(
+            decode(row[0], "arrived", f"uid {uid!r}", "record", individual_of(uid)))
 
     def individual_genome(self, uid: str) -> str | None:
         row = self.db.execute("SELECT genome FROM individuals WHERE uid = ?", (uid,)).fetchone()
@@ -267,9 +362,11 @@ class Ledger:
         return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
 
     # ----------------------------------------------------- a whole run, typed (load_run)
+    @_names_file
     def run_meta(self) -> RunMeta:
         return RunMeta.from_rows(self.db.execute("SELECT key, value FROM run"))
 
+    @_names_file
     def individuals(self) -> list[Individual]:
         """Every individual in creation order, with its evaluation and objectives; in a
         multi-fidelity run with its rung evaluations too (an individual stopped below the last
@@ -291,6 +388,7 @@ class Ledger:
         """The evaluation keys in the order the run settled them."""
         return [r[0] for r in self.db.execute("SELECT uid FROM evaluations ORDER BY seq")]
 
+    @_names_file
     def variations(self) -> list[Variation]:
         return [variation_from_row(r) for r in self.db.execute(
             "SELECT * FROM variations ORDER BY generation, slot, attempt")]
@@ -301,6 +399,7 @@ class Ledger:
             pops.setdefault(r["generation"], []).append(r["uid"])
         return pops
 
+    @_names_file
     def checkpoints(self) -> list[dict[str, Any]]:
         return [checkpoint_from_row(r)
                 for r in self.db.execute("SELECT * FROM checkpoints ORDER BY generation")]
@@ -316,6 +415,7 @@ class Ledger:
         return [hv_point_from_row(r)
                 for r in self.db.execute("SELECT * FROM hypervolume ORDER BY seq")]
 
+    @_names_file
     def prefilter(self) -> list[dict[str, Any]]:
         """Every pre-filter decision by generation and slot ([] without the table: schema
         < 7)."""
@@ -323,6 +423,12 @@ class Ledger:
             return []
         return [prefilter_from_row(r)
                 for r in self.db.execute("SELECT * FROM prefilter ORDER BY generation, slot")]
+
+
+def damaged(path: Path, what: str) -> LedgerError:
+    """The one-line error for damage inside a readable ledger (``what``: where it is)."""
+    return LedgerError(f"{str(path)!r} is damaged: {what}; restore the ledger from a copy or "
+                       "start a new run")
 
 
 def unreadable(path: Path, exc: Exception) -> LedgerError:

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nas_ops.config import RunConfig, config_from_record
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, GenomeError, LedgerError
+from nas_ops.fidelity import individual_of
 from nas_ops.genome import Genome, from_json
 from nas_ops.metrics.hypervolume import Reference, curve, reference_for
 from nas_ops.records import EvalRecord, HvPoint
@@ -101,6 +102,48 @@ ADDED_COLUMNS: dict[str, dict[str, tuple[str, Any]]] = {
 EVAL_COLUMNS = ("uid", "status", "val", "test", "complexity", "objectives", "wall_time_s",
                 "device", "error", "steps", "trained_networks", "duplicate_of", "seq",
                 "weights_sha256", "rung", "fidelity")
+
+
+#: the tables a ledger of each schema must hold (``arrived``, a working table that is empty
+#: whenever no batch is open, is created when missing); a missing one is damage
+REQUIRED_TABLES: dict[int, tuple[str, ...]] = {
+    1: ("run", "individuals", "variations", "evaluations", "population", "checkpoints",
+        "diagnoses"),
+    4: ("hypervolume",),
+    7: ("prefilter",),
+}
+
+
+def required_tables(schema: int) -> list[str]:
+    """The tables a ledger of ``schema`` holds since it was created (see :data:`HISTORY`)."""
+    return [t for since, names in REQUIRED_TABLES.items() if since <= schema for t in names]
+
+
+class DamagedRow(LedgerError):
+    """A row of a readable ledger whose content cannot be decoded: its message names the table,
+    the row, the column and the individual; :class:`~nas_ops.store.ledger.Ledger` adds the file."""
+
+    def __init__(self, table: str, row: str, column: str, individual: str | None,
+                 problem: str) -> None:
+        whose = f" (individual {individual})" if individual else ""
+        super().__init__(f"table {table}, row {row}{whose}, column {column}: {problem}")
+
+
+def decode(text: Any, table: str, row: str, column: str, individual: str | None = None) -> Any:
+    """``json.loads(text)``, or a :class:`DamagedRow` naming where the broken JSON is."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"broken JSON ({exc.msg}, character {exc.pos})"
+    except RecursionError:
+        problem = "JSON nested too deeply"
+    except TypeError:
+        problem = f"holds {type(text).__name__}, not JSON text"
+    raise DamagedRow(table, row, column, individual, problem)
+
+
+def _uid_row(uid: str) -> str:
+    return f"uid {uid!r}"
 
 
 def missing_columns(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
@@ -180,7 +223,8 @@ class RunMeta:
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str]]) -> RunMeta:
         """Decode the rows ``(key, JSON value)`` of the ``run`` table."""
-        return cls.from_values({key: json.loads(value) for key, value in rows})
+        return cls.from_values({key: decode(value, "run", f"key {key!r}", "value")
+                                for key, value in rows})
 
 
 def meta_row(key: str, value: Any) -> tuple[str, str]:
@@ -241,11 +285,22 @@ def individual_row(uid: str, generation: int, slot: int, genome_json: str, hash_
 def individual_from_row(row: sqlite3.Row, evaluation: EvalRecord | None,
                         objectives: tuple[float, ...],
                         rungs: tuple[EvalRecord, ...]) -> Individual:
-    return Individual(uid=row["uid"], generation=row["generation"], slot=row["slot"],
-                      genome=from_json(row["genome"]), hash=row["hash"],
-                      parents=tuple(json.loads(row["parents"])), operator=row["operator"],
-                      seed=row["seed"], evaluation=evaluation, objectives=objectives,
-                      rungs=rungs)
+    uid = row["uid"]
+    return Individual(uid=uid, generation=row["generation"], slot=row["slot"],
+                      genome=genome_from_row(uid, row["genome"]), hash=row["hash"],
+                      parents=tuple(decode(row["parents"], "individuals", _uid_row(uid),
+                                           "parents", uid)),
+                      operator=row["operator"], seed=row["seed"], evaluation=evaluation,
+                      objectives=objectives, rungs=rungs)
+
+
+def genome_from_row(uid: str, text: str) -> Genome:
+    """The genome of the ``individuals`` row of ``uid``; one that does not parse is damage."""
+    try:
+        return from_json(text)
+    except GenomeError as exc:
+        raise DamagedRow("individuals", _uid_row(uid), "genome", uid,
+                         f"not a readable genome ({exc})") from None
 
 
 def variation_row(generation: int, slot: int, attempt: int,
@@ -259,7 +314,9 @@ def variation_row(generation: int, slot: int, attempt: int,
 
 
 def variation_from_row(row: sqlite3.Row) -> Variation:
-    event = VariationEvent.from_dict(json.loads(row["event"]))
+    where = f"generation {row['generation']}, slot {row['slot']}, attempt {row['attempt']}"
+    event = VariationEvent.from_dict(decode(row["event"], "variations", where, "event",
+                                            row["child"]))
     return Variation(row["generation"], row["slot"], row["attempt"], row["operator"],
                      row["status"], row["child"], event)
 
@@ -279,15 +336,21 @@ def record_from_row(row: sqlite3.Row) -> EvalRecord:
     have = set(row.keys())
     added = {name: row[name] if name in have else old
              for name, (_, old) in ADDED_COLUMNS["evaluations"].items()}
-    return EvalRecord(uid=row["uid"], status=row["status"], val=json.loads(row["val"]),
-                      test=json.loads(row["test"]), complexity=json.loads(row["complexity"]),
-                      wall_time_s=row["wall_time_s"], device=row["device"], error=row["error"],
-                      steps=row["steps"], trained_networks=json.loads(row["trained_networks"]),
-                      duplicate_of=row["duplicate_of"], **added)
+    val, test, complexity, trained = (_eval_json(row, c) for c in (
+        "val", "test", "complexity", "trained_networks"))
+    return EvalRecord(uid=row["uid"], status=row["status"], val=val, test=test,
+                      complexity=complexity, wall_time_s=row["wall_time_s"],
+                      device=row["device"], error=row["error"], steps=row["steps"],
+                      trained_networks=trained, duplicate_of=row["duplicate_of"], **added)
+
+
+def _eval_json(row: sqlite3.Row, column: str) -> Any:
+    key = row["uid"]
+    return decode(row[column], "evaluations", _uid_row(key), column, individual_of(key))
 
 
 def objectives_from_row(row: sqlite3.Row) -> tuple[float, ...]:
-    return tuple(json.loads(row["objectives"]))
+    return tuple(_eval_json(row, "objectives"))
 
 
 def checkpoint_row(generation: int, evals_done: int, rng: Mapping[str, Any],
@@ -296,8 +359,10 @@ def checkpoint_row(generation: int, evals_done: int, rng: Mapping[str, Any],
 
 
 def checkpoint_from_row(row: sqlite3.Row) -> dict[str, Any]:
+    where = f"generation {row['generation']}"
     return {"generation": row["generation"], "evals_done": row["evals_done"],
-            "rng": json.loads(row["rng"]), "policy_state": json.loads(row["policy_state"])}
+            "rng": decode(row["rng"], "checkpoints", where, "rng"),
+            "policy_state": decode(row["policy_state"], "checkpoints", where, "policy_state")}
 
 
 def hv_point_from_row(row: sqlite3.Row) -> HvPoint:
@@ -306,7 +371,9 @@ def hv_point_from_row(row: sqlite3.Row) -> HvPoint:
 
 def prefilter_from_row(row: sqlite3.Row) -> dict[str, Any]:
     """A ``prefilter`` row: its columns, ``scores`` as {output: float}, ``kept`` as a bool."""
-    return {**dict(row), "scores": {k: float(v) for k, v in json.loads(row["scores"]).items()},
+    scores = decode(row["scores"], "prefilter",
+                    f"generation {row['generation']}, slot {row['slot']}", "scores", row["uid"])
+    return {**dict(row), "scores": {k: float(v) for k, v in scores.items()},
             "kept": bool(row["kept"])}
 
 

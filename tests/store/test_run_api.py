@@ -78,6 +78,29 @@ def test_model_has_the_ledger_test_metrics(searched: tuple[Path, SearchSummary],
     assert nas_ops.evaluate(model, task, task.test) == ind.evaluation.test
 
 
+def test_forward_outputs_are_the_predictions(searched: tuple[Path, SearchSummary],
+                                             task: Task) -> None:
+    """docs/ledger.md "Predicting": the argmax of the class logits gives the recorded test
+    accuracy; every output comes back, shaped (N, size)."""
+    import torch
+
+    from nas_ops.phenotype import Forward
+
+    run = load_run(searched[0])
+    ind = run.best("class")
+    model = run.model(ind.uid)
+    with torch.no_grad():
+        forward = model({i.id: task.test.tensors[i.id] for i in ind.genome.inputs})
+    assert isinstance(forward, Forward)
+    n = len(task.test)
+    assert {k: tuple(v.shape) for k, v in forward.outputs.items()} == {
+        o.id: (n, o.size) for o in ind.genome.outputs}
+    labels = forward.outputs["class"].argmax(dim=1)
+    accuracy = float((labels == task.test.tensors["class"]).float().mean())
+    assert ind.evaluation is not None
+    assert accuracy == pytest.approx(ind.evaluation.test["class"]["accuracy"], abs=1e-6)
+
+
 def _with_duplicate(src: Path, dst: Path) -> tuple[Run, str, str]:
     """A copy of the run with one more individual recorded as a duplicate of its best."""
     shutil.copytree(src, dst)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from nas_ops.errors import MachineError
 from nas_ops.evaluation.batched.model import StackedModel
 from nas_ops.evaluation.batched.train import fit_group
 from nas_ops.evaluation.pipeline import (
@@ -62,7 +63,7 @@ def run_unit(reqs: list[EvalRequest], fuse: bool, threads: int) -> UnitResult:
     try:
         with torch_threads(threads):
             records, rest = train_group(reqs)
-    except torch.cuda.OutOfMemoryError:
+    except (torch.cuda.OutOfMemoryError, MachineError):
         raise
     except Exception as exc:  # noqa: BLE001 - sequential evaluation gives the exact outcome
         return one_by_one(reqs, [_reason(exc)])
