@@ -91,6 +91,7 @@ class Ledger:
         self._depth = 0  # open transaction() blocks
         self._evaluated: set[str] = set()  # uids with an evaluation row (writer: all of them)
         self._arrived: set[str] = set()  # uids with an arrived row (writer)
+        self._individuals: set[str] | None = None  # uids with an individuals row (writer)
         if mode == "w":
             try:
                 self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -232,6 +233,7 @@ class Ledger:
         """The writer's record of which uids have an evaluation or an arrived row."""
         self._evaluated = {r[0] for r in self.db.execute("SELECT uid FROM evaluations")}
         self._arrived = {r[0] for r in self.db.execute("SELECT uid FROM arrived")}
+        self._individuals = {r[0] for r in self.db.execute("SELECT uid FROM individuals")}
 
     @_writes
     def set_meta(self, key: str, value: Any) -> None:
@@ -249,6 +251,8 @@ class Ledger:
         self.db.execute("INSERT OR IGNORE INTO individuals VALUES (?,?,?,?,?,?,?,?)",
                         individual_row(uid, generation, slot, genome_json, hash_, parents,
                                        operator, seed))
+        if self._individuals is not None:
+            self._individuals.add(uid)
 
     @_writes
     def add_variation(self, generation: int, slot: int, attempt: int,
@@ -355,6 +359,10 @@ class Ledger:
             decode(row[0], "arrived", f"uid {uid!r}", "record", individual_of(uid)))
 
     def individual_genome(self, uid: str) -> str | None:
+        """The stored genome JSON of ``uid`` (None if it has none; a writer knows without
+        asking the file)."""
+        if self._individuals is not None and uid not in self._individuals:
+            return None
         row = self.db.execute("SELECT genome FROM individuals WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else str(row[0])
 
