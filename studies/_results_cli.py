@@ -1,19 +1,12 @@
-"""What studies/study_results.py and studies/experiment_results.py share: the machine's CPU
-name for provenance, and their two-command line (package, summarize)."""
+"""What studies/study_results.py and studies/experiment_results.py share: their two-command
+line (package, summarize); the machine's CPU name for provenance is
+:func:`nas_ops.infra.machine.cpu_name`."""
 
 from __future__ import annotations
 
 import argparse
-import platform
 from collections.abc import Callable
 from pathlib import Path
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def main(description: str, source: str, package: Callable[[Path, Path, Path, str], None],

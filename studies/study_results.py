@@ -28,8 +28,9 @@ from nas_ops import build_report, load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
-from _results_cli import cpu_name  # noqa: E402
 from _results_cli import main as cli_main  # noqa: E402
+
+from nas_ops.infra.machine import cpu_name  # noqa: E402
 
 
 def _commit(run_dir: Path) -> str:

@@ -29,6 +29,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.experiments.table_arms import ARMS, arm_config, run_one
 from nas_ops.experiments.table_facts import facts
 from nas_ops.infra.files import write_atomic
+from nas_ops.infra.machine import cpu_name
 
 RESULTS = "results.jsonl"
 PLAN = "plan.json"
@@ -69,16 +70,6 @@ def append_line(path: Path, record: dict[str, Any]) -> None:
 def _chunk(args: tuple[str, str, int, tuple[int, ...], str]) -> dict[str, Any]:
     table, arm, seed, budgets, scratch = args
     return run_one(table, arm, seed, budgets, scratch)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _provenance() -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from nas_ops.genome import to_json
 from nas_ops.store.ledger import Ledger
 from tests.configs import write_config
 from tests.genome.builders import mlp_genome
+from tests.mounts import tmpfs
 
 NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
 DEEP = "[" * 100_000 + "]" * 100_000  # a RecursionError in json.loads
@@ -54,12 +54,7 @@ def unwritable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield place
         place.chmod(0o755)
         return
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(place)],
-                             capture_output=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip("mounting a read-only tmpfs is not permitted here")
-    yield place
-    subprocess.run(["umount", str(place)], check=False)
+    yield from tmpfs(place, "ro")
 
 
 @pytest.fixture

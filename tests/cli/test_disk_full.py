@@ -26,6 +26,7 @@ from nas_ops.cli import main
 from nas_ops.errors import MachineError
 from nas_ops.store import run_contents
 from tests.configs import write_config
+from tests.mounts import tmpfs
 
 SEED = 3
 
@@ -43,12 +44,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     place.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(place)],
-                             capture_output=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip("mounting a tmpfs is not permitted here")
-    yield place
-    subprocess.run(["umount", str(place)], check=False)
+    yield from tmpfs(place, "size=64k")
 
 
 def resize(place: Path, size: str) -> None:
