@@ -1,6 +1,7 @@
 """Cost per evaluation of a search on a benchmark table, with its ledger, against a bare numpy
 loop doing the same lookups in the same process (issue 22's limit: the engine may cost at most
-0.5 ms per evaluation on the 2-core machine).
+0.5 ms per evaluation on the 2-core machine), and the same search with CPython's default
+collector threshold (nas_ops.infra.collector raises it inside the loop).
 
 Each config of ``studies/bench/`` runs its 1,000 evaluations ``REPEATS`` times after a warm-up
 run that loads the table (loading is a one-off of about a second per table, not an
@@ -26,6 +27,7 @@ from benchmarks._meta import write  # noqa: E402
 from nas_ops import load_run  # noqa: E402
 from nas_ops.config import config_from_dict  # noqa: E402
 from nas_ops.engine.search import Search  # noqa: E402
+from nas_ops.infra import collector  # noqa: E402
 from nas_ops.spaces import SPACES  # noqa: E402
 from nas_ops.tables import get_table  # noqa: E402
 
@@ -38,11 +40,17 @@ COLUMNS = {"nbgraph": ("valid_perf", "perf", "para", "latency"),
            "nb201": ("baseline_accuracy", "analog_accuracy", "analog_drift_2592000")}
 
 
-def _search(data: dict, out: Path) -> float:
+def _search(data: dict, out: Path, young: int = collector.YOUNG) -> float:
+    """Wall time of one search; ``young``: the collector's young-generation threshold inside
+    the loop (CPython's default, 700, times the engine without nas_ops' setting)."""
     search = Search(config_from_dict(data), out, progress=False)
-    start = time.perf_counter()
-    search.run()
-    return time.perf_counter() - start
+    kept, collector.YOUNG = collector.YOUNG, young
+    try:
+        start = time.perf_counter()
+        search.run()
+        return time.perf_counter() - start
+    finally:
+        collector.YOUNG = kept
 
 
 def _bare(table, keys: list, columns: tuple[str, ...]) -> float:  # type: ignore[no-untyped-def]
@@ -59,7 +67,10 @@ def _shape(config: str) -> dict[str, object]:
     data = tomllib.loads((ROOT / config).read_text())
     with tempfile.TemporaryDirectory() as tmp:
         _search(data, Path(tmp) / "warm")  # loads the table, imports lazily
-        times = [_search(data, Path(tmp) / f"r{k}") for k in range(REPEATS)]
+        times, plain = [], []
+        for k in range(REPEATS):  # interleaved, so that load drifts hit both alike
+            times.append(_search(data, Path(tmp) / f"r{k}"))
+            plain.append(_search(data, Path(tmp) / f"p{k}", young=700))
         run = load_run(Path(tmp) / "r0")
         space = SPACES.get(data["space"]["name"])
         keys = [space.key_of(i.genome) for i in run.individuals  # type: ignore[attr-defined]
@@ -71,7 +82,9 @@ def _shape(config: str) -> dict[str, object]:
     return {"config": config, "algorithm": data["search"]["algorithm"], "evaluations": evals,
             "table_lookups": len(keys), "ms_per_evaluation": ours * 1e3,
             "us_per_bare_numpy_lookup": bare * 1e6, "ratio_engine_over_bare": ours / bare,
-            "repeats_ms_per_evaluation": [t / evals * 1e3 for t in times]}
+            "repeats_ms_per_evaluation": [t / evals * 1e3 for t in times],
+            "ms_per_evaluation_default_gc_threshold": min(plain) / evals * 1e3,
+            "gc_young_threshold": collector.YOUNG}
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from nas_ops.engine.summary import SearchSummary, best_and_front, unless_all_fai
 from nas_ops.engine.weights import check_parents
 from nas_ops.errors import ConfigError
 from nas_ops.evaluation import Evaluator, make_evaluator
+from nas_ops.infra.collector import fewer_collections
 from nas_ops.metrics.hypervolume import Tracker
 from nas_ops.records import EvalRecord, EvalRequest
 from nas_ops.rng import generator, torch_seed
@@ -167,22 +168,27 @@ class Search:
         self._advance()
 
     def run(self) -> SearchSummary:
-        """Run to the end with the configured evaluator (``ask``, evaluate, ``tell``)."""
+        """Run to the end with the configured evaluator (``ask``, evaluate, ``tell``); the
+        cyclic garbage collector runs less often meanwhile (:mod:`nas_ops.infra.collector`)."""
         try:
-            while True:
-                asked = self.ask()
-                for cand in asked:
-                    assert cand.request is not None
-                    self.evaluator.submit(cand.request)
-                self.progress.submitted(len(asked), asked[0].generation if asked else 0)
-                if self.finished:
-                    break
-                if not asked:  # waiting for results: take the next one
-                    record = next(iter(self.evaluator.as_completed()))
-                    self.tell(record.uid, record)
+            with fewer_collections():
+                self._run_loop()
         finally:
             self.close()
         return unless_all_failed(self.summary())
+
+    def _run_loop(self) -> None:
+        while True:
+            asked = self.ask()
+            for cand in asked:
+                assert cand.request is not None
+                self.evaluator.submit(cand.request)
+            self.progress.submitted(len(asked), asked[0].generation if asked else 0)
+            if self.finished:
+                return
+            if not asked:  # waiting for results: take the next one
+                record = next(iter(self.evaluator.as_completed()))
+                self.tell(record.uid, record)
 
     def _advance(self) -> None:
         """Run the loop until it needs results not told yet (or candidates not asked yet)."""
