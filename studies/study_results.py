@@ -3,6 +3,10 @@
     python studies/study_results.py package RUN_DIR CONFIG.toml OUT_DIR [--note TEXT]
         report (nas-ops report), the config, provenance.json (seed, commit, versions, machine,
         dates, cost) and the gzipped ledger into OUT_DIR (e.g. studies/results/<name>)
+    python studies/study_results.py report OUT_DIR
+        OUT_DIR/report again from OUT_DIR's committed ledger, with this checkout's analysis
+        (after the statistics changed); the run directory it names is the one the report
+        named, provenance.json is kept. Then summarize again, into the docs page.
     python studies/study_results.py summarize OUT_DIR [--doc docs/FILE.md]
         the markdown summary of OUT_DIR, every number read from OUT_DIR's files (stdout, or
         written to --doc); tests/studies/test_study_results.py checks the committed page is
@@ -13,6 +17,7 @@ Numbers in the docs come from here, never typed by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -20,11 +25,14 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from nas_ops import build_report, load_run
+from nas_ops import analyze_run, build_report, load_run
+from nas_ops.infra.outdir import replacing
+from nas_ops.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
@@ -78,6 +86,24 @@ def package(run_dir: Path, config: Path, out: Path, note: str = "") -> None:
     with (run_dir / "ledger.sqlite").open("rb") as src, \
             gzip.open(out / "ledger.sqlite.gz", "wb", compresslevel=9) as dst:
         shutil.copyfileobj(src, dst)
+
+
+def reanalyse(out: Path) -> None:
+    """OUT_DIR/report again from OUT_DIR/ledger.sqlite.gz, as :func:`package` wrote it (seed
+    0, effects.json left out), the run named by the directory the old report named."""
+    old = json.loads((out / "report" / "guidelines.json").read_text())
+    run_dir = Path(old["source"]["run_dir"])
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / run_dir.name
+        local.mkdir()
+        with gzip.open(out / "ledger.sqlite.gz") as src, \
+                (local / "ledger.sqlite").open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+        run = dataclasses.replace(load_run(local), run_dir=run_dir)
+        analysis = analyze_run(run, seed=0, progress=print)
+        with replacing(out / "report", "report", flag="report directory") as new:
+            render_report(analysis, new, print)
+    (out / "report" / "tables" / "effects.json").unlink()
 
 
 # ------------------------------------------------------------------------------- summary
@@ -161,7 +187,7 @@ def summarize(out: Path) -> str:
 
 
 def main() -> None:
-    cli_main(__doc__.split("\n\n")[0], "run_dir", package, summarize)
+    cli_main(__doc__.split("\n\n")[0], "run_dir", package, summarize, reanalyse)
 
 
 if __name__ == "__main__":
