@@ -115,6 +115,66 @@ def _ci(ci: Any) -> str:
     return f"{_num(ci[0])} .. {_num(ci[1])}" if ci else "n/a"
 
 
+def _when(r: dict[str, Any]) -> str:
+    return "always" if r["condition"] == "all" else f"{r['condition']} = {r['level']}"
+
+
+def _families(g: dict[str, Any]) -> list[str]:
+    """The lines on the two multiple-testing families (one Holm family in an older file)."""
+    fam = g.get("families")
+    if not fam:
+        return [f"- Cells: {g['n_cells']} candidate cells, {g['n_tested']} effect cells tested, "
+                f"{g['n_family']} findings in the one Holm family (alpha "
+                f"{g['method']['alpha']}, n >= {g['method']['min_support']}); "
+                f"{len(g['insufficient'])} insufficient, {len(g['not_significant'])} tested and "
+                "not significant."]
+    c, e = fam["confirmatory"], fam["exploratory"]
+    return [f"- Cells: {g['n_cells']} candidate cells (n >= {g['method']['min_support']} to be "
+            f"tested; {len(g['insufficient'])} insufficient).",
+            f"- Confirmatory family: {c['size']} cells tested ({c['cells']}), {c['correction']} "
+            f"at alpha {c['alpha']}: {c['findings']} finding(s); "
+            f"{len(g['not_significant'])} tested and not significant.",
+            f"- Exploratory family: {e['size']} cells tested ({e['cells']}), "
+            f"{e['correction']} at q {e['alpha']}: {e['findings']} finding(s), hypotheses "
+            "rather than rules."]
+
+
+def _regime_cells(r: dict[str, Any]) -> str:
+    reg = r.get("regime") or {}
+    steps, ratio, par = (reg.get(k, {}) for k in ("child_steps", "step_ratio", "parents"))
+    if not reg:
+        return "n/a | n/a"
+    return (f"{_num(steps.get('median'), '.0f')} ({_num(ratio.get('median'), '.1%')}) | "
+            f"{par.get('converged', 0)} / {par.get('capped', 0)}"
+            + (f" (+{par['unknown']} unknown)" if par.get("unknown") else ""))
+
+
+def _span(values: list[float], fmt: str) -> str:
+    low, high = format(min(values), fmt), format(max(values), fmt)
+    return low if low == high else f"{low} to {high}"
+
+
+def _regime_note(rules: list[dict[str, Any]]) -> list[str]:
+    """What every rule's retraining budget and parent state are (from the first rule: one
+    run, one budget), or nothing for a file written before rules stated them."""
+    reg = rules[0].get("regime") or {}
+    if not reg:
+        return []
+    budget, par = reg["child_budget"], reg["parents"]
+    steps = [r["regime"]["child_steps"]["median"] for r in rules if r.get("regime")]
+    ratio = [r["regime"]["step_ratio"]["median"] for r in rules if r.get("regime")]
+    base = (f"base models trained with early stopping (patience {par['patience']}) up to "
+            f"{par['max_epochs']} epochs" if par.get("patience") else
+            "base models trained without early stopping")
+    return [f"**Budget and parent state.** Every rule holds for children (and their matched "
+            f"controls) trained {budget.get('epochs')} epoch(s) (retrain = "
+            f"`{budget.get('retrain')}`, weights inherited: {budget.get('inherit_weights')}) "
+            f"from {base}: the rules' median child trained {_span(steps, '.0f')} steps, "
+            f"{_span(ratio, '.1%')} of its base's steps. A rule's bases "
+            "either converged (early stopping) or stopped at the cap; each rule's counts are "
+            "in its row. Not recorded in the ledger: " + reg["not_recorded"] + ".", ""]
+
+
 def summarize(out: Path) -> str:
     prov = json.loads((out / "provenance.json").read_text())
     g = json.loads((out / "report" / "guidelines.json").read_text())
@@ -139,10 +199,7 @@ def summarize(out: Path) -> str:
         f"{' - no: allow_untrained' if bases['allow_untrained'] else ''}), {bases['used']} used: "
         f"{len(bases['discovery'])} discovery, {len(bases['held_out'])} held out "
         f"(split seed {bases['split_seed']}).",
-        f"- Cells: {g['n_cells']} candidate cells, {g['n_tested']} effect cells tested, "
-        f"{g['n_family']} findings in the one Holm family (alpha {g['method']['alpha']}, "
-        f"n >= {g['method']['min_support']}); {len(g['insufficient'])} insufficient, "
-        f"{len(g['not_significant'])} tested and not significant.",
+        *_families(g),
         f"- Findings: {len(g['rules'])} effect rule(s) and "
         f"{len(g['versus_control']['rules'])} difference(s) from retraining alone; "
         f"{rep['replicated']} of {rep['findings']} replicated on the held-out bases.", "",
@@ -157,15 +214,34 @@ def summarize(out: Path) -> str:
                   "difference, and the median log error ratio log(err before / err after) that "
                   "the test ranks, each with its cluster-bootstrap 95% interval; the held-out "
                   "median is the log error ratio on the held-out bases.", "",
+                  *_regime_note(g["rules"]),
                   "| when | operator | output | direction | median difference (95% CI) "
                   "| log error ratio (95% CI) | against | Holm p | bases | held-out log error "
-                  "ratio | replicated |", "|---" * 11 + "|"]
+                  "ratio | replicated | child steps (share of base's) | bases converged / "
+                  "capped |", "|---" * 13 + "|"]
         for r in g["rules"]:
-            when = "always" if r["condition"] == "all" else f"{r['condition']} = {r['level']}"
             lines.append(
-                f"| {when} | {r['operator']} | {r['output']} | {r['direction']} | "
+                f"| {_when(r)} | {r['operator']} | {r['output']} | {r['direction']} | "
                 f"{_num(r['expected_effect'])} ({_ci(r['ci'])}) | "
                 f"{_num(r['scaled_effect'])} ({_ci(r['scaled_ci'])}) | {r['against']} | "
+                f"{_num(r['p_adjusted'], '.2g')} | {r['n_bases']} | "
+                f"{_num(r['replication'].get('median'))} | "
+                f"{'yes' if r['replicated'] else 'no'} | {_regime_cells(r)} |")
+        lines.append("")
+    explore = g.get("exploratory", {}).get("findings", [])
+    if explore:
+        lines += ["## Exploratory findings", "",
+                  "Cells under one level of a condition: they overlap the rules' cells and each "
+                  "other and the study was not sized for them, so they are corrected by "
+                  "Benjamini-Hochberg (expected share of false findings <= "
+                  f"{g['method']['alpha']}) and are hypotheses to test in a study of their own, "
+                  "not rules; the guided policy does not read them.", "",
+                  "| when | operator | output | direction | log error ratio (95% CI) | BH q | "
+                  "bases | held-out log error ratio | replicated |", "|---" * 9 + "|"]
+        for r in explore:
+            lines.append(
+                f"| {_when(r)} | {r['operator']} | {r['output']} | {r['direction']} | "
+                f"{_num(r['scaled_effect'])} ({_ci(r['scaled_ci'])}) | "
                 f"{_num(r['p_adjusted'], '.2g')} | {r['n_bases']} | "
                 f"{_num(r['replication'].get('median'))} | "
                 f"{'yes' if r['replicated'] else 'no'} |")
