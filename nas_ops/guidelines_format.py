@@ -7,7 +7,10 @@ A file is a JSON object: ``"format"``, ``"version"``, then what the analysis wri
 method, verdict, bases, versus_control, ...) and ``"rules"``, a list of :class:`Rule` objects.
 JSON has no NaN: a non-finite number is written as ``null`` and read back as NaN. A rule must
 have the fields a search uses (:data:`POLICY_FIELDS`); the others are optional and default to
-"unknown" (NaN, 0, empty).
+"unknown" (NaN, 0, empty). Fields added within version 2 are optional, so a file written before
+them reads (``regime``: the retraining budget and parent state a rule holds for; the top-level
+``families``: which cells each multiple-testing family holds and how it is corrected), and a
+reader ignores keys it does not know.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ class Rule:
     discovery: dict[str, Any] = field(default_factory=dict)
     replication: dict[str, Any] = field(default_factory=dict)
     replicated: bool = False
+    #: the retraining budget and parent state the rule holds for (nas_ops.analysis.regime);
+    #: empty in a file written before rules stated it
+    regime: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -87,7 +93,35 @@ class Rule:
                 f"n = {self.support} from {self.n_bases} bases; "
                 f"P(improve) = {self.p_improve:.2f}; median parameter change "
                 f"{self.complexity_cost:+.0f}; "
-                f"{'replicated' if self.replicated else 'NOT replicated'} on held-out bases)")
+                f"{'replicated' if self.replicated else 'NOT replicated'} on held-out bases)"
+                + (f"; {regime_text(self.regime)}" if self.regime else ""))
+
+
+def regime_text(reg: Mapping[str, Any]) -> str:
+    """One clause: the budget and parent state a finding holds for ("" when unknown)."""
+    if not reg:
+        return ""
+    budget, steps = reg.get("child_budget", {}), reg.get("child_steps", {})
+    ratio, parents = reg.get("step_ratio", {}), reg.get("parents", {})
+    parts = [f"children trained {budget.get('epochs', '?')} epoch(s)"]
+    if budget.get("max_steps"):
+        parts[0] += f" (at most {budget['max_steps']} steps)"
+    if steps.get("n"):
+        parts.append(f"median {steps['median']:.0f} steps")
+    if ratio.get("n"):
+        parts.append(f"{ratio['median']:.1%} of their parent's steps")
+    state = []
+    if parents.get("patience"):
+        cap = f"{parents.get('max_epochs')} epochs" + (
+            f" or {parents['max_steps']} steps" if parents.get("max_steps") else "")
+        state.append(f"{parents.get('converged', 0)} converged (early stopping), "
+                     f"{parents.get('capped', 0)} stopped at the cap of {cap}")
+    elif parents.get("converged", 0) + parents.get("capped", 0):
+        state.append(f"{parents.get('capped', 0)} trained without early stopping")
+    if parents.get("unknown"):
+        state.append(f"{parents['unknown']} of unrecorded state")
+    n = sum(parents.get(k, 0) for k in ("converged", "capped", "unknown"))
+    return f"holds for {', '.join(parts)}; parents ({n}): {', '.join(state) or 'none'}"
 
 
 def finite(obj: Any) -> Any:
@@ -158,7 +192,8 @@ _MAPPING = (_mapping, "an object")
 _READ: dict[str, tuple[Callable[[Any], Any], str]] = {
     "condition": _TEXT, "level": _TEXT, "operator": _TEXT, "output": _TEXT, "direction": _TEXT,
     "against": _TEXT, "support": _COUNT, "n_bases": _COUNT, "also": (_texts, "a list of text"),
-    "discovery": _MAPPING, "replication": _MAPPING, "replicated": (lambda v: v is True, ""),
+    "discovery": _MAPPING, "replication": _MAPPING, "regime": _MAPPING,
+    "replicated": (lambda v: v is True, ""),
     **{k: _INTERVAL for k in _INTERVALS}}
 
 

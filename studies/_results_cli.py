@@ -10,9 +10,11 @@ from pathlib import Path
 
 
 def main(description: str, source: str, package: Callable[[Path, Path, Path, str], None],
-         summarize: Callable[[Path], str]) -> None:
+         summarize: Callable[[Path], str],
+         report: Callable[[Path], None] | None = None) -> None:
     """``package SOURCE CONFIG OUT [--note]`` or ``summarize OUT [--doc FILE]``; ``source``
-    names the first argument of package (a run or an experiment directory)."""
+    names the first argument of package (a run or an experiment directory); with ``report``,
+    also ``report OUT`` (the committed results' report written again)."""
     ap = argparse.ArgumentParser(description=description)
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("package")
@@ -23,8 +25,12 @@ def main(description: str, source: str, package: Callable[[Path, Path, Path, str
     s = sub.add_parser("summarize")
     s.add_argument("out", type=Path)
     s.add_argument("--doc", type=Path)
+    if report is not None:
+        sub.add_parser("report").add_argument("out", type=Path)
     args = ap.parse_args()
-    if args.cmd == "package":
+    if args.cmd == "report" and report is not None:
+        report(args.out.resolve())
+    elif args.cmd == "package":
         package(getattr(args, source), args.config, args.out.resolve(), args.note)
     else:
         text = summarize(args.out.resolve())

@@ -3,6 +3,10 @@
     python studies/study_results.py package RUN_DIR CONFIG.toml OUT_DIR [--note TEXT]
         report (nas-ops report), the config, provenance.json (seed, commit, versions, machine,
         dates, cost) and the gzipped ledger into OUT_DIR (e.g. studies/results/<name>)
+    python studies/study_results.py report OUT_DIR
+        OUT_DIR/report again from OUT_DIR's committed ledger, with this checkout's analysis
+        (after the statistics changed); the run directory it names is the one the report
+        named, provenance.json is kept. Then summarize again, into the docs page.
     python studies/study_results.py summarize OUT_DIR [--doc docs/FILE.md]
         the markdown summary of OUT_DIR, every number read from OUT_DIR's files (stdout, or
         written to --doc); tests/studies/test_study_results.py checks the committed page is
@@ -13,6 +17,7 @@ Numbers in the docs come from here, never typed by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -20,11 +25,14 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from nas_ops import build_report, load_run
+from nas_ops import analyze_run, build_report, load_run
+from nas_ops.infra.outdir import replacing
+from nas_ops.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
@@ -81,6 +89,24 @@ def package(run_dir: Path, config: Path, out: Path, note: str = "") -> None:
         shutil.copyfileobj(src, dst)
 
 
+def reanalyse(out: Path) -> None:
+    """OUT_DIR/report again from OUT_DIR/ledger.sqlite.gz, as :func:`package` wrote it (seed
+    0, effects.json left out), the run named by the directory the old report named."""
+    old = json.loads((out / "report" / "guidelines.json").read_text())
+    run_dir = Path(old["source"]["run_dir"])
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / run_dir.name
+        local.mkdir()
+        with gzip.open(out / "ledger.sqlite.gz") as src, \
+                (local / "ledger.sqlite").open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+        run = dataclasses.replace(load_run(local), run_dir=run_dir)
+        analysis = analyze_run(run, seed=0, progress=print)
+        with replacing(out / "report", "report", flag="report directory") as new:
+            render_report(analysis, new, print)
+    (out / "report" / "tables" / "effects.json").unlink()
+
+
 # ------------------------------------------------------------------------------- summary
 def _num(x: Any, fmt: str = "+.3g") -> str:
     return "n/a" if x is None else format(x, fmt)
@@ -88,6 +114,66 @@ def _num(x: Any, fmt: str = "+.3g") -> str:
 
 def _ci(ci: Any) -> str:
     return f"{_num(ci[0])} .. {_num(ci[1])}" if ci else "n/a"
+
+
+def _when(r: dict[str, Any]) -> str:
+    return "always" if r["condition"] == "all" else f"{r['condition']} = {r['level']}"
+
+
+def _families(g: dict[str, Any]) -> list[str]:
+    """The lines on the two multiple-testing families (one Holm family in an older file)."""
+    fam = g.get("families")
+    if not fam:
+        return [f"- Cells: {g['n_cells']} candidate cells, {g['n_tested']} effect cells tested, "
+                f"{g['n_family']} findings in the one Holm family (alpha "
+                f"{g['method']['alpha']}, n >= {g['method']['min_support']}); "
+                f"{len(g['insufficient'])} insufficient, {len(g['not_significant'])} tested and "
+                "not significant."]
+    c, e = fam["confirmatory"], fam["exploratory"]
+    return [f"- Cells: {g['n_cells']} candidate cells (n >= {g['method']['min_support']} to be "
+            f"tested; {len(g['insufficient'])} insufficient).",
+            f"- Confirmatory family: {c['size']} cells tested ({c['cells']}), {c['correction']} "
+            f"at alpha {c['alpha']}: {c['findings']} finding(s); "
+            f"{len(g['not_significant'])} tested and not significant.",
+            f"- Exploratory family: {e['size']} cells tested ({e['cells']}), "
+            f"{e['correction']} at q {e['alpha']}: {e['findings']} finding(s), hypotheses "
+            "rather than rules."]
+
+
+def _regime_cells(r: dict[str, Any]) -> str:
+    reg = r.get("regime") or {}
+    steps, ratio, par = (reg.get(k, {}) for k in ("child_steps", "step_ratio", "parents"))
+    if not reg:
+        return "n/a | n/a"
+    return (f"{_num(steps.get('median'), '.0f')} ({_num(ratio.get('median'), '.1%')}) | "
+            f"{par.get('converged', 0)} / {par.get('capped', 0)}"
+            + (f" (+{par['unknown']} unknown)" if par.get("unknown") else ""))
+
+
+def _span(values: list[float], fmt: str) -> str:
+    low, high = format(min(values), fmt), format(max(values), fmt)
+    return low if low == high else f"{low} to {high}"
+
+
+def _regime_note(rules: list[dict[str, Any]]) -> list[str]:
+    """What every rule's retraining budget and parent state are (from the first rule: one
+    run, one budget), or nothing for a file written before rules stated them."""
+    reg = rules[0].get("regime") or {}
+    if not reg:
+        return []
+    budget, par = reg["child_budget"], reg["parents"]
+    steps = [r["regime"]["child_steps"]["median"] for r in rules if r.get("regime")]
+    ratio = [r["regime"]["step_ratio"]["median"] for r in rules if r.get("regime")]
+    base = (f"base models trained with early stopping (patience {par['patience']}) up to "
+            f"{par['max_epochs']} epochs" if par.get("patience") else
+            "base models trained without early stopping")
+    return [f"**Budget and parent state.** Every rule holds for children (and their matched "
+            f"controls) trained {budget.get('epochs')} epoch(s) (retrain = "
+            f"`{budget.get('retrain')}`, weights inherited: {budget.get('inherit_weights')}) "
+            f"from {base}: the rules' median child trained {_span(steps, '.0f')} steps, "
+            f"{_span(ratio, '.1%')} of its base's steps. A rule's bases "
+            "either converged (early stopping) or stopped at the cap; each rule's counts are "
+            "in its row. Not recorded in the ledger: " + reg["not_recorded"] + ".", ""]
 
 
 def summarize(out: Path) -> str:
@@ -114,10 +200,7 @@ def summarize(out: Path) -> str:
         f"{' - no: allow_untrained' if bases['allow_untrained'] else ''}), {bases['used']} used: "
         f"{len(bases['discovery'])} discovery, {len(bases['held_out'])} held out "
         f"(split seed {bases['split_seed']}).",
-        f"- Cells: {g['n_cells']} candidate cells, {g['n_tested']} effect cells tested, "
-        f"{g['n_family']} findings in the one Holm family (alpha {g['method']['alpha']}, "
-        f"n >= {g['method']['min_support']}); {len(g['insufficient'])} insufficient, "
-        f"{len(g['not_significant'])} tested and not significant.",
+        *_families(g),
         f"- Findings: {len(g['rules'])} effect rule(s) and "
         f"{len(g['versus_control']['rules'])} difference(s) from retraining alone; "
         f"{rep['replicated']} of {rep['findings']} replicated on the held-out bases.", "",
@@ -132,15 +215,34 @@ def summarize(out: Path) -> str:
                   "difference, and the median log error ratio log(err before / err after) that "
                   "the test ranks, each with its cluster-bootstrap 95% interval; the held-out "
                   "median is the log error ratio on the held-out bases.", "",
+                  *_regime_note(g["rules"]),
                   "| when | operator | output | direction | median difference (95% CI) "
                   "| log error ratio (95% CI) | against | Holm p | bases | held-out log error "
-                  "ratio | replicated |", "|---" * 11 + "|"]
+                  "ratio | replicated | child steps (share of base's) | bases converged / "
+                  "capped |", "|---" * 13 + "|"]
         for r in g["rules"]:
-            when = "always" if r["condition"] == "all" else f"{r['condition']} = {r['level']}"
             lines.append(
-                f"| {when} | {r['operator']} | {r['output']} | {r['direction']} | "
+                f"| {_when(r)} | {r['operator']} | {r['output']} | {r['direction']} | "
                 f"{_num(r['expected_effect'])} ({_ci(r['ci'])}) | "
                 f"{_num(r['scaled_effect'])} ({_ci(r['scaled_ci'])}) | {r['against']} | "
+                f"{_num(r['p_adjusted'], '.2g')} | {r['n_bases']} | "
+                f"{_num(r['replication'].get('median'))} | "
+                f"{'yes' if r['replicated'] else 'no'} | {_regime_cells(r)} |")
+        lines.append("")
+    explore = g.get("exploratory", {}).get("findings", [])
+    if explore:
+        lines += ["## Exploratory findings", "",
+                  "Cells under one level of a condition: they overlap the rules' cells and each "
+                  "other and the study was not sized for them, so they are corrected by "
+                  "Benjamini-Hochberg (expected share of false findings <= "
+                  f"{g['method']['alpha']}) and are hypotheses to test in a study of their own, "
+                  "not rules; the guided policy does not read them.", "",
+                  "| when | operator | output | direction | log error ratio (95% CI) | BH q | "
+                  "bases | held-out log error ratio | replicated |", "|---" * 9 + "|"]
+        for r in explore:
+            lines.append(
+                f"| {_when(r)} | {r['operator']} | {r['output']} | {r['direction']} | "
+                f"{_num(r['scaled_effect'])} ({_ci(r['scaled_ci'])}) | "
                 f"{_num(r['p_adjusted'], '.2g')} | {r['n_bases']} | "
                 f"{_num(r['replication'].get('median'))} | "
                 f"{'yes' if r['replicated'] else 'no'} |")
@@ -162,7 +264,7 @@ def summarize(out: Path) -> str:
 
 
 def main() -> None:
-    cli_main(__doc__.split("\n\n")[0], "run_dir", package, summarize)
+    cli_main(__doc__.split("\n\n")[0], "run_dir", package, summarize, reanalyse)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from nas_ops.analysis.effects import (
     run_outputs,
 )
 from nas_ops.analysis.guidelines import ALPHA, MIN_SUPPORT, Guidelines, derive_guidelines
+from nas_ops.analysis.regime import training_config
 from nas_ops.analysis.statistics import (
     N_BOOTSTRAP,
     BaseSummary,
@@ -98,7 +99,9 @@ def analyze_run(run_or_dir: Run | str | Path, *, seed: int = 0, alpha: float = A
               "split": split, "n_effect_rows": len(rows)}
     status = base_status(run, outputs, {r.base for r in rows}, split)
     guidelines = derive_guidelines(rows, alpha, min_support, source, seed=seed,
-                                   base_status=status, allow_untrained=allow_untrained)
+                                   base_status=status, allow_untrained=allow_untrained,
+                                   training=training_config(run.config,
+                                                            run.meta.kind == "study"))
     say(f"guidelines: {len(guidelines.rules)} rules")
     settings = {"seed": seed, "alpha": alpha, "min_support": min_support, "split": split,
                 "n_bootstrap": N_BOOTSTRAP, "allow_untrained": allow_untrained}

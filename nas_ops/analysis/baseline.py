@@ -7,7 +7,7 @@ Ledgers without them have ``retrain_control`` children of each base (every netwo
 unpaired): each operator is compared, base by base, with the control children of the same base
 (see :mod:`nas_ops.analysis.findings`, kind ``versus_control``): per base the median effect of the
 operator's children minus that of the control's on the same output, an exact Wilcoxon test of
-those per-base differences (discovery half, Holm with every other finding), the median difference
+those per-base differences (discovery half, Holm in the confirmatory family), the median difference
 with a base-bootstrap 95% interval, and its replication on the held-out half. Unaffected outputs
 (exactly unchanged) take no part.
 """
@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from nas_ops.analysis.rows import CONTROL
+from nas_ops.guidelines_format import regime_text
 
 
 @dataclass
@@ -35,6 +36,8 @@ class ControlComparison:
     discovery: dict[str, Any] = field(default_factory=dict)
     replication: dict[str, Any] = field(default_factory=dict)
     replicated: bool = False
+    #: the retraining budget and parent state it holds for (:mod:`nas_ops.analysis.regime`)
+    regime: dict[str, Any] = field(default_factory=dict)
 
     @property
     def direction(self) -> str:
@@ -54,7 +57,8 @@ class ControlComparison:
                 f"{self.median_difference:+.4g} (95% CI {self.ci[0]:+.4g} .. {self.ci[1]:+.4g}; "
                 f"Wilcoxon over bases p = {self.p_value:.2g}, Holm p = {self.p_adjusted:.2g}; "
                 f"n = {self.n} vs {self.n_control} from {self.n_bases} bases; "
-                f"{'replicated' if self.replicated else 'not replicated'} on held-out bases)")
+                f"{'replicated' if self.replicated else 'not replicated'} on held-out bases)"
+                + (f"; {regime_text(self.regime)}" if self.regime else ""))
 
 
 __all__ = ["CONTROL", "ControlComparison"]

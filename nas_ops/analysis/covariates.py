@@ -10,10 +10,14 @@
   <= that median, ``"high"`` otherwise. Rows whose output is not affected get no level: their
   relevance is 1 by definition and their effect trivially about 0 (see the ``affected``
   condition instead).
-- ``worst_output``: whether the output is the parent's worst one. Each of the parent's outputs is
-  scored by its percentile in the run: the fraction of successfully evaluated individuals whose
-  signed metric (larger = better) is <= the parent's. The worst output has the lowest
-  percentile (ties: the first in declaration order). None without a parent evaluation.
+- ``worst_output``: whether the output is the parent's worst one, as it stood before its child
+  was made. Each of the parent's outputs is scored by its percentile among the successfully
+  evaluated individuals that existed before the child: those of an earlier generation than the
+  child's (the fraction whose signed metric, larger = better, is <= the parent's). The parent
+  itself is of an earlier generation; its children, its controls and every later individual
+  take no part, so the covariate cannot leak the outcome it conditions. In a study the pool is
+  the base models. The worst output has the lowest percentile (ties: the first in declaration
+  order). None without a parent evaluation.
 - ``size_level``: ``"small"`` when the parent's parameters <= the median parameters over the
   distinct parents of the rows, else ``"large"``.
 - ``distance``: the number of edges on the shortest directed path, in the child genome, from a
@@ -45,11 +49,13 @@ class Covariates:
         self._relevance: dict[tuple[str, str, str], float] = {
             (uid, net, out): float(value)
             for uid, net, out, metric, value in run.diagnoses if metric == "relevance"}
-        self._sorted: dict[str, list[float]] = {}
+        self._values: dict[str, list[tuple[int, float]]] = {}
         for out in outputs:
-            values = [out.signed(metric_value(i, out, split)) for i in run.evaluated()]
-            self._sorted[out.name] = sorted(v for v in values if not math.isnan(v))
-        self._worst: dict[str, str | None] = {}
+            values = [(i.generation, out.signed(metric_value(i, out, split)))
+                      for i in run.evaluated()]
+            self._values[out.name] = [(g, v) for g, v in values if not math.isnan(v)]
+        self._pools: dict[tuple[str, int], list[float]] = {}
+        self._worst: dict[tuple[str, int], str | None] = {}
 
     @staticmethod
     def edited_network(parent: Individual | None, touched: list[str]) -> str | None:
@@ -64,24 +70,39 @@ class Covariates:
             return None
         return self._relevance.get((parent.uid, network, output))
 
-    def percentile(self, ind: Individual, out: OutputInfo) -> float:
+    def pool(self, out: OutputInfo, before: int) -> list[float]:
+        """The sorted signed values of ``out`` of the evaluated individuals of a generation
+        below ``before``."""
+        key = (out.name, before)
+        if key not in self._pools:
+            self._pools[key] = sorted(v for g, v in self._values.get(out.name, []) if g < before)
+        return self._pools[key]
+
+    def percentile(self, ind: Individual, out: OutputInfo, before: int) -> float:
+        """``ind``'s percentile on ``out`` among the individuals of a generation below
+        ``before``."""
         value = metric_value(ind, out, self.split)
-        pool = self._sorted.get(out.name, [])
+        pool = self.pool(out, before)
         if math.isnan(value) or not pool:
             return math.nan
         return bisect.bisect_right(pool, out.signed(value)) / len(pool)
 
-    def worst_output(self, parent: Individual) -> str | None:
-        if parent.uid not in self._worst:
-            scores = [(self.percentile(parent, o), k, o.name) for k, o in enumerate(self.outputs)]
+    def worst_output(self, parent: Individual, before: int) -> str | None:
+        """The parent's worst output among the individuals of a generation below ``before``
+        (its child's generation)."""
+        key = (parent.uid, before)
+        if key not in self._worst:
+            scores = [(self.percentile(parent, o, before), k, o.name)
+                      for k, o in enumerate(self.outputs)]
             scores = [s for s in scores if not math.isnan(s[0])]
-            self._worst[parent.uid] = min(scores)[2] if scores else None
-        return self._worst[parent.uid]
+            self._worst[key] = min(scores)[2] if scores else None
+        return self._worst[key]
 
-    def is_worst(self, parent: Individual | None, output: str) -> bool | None:
+    def is_worst(self, parent: Individual | None, output: str, before: int) -> bool | None:
+        """Whether ``output`` is ``parent``'s worst before its child of generation ``before``."""
         if parent is None:
             return None
-        worst = self.worst_output(parent)
+        worst = self.worst_output(parent, before)
         return None if worst is None else worst == output
 
     @staticmethod

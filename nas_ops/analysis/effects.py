@@ -17,6 +17,9 @@ Definitions (every number in a report comes from here):
 - ``family``: the operator family recorded in the event (ledger schema 2); for older ledgers,
   the family of the operator registered now, else ``"unknown"``.
 - ``cost_s``: the child's evaluation wall time in seconds.
+- ``child_steps`` / ``parent_steps``: the optimizer steps of the child's and of the parent's
+  evaluation (nan without one): the retraining budget a finding holds for
+  (:mod:`nas_ops.analysis.regime`).
 - ``scaled_effect`` = log(err_parent / err_child), minus the log error ratio (error = 1 - accuracy,
   or the MSE): scale-free, so bases whose errors differ 70x pool; positive = better.
 - ``retrains_all``: the edit changed a training hyperparameter (every network trains again) or
@@ -144,6 +147,8 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
     edited = cov.edited_network(parent, touched)
     status = child.evaluation.status if child.evaluation else "missing"
     cost = float(child.evaluation.wall_time_s) if child.evaluation else math.nan
+    steps = [float(i.evaluation.steps) if i is not None and i.evaluation else math.nan
+             for i in (child, parent)]
     hyper = bool(rec.diff.get("hyper_changed")) if rec else False
     retrains_all = hyper or var.operator in CONTROLS
     rows = []
@@ -164,9 +169,10 @@ def _rows_for(var: Variation, parent: Individual | None, child: Individual,
             d_output_flops=per_output.get(out.name, (math.nan, math.nan))[1],
             edited_network=edited,
             relevance=cov.relevance(parent, edited, out.name),
-            worst_output=cov.is_worst(parent, out.name),
+            worst_output=cov.is_worst(parent, out.name, child.generation),
             distance=cov.distance(child, touched, out.name),
-            scaled_effect=log_error_ratio(out, pv, cv), retrains_all=retrains_all))
+            scaled_effect=log_error_ratio(out, pv, cv), retrains_all=retrains_all,
+            child_steps=steps[0], parent_steps=steps[1]))
     return rows
 
 

@@ -1,4 +1,4 @@
-"""The family of findings: candidates, one Holm correction, discovery and replication.
+"""The two families of findings: candidates, their corrections, discovery and replication.
 
 A *candidate* is one thing the guidelines could claim, with its effects as :data:`Blocks`:
 
@@ -14,13 +14,23 @@ A *candidate* is one thing the guidelines could claim, with its effects as :data
 Cells whose tested children are the same set (e.g. "all" and "affected = affected") form one
 candidate, listed once with every condition it holds under (``also``). The bases are split
 (:func:`~nas_ops.analysis.blocks.split_bases`) into a discovery and a held-out half. Each
-candidate with at least ``min_support`` children and a discovery p-value is *tested*: its exact
-Wilcoxon p on the discovery bases enters one Holm correction over every tested candidate of
-both kinds. Holm, not Benjamini-Hochberg: each rule is a claim a reader acts on alone, so the
-guarantee wanted is that with probability >= 1 - alpha *no* rule is false (family-wise error),
-not a bound on the expected share of false rules. A tested candidate with Holm p < alpha is a
-*finding*; it *replicates* when its held-out median has the discovery median's sign and its
-held-out cluster-bootstrap 95% interval excludes zero.
+candidate with at least ``min_support`` children and a discovery p-value is *tested* (exact
+Wilcoxon p on the discovery bases) in one of two families:
+
+- **confirmatory** (:data:`CONFIRMATORY`): the operator x output cells over every base
+  (condition ``all``) and the versus-control pairs: the cells a study is sized for
+  (docs/study-design.md, K = operators x outputs). Holm over exactly these: each rule is a
+  claim a reader acts on alone, so the guarantee wanted is that with probability >= 1 - alpha
+  *no* rule is false (family-wise error). Its findings are the *rules*.
+- **exploratory** (:data:`EXPLORATORY`): the same cells under one level of a condition
+  (relevance, worst_output, size, distance, affected). They overlap the confirmatory cells and
+  each other, and no study is sized for them; Benjamini-Hochberg at q = alpha over them bounds
+  the expected share of false discoveries. Their findings are hypotheses to confirm in a study
+  of their own, never rules.
+
+A tested candidate whose adjusted p (Holm p, or BH q) is < alpha is a *finding*; it
+*replicates* when its held-out median has the discovery median's sign and its held-out
+cluster-bootstrap 95% interval excludes zero.
 """
 
 from __future__ import annotations
@@ -44,7 +54,12 @@ from nas_ops.analysis.blocks import (
 )
 from nas_ops.analysis.conditions import CONDITIONS
 from nas_ops.analysis.rows import CONTROL, CONTROLS, EffectRow
-from nas_ops.analysis.statistics import holm, test_blocks, tested_rows
+from nas_ops.analysis.statistics import benjamini_hochberg, holm, test_blocks, tested_rows
+
+CONFIRMATORY = "confirmatory"
+EXPLORATORY = "exploratory"
+#: how each family is corrected
+CORRECTION = {CONFIRMATORY: "holm", EXPLORATORY: "benjamini-hochberg"}
 
 
 @dataclass
@@ -66,6 +81,13 @@ class Candidate:
     discovery: dict[str, Any] = field(default_factory=dict)
     replication: dict[str, Any] = field(default_factory=dict)
     replicated: bool = False
+    rows: list[EffectRow] = field(default_factory=list)  # the tested rows (effect candidates)
+
+    @property
+    def family(self) -> str:
+        """:data:`CONFIRMATORY` for an operator x output cell over every base (or a
+        versus-control pair), :data:`EXPLORATORY` for a cell under a condition level."""
+        return CONFIRMATORY if self.condition == "all" else EXPLORATORY
 
     @property
     def where(self) -> str:
@@ -94,7 +116,7 @@ def _effect_candidates(rows: Sequence[EffectRow]) -> list[Candidate]:
             cand = Candidate("effect", name, level, op, output, test_blocks(cell),
                              make_blocks((r.base, r.primary(False)) for r in cell), len(cell),
                              complexity_cost=float(np.median(params)) if params else math.nan,
-                             matched=any(r.control is not None for r in cell))
+                             matched=any(r.control is not None for r in cell), rows=cell)
             seen[key] = cand
             out.append(cand)
     return out
@@ -125,7 +147,7 @@ def _control_candidates(rows: Sequence[EffectRow]) -> list[Candidate]:
             a, b = _per_base_median(cell, flag), _per_base_median(ctrl, flag)
             diffs[flag] = {k: np.asarray([a[k] - b[k]]) for k in sorted(a) if k in b}
         out.append(Candidate("versus_control", "all", "all", op, output, diffs[scaled],
-                             diffs[False], len(cell), len(ctrl)))
+                             diffs[False], len(cell), len(ctrl), rows=cell))
     return out
 
 
@@ -144,20 +166,24 @@ def _sign(x: float) -> int:
 def judge(candidates: list[Candidate], discovery: list[str], held_out: list[str],
           alpha: float, min_support: int, seed: int = 0,
           n_boot: int = N_BOOTSTRAP) -> tuple[list[Candidate], list[Candidate]]:
-    """Test every candidate with enough support on the discovery bases, Holm over all of them,
-    and check each finding on the held-out bases. Returns (tested, untested); every tested
-    candidate carries p_value, p_adjusted and its discovery statistics (p and size of the half;
-    median and interval for findings), findings their replication."""
+    """Test every candidate with enough support on the discovery bases; Holm over the
+    confirmatory ones, Benjamini-Hochberg over the exploratory ones (each family alone); check
+    each finding of either family on the held-out bases. Returns (tested, untested); every
+    tested candidate carries p_value, p_adjusted (its family's) and its discovery statistics (p
+    and size of the half; median and interval for findings), findings their replication."""
     rng = np.random.default_rng([seed, 3])
     for c in candidates:
         c.p_value = blocked_p(subset(c.blocks, discovery)) if c.n >= min_support else math.nan
     tested = [c for c in candidates if not math.isnan(c.p_value)]
-    for c, adj in zip(tested, holm([c.p_value for c in tested]), strict=True):
-        c.p_adjusted = adj
+    for family, correct in ((CONFIRMATORY, holm), (EXPLORATORY, benjamini_hochberg)):
+        members = [c for c in tested if c.family == family]
+        for c, adj in zip(members, correct([c.p_value for c in members]), strict=True):
+            c.p_adjusted = adj
+    for c in tested:
         d = subset(c.blocks, discovery)
         c.discovery = {"n_bases": len(d), "n": n_children(d), "p_value": c.p_value,
-                       "p_adjusted": adj}
-        if adj < alpha:
+                       "p_adjusted": c.p_adjusted}
+        if c.p_adjusted < alpha:
             c.discovery.update(_half(c, discovery, rng, n_boot))
             c.replication = _half(c, held_out, rng, n_boot)
             ci = c.replication["ci"]

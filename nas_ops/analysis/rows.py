@@ -75,6 +75,8 @@ class EffectRow(AsDict):
     control_value: float = math.nan
     effect_vs_control: float = math.nan
     scaled_vs_control: float = math.nan
+    child_steps: float = math.nan
+    parent_steps: float = math.nan
 
     @property
     def base(self) -> str:

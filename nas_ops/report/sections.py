@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from nas_ops.analysis import Analysis, CellStats, ControlComparison
+from nas_ops.analysis import Analysis, CellStats, ControlComparison, Rule
 from nas_ops.report.document import Code, Details, Figure, Files, Paragraph, Section, Table
 from nas_ops.report.fidelity import fidelity_section
 from nas_ops.report.front import front_section
@@ -210,19 +210,28 @@ def guidelines(a: Analysis) -> Section:
         s.add(Paragraph(words(f"Replication: {rep['replicated']} of {rep['findings']} "
                               "finding(s) derived on the discovery half of the bases hold on "
                               "the held-out half (same sign, interval excluding 0).")))
-        s.add(Table(["when", "operator", "output", "direction", "median", "CI low", "CI high",
-                     "against", "discovery p", "Holm p", "n", "bases", "replicated",
-                     "held-out median", "Δparams (median)"],
-                    [[when, r.operator, r.output, r.direction, r.expected_effect, r.ci[0],
-                      r.ci[1], r.against, r.p_value, r.p_adjusted, r.support, r.n_bases,
-                      "yes" if r.replicated else "no", r.replication.get("median"),
-                      r.complexity_cost]
-                     for when, r in rules]))
+        s.add(_rules_table(rules, "Holm p"))
+        s.add(Paragraph("Each rule holds for the retraining budget and parent state it was "
+                        "measured at: child steps and their share of the parent's steps "
+                        "(medians over its children), and its parents' state (converged by "
+                        "early stopping / stopped at the training cap / not recorded)."))
+    fam = g.families
+    if fam:
+        c, e = fam.get("confirmatory", {}), fam.get("exploratory", {})
+        s.add(Paragraph(words(
+            f"Multiple testing: the confirmatory family is {c.get('size', 0)} cell(s) "
+            f"({c.get('cells', '')}), {c.get('correction', '')} at alpha {g.alpha}: "
+            f"{c.get('findings', 0)} finding(s). The exploratory family is {e.get('size', 0)} "
+            f"cell(s) ({e.get('cells', '')}), {e.get('correction', '')} at q {g.alpha}: "
+            f"{e.get('findings', 0)} finding(s), hypotheses rather than rules.")))
+    if g.exploratory:
+        s.add(Details(f"{len(g.exploratory)} exploratory finding(s)",
+                      [_rules_table(distinct_rules(g.exploratory), "BH q")]))
     if g.versus_control:
         s.add(Paragraph(f"Against retraining alone (the study's control arm): "
                         f"{len(g.control_rules)} of {len(g.versus_control)} operator x output "
                         "pairs differ significantly (Wilcoxon over bases of per-base median "
-                        "differences, Holm with every finding)."))
+                        "differences, Holm in the confirmatory family)."))
         if g.control_rules:
             s.add(_control_table(g.control_rules))
         s.add(Details(f"all {len(g.versus_control)} comparisons with the control",
@@ -232,6 +241,24 @@ def guidelines(a: Analysis) -> Section:
     return s.add(Files("machine-readable", ["guidelines.json", "guidelines.txt",
                                             "tables/guideline_rules.csv",
                                             "tables/versus_control.csv"]))
+
+
+def _rules_table(rules: list[tuple[str, Rule]], adjusted: str) -> Table:
+    def state(r: Rule) -> str:
+        p = r.regime.get("parents", {})
+        return (f"{p.get('converged', 0)} / {p.get('capped', 0)} / {p.get('unknown', 0)}"
+                if p else "")
+
+    return Table(["when", "operator", "output", "direction", "median", "CI low", "CI high",
+                  "against", "discovery p", adjusted, "n", "bases", "replicated",
+                  "held-out median", "Δparams (median)", "child steps (median)",
+                  "child / parent steps", "parents converged / capped / unknown"],
+                 [[when, r.operator, r.output, r.direction, r.expected_effect, r.ci[0],
+                   r.ci[1], r.against, r.p_value, r.p_adjusted, r.support, r.n_bases,
+                   "yes" if r.replicated else "no", r.replication.get("median"),
+                   r.complexity_cost, r.regime.get("child_steps", {}).get("median"),
+                   r.regime.get("step_ratio", {}).get("median"), state(r)]
+                  for when, r in rules])
 
 
 def _control_table(rows: list[ControlComparison]) -> Table:

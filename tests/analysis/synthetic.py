@@ -10,12 +10,15 @@ Every operator also has one not-applicable attempt per parent (no child) for the
 ``m<edit uid>``, decision ``control_of``) whose affected outputs move by the planted
 (mean, sd) of ``matched`` and whose unaffected outputs stay exactly at the parent's value.
 ``chance``: the first ``chance`` bases have class accuracy 0.1 (chance for 10 classes).
-``bases_meta``: written as the ledger meta ``"bases"`` when given.
+``bases_meta``: written as the ledger meta ``"bases"`` when given. ``config``: merged into
+the run config. ``base_steps``: the training steps of base p's evaluation (10 by default, as
+every child's).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -49,12 +52,13 @@ def planted_genome() -> Genome:
     return get_space("multinet").sample(SIGNATURE, generator(0, "planted"))  # type: ignore[arg-type]
 
 
-def _record(uid: str, values: dict[str, float], params: int, diagnosis: list[Any]) -> EvalRecord:
+def _record(uid: str, values: dict[str, float], params: int, diagnosis: list[Any],
+            steps: int = 10) -> EvalRecord:
     val = {o: {OUTPUTS[o][0]: v} for o, v in values.items()}
     complexity = {"parameters": params, "networks": 4, "connections": 7, "layers": 6,
                   "depth": 2, "flops": 2 * params}
     return EvalRecord(uid, "ok", val=val, test=val, complexity=complexity, wall_time_s=0.5,
-                      device="cpu", steps=10, diagnosis=diagnosis)
+                      device="cpu", steps=steps, diagnosis=diagnosis)
 
 
 def _event(op: str, parent: str, child: str | None, touched: str, before: dict[str, int],
@@ -80,13 +84,15 @@ def _signed_step(value: float, output: str, delta: float) -> float:
 def write_planted_run(run_dir: Path, plant: Plant = PLANTED, n_parents: int = 20,
                       per_parent: int = 2, seed: int = 0, diagnose: bool = True,
                       matched: Plant | None = None, chance: int = 0,
-                      bases_meta: dict[str, Any] | None = None) -> Path:
+                      bases_meta: dict[str, Any] | None = None,
+                      config: dict[str, Any] | None = None,
+                      base_steps: Callable[[int], int] | None = None) -> Path:
     """Write the ledger of a planted study into ``run_dir`` and return ``run_dir``."""
     rng = np.random.default_rng(seed)
     genome = planted_genome()
     text = to_json(genome)
     with Ledger(run_dir, "w") as ledger:
-        ledger.set_meta("config", {"task": {"name": "planted"}, "seed": seed})
+        ledger.set_meta("config", {"task": {"name": "planted"}, "seed": seed, **(config or {})})
         ledger.set_meta("versions", {"nas_ops": "test"})
         ledger.set_meta("seed", seed)
         ledger.set_meta("kind", "study")
@@ -102,7 +108,8 @@ def write_planted_run(run_dir: Path, plant: Plant = PLANTED, n_parents: int = 20
             diag = [(net, "class", "relevance", float(rng.uniform(1.0, 3.0)))
                     for net in genome.network_ids] if diagnose else []
             ledger.add_individual(uid, 0, p, text, f"h{uid}", [], None, 0)
-            ledger.add_evaluation(_record(uid, values, params, diag), [])
+            ledger.add_evaluation(_record(uid, values, params, diag,
+                                          base_steps(p) if base_steps else 10), [])
             bases.append(uid)
             _children(ledger, rng, plant, uid, p, per_parent, values, params, text, matched)
         ledger.set_population(0, bases)

@@ -93,3 +93,32 @@ def test_a_bad_rule_field_is_named_in_one_line(tmp_path: Path, rule: dict,
         read(path, "policy.guidelines")
     assert str(info.value).startswith(f"policy.guidelines: {path}: ")
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+OLD = Path(__file__).parent / "data" / "guidelines_before_families.json"
+
+
+def test_a_file_written_before_families_and_regimes_reads(tmp_path: Path) -> None:
+    # cut from studies/results/operator_effects_real/report/guidelines.json as committed before
+    # issue 24 point 3: one Holm family over every cell, conditioned rules, no regime
+    raw = json.loads(OLD.read_text())
+    assert "families" not in raw and all("regime" not in r for r in raw["rules"])
+    found = read(OLD)
+    assert [(r.condition, r.operator, r.output) for r in found.rules] == [
+        ("all", "reinit_network", "reconstruction"),
+        ("all", "reinit_network", "class"),
+        ("worst_output", "add_layer", "reconstruction"),
+        ("relevance", "reinit_network", "reconstruction")]
+    assert all(r.regime == {} for r in found.rules)
+    assert found.rules[1].p_adjusted == raw["rules"][1]["p_adjusted"]
+    assert "holds for" not in found.rules[0].text()  # no regime: none stated, none invented
+    rules = load_rules(OLD)
+    assert [r.operator for r in rules.rules] == [r["operator"] for r in raw["rules"]]
+    # and a file written now, with both, reads in full
+    g = Guidelines(0.05, 10, 3, 2, rules=[full_rule()])
+    g.rules[0].regime = {"child_budget": {"epochs": 2}, "parents": {"converged": 1}}
+    g.families = {"confirmatory": {"size": 1, "correction": "holm"}}
+    path = tmp_path / "new.json"
+    path.write_text(g.to_json())
+    assert read(path).rules[0].regime == g.rules[0].regime
+    assert read(path).data["families"] == g.families
