@@ -144,10 +144,13 @@ def _check_reachability(genome: Genome) -> None:
     for out in genome.outputs:
         if out.id not in from_inputs:
             raise _fail(out.id, "is not reachable from any input", "outputs reachable")
+    reaching: set[str] = set()  # every node with a path to an output
+    for out in genome.outputs:
+        reaching |= genome.ancestors(out.id)
     for net in genome.networks:
         if not genome.predecessors(net.id):
             raise _fail(net.id, "has no input connection", "networks have inputs")
-        if not genome.reachable_outputs([net.id]):
+        if net.id not in reaching:
             raise _fail(net.id, "reaches no output", "networks reach an output")
 
 
