@@ -52,15 +52,23 @@ class _NBGraphNodeEdit(_TableOperator):
     def _child(self, genome: Genome, node: str, value: str) -> Genome:
         raise NotImplementedError
 
+    def _options_of(self, genome: Genome, node: str) -> list[str]:
+        """:meth:`_options`, kept on the (immutable) genome: a parent is drawn many times."""
+        kept = genome.__dict__.setdefault("_nbgraph_options", {})
+        key = (self.name, node)
+        if key not in kept:
+            kept[key] = tuple(self._options(genome, node))
+        return list(kept[key])
+
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
         if not self._editable(parents, ctx):
             return []
-        return [n for n in nbgraph.positions(parents[0]) if self._options(parents[0], n)]
+        return [n for n in nbgraph.positions(parents[0]) if self._options_of(parents[0], n)]
 
     def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
         g = parents[0]
         node = ctx.choice("node", self._candidates(parents, ctx))
-        return self._child(g, node, ctx.choice(self.decision, self._options(g, node)))
+        return self._child(g, node, ctx.choice(self.decision, self._options_of(g, node)))
 
 
 @register_operator("nbgraph_change_op", family="network", direction="neutral",
