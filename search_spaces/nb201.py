@@ -35,13 +35,23 @@ def _levels(genome: Genome) -> dict[str, int]:
 
 
 def edge_ids(genome: Genome) -> tuple[str, ...]:
-    """The ids of the edge networks, in :data:`bench.EDGES` order (found by structure)."""
+    """The ids of the edge networks, in :data:`bench.EDGES` order (found by structure; kept on
+    the immutable genome once found)."""
+    found = genome.__dict__.get("_nb201_edges")
+    if found is None:
+        found = _edge_ids(genome)
+        genome.__dict__["_nb201_edges"] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _edge_ids(genome: Genome) -> tuple[str, ...]:
     level = _levels(genome)
+    nets = set(genome.network_ids)
     found: dict[tuple[int, int], str] = {}
     for net in genome.networks:
         if net.kind == SUM:
             if any(genome.network(p).kind == SUM for p in genome.predecessors(net.id)
-                   if p in genome.network_ids):
+                   if p in nets):
                 raise fail(NAME, net.id, "a sum node reads edges only")
             continue
         preds, succs = genome.predecessors(net.id), genome.successors(net.id)
