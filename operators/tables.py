@@ -54,11 +54,8 @@ class _NBGraphNodeEdit(_TableOperator):
 
     def _options_of(self, genome: Genome, node: str) -> list[str]:
         """:meth:`_options`, kept on the (immutable) genome: a parent is drawn many times."""
-        kept = genome.__dict__.setdefault("_nbgraph_options", {})
-        key = (self.name, node)
-        if key not in kept:
-            kept[key] = tuple(self._options(genome, node))
-        return list(kept[key])
+        return list(genome.kept(f"_nbgraph_options:{self.name}:{node}",
+                                lambda g: tuple(self._options(g, node))))
 
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
         if not self._editable(parents, ctx):

@@ -37,11 +37,7 @@ def _levels(genome: Genome) -> dict[str, int]:
 def edge_ids(genome: Genome) -> tuple[str, ...]:
     """The ids of the edge networks, in :data:`bench.EDGES` order (found by structure; kept on
     the immutable genome once found)."""
-    found = genome.__dict__.get("_nb201_edges")
-    if found is None:
-        found = _edge_ids(genome)
-        genome.__dict__["_nb201_edges"] = found
-    return found  # type: ignore[no-any-return]
+    return genome.kept("_nb201_edges", _edge_ids)
 
 
 def _edge_ids(genome: Genome) -> tuple[str, ...]:

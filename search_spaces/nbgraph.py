@@ -25,22 +25,18 @@ NAME = "nbgraph"
 
 def positions(genome: Genome) -> list[str]:
     """The operation nodes in topological order (their positions in (link, ops))."""
-    found = genome.__dict__.get("_nbgraph_positions")
-    if found is None:
-        nets = set(genome.network_ids)
-        found = tuple(n for n in genome.topological_order if n in nets)
-        genome.__dict__["_nbgraph_positions"] = found
-    return list(found)
+    return list(genome.kept("_nbgraph_positions", _positions))
+
+
+def _positions(genome: Genome) -> tuple[str, ...]:
+    nets = set(genome.network_ids)
+    return tuple(n for n in genome.topological_order if n in nets)
 
 
 def arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """(link, ops) of a genome whose ends are checked: positions in topological order (kept on
     the immutable genome once computed)."""
-    found = genome.__dict__.get("_nbgraph_arch")
-    if found is None:
-        found = _arch_of(genome)
-        genome.__dict__["_nbgraph_arch"] = found
-    return found  # type: ignore[no-any-return]
+    return genome.kept("_nbgraph_arch", _arch_of)
 
 
 def _arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:

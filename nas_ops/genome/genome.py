@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import networkx as nx
 
@@ -14,6 +15,7 @@ from nas_ops.errors import GenomeError, unknown
 from nas_ops.genome.nodes import Hyper, InputNode, NetworkNode, Node, OutputNode
 
 Edge = tuple[str, str]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,15 @@ class Genome:
     def output_subgraph(self, output_id: str) -> set[str]:
         """Every node whose value can influence ``output_id`` (the output included)."""
         return self.ancestors(output_id) | {output_id}
+
+    def kept(self, key: str, compute: Callable[[Genome], _T]) -> _T:
+        """``compute(self)``, computed once and kept on this (immutable) instance under
+        ``key``: what follows from the structure alone (a hash, costs, a space's own reading).
+        :meth:`with_lineage` carries what is kept over to the copy."""
+        cache = self.__dict__
+        if key not in cache:
+            cache[key] = compute(self)
+        return cache[key]  # type: ignore[no-any-return]
 
     # ----------------------------------------------------------------- editing
     def replace(self, **changes: object) -> Genome:

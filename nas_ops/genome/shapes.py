@@ -117,11 +117,8 @@ def network_cost(genome: Genome, net_id: str) -> tuple[int, int]:
 
 def network_costs(genome: Genome) -> dict[str, tuple[int, int]]:
     """:func:`network_cost` of every network, computed once per (immutable) genome instance."""
-    found = genome.__dict__.get("_network_costs")
-    if found is None:
-        found = {n.id: network_cost(genome, n.id) for n in genome.networks}
-        genome.__dict__["_network_costs"] = found
-    return dict(found)
+    return dict(genome.kept("_network_costs",
+                            lambda g: {n.id: network_cost(g, n.id) for n in g.networks}))
 
 
 def complexity(genome: Genome, nodes: set[str] | None = None) -> Complexity:

@@ -7,8 +7,7 @@ these run once per variation and sit in the hot path of a search.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from nas_ops.genome.genome import Genome
 from nas_ops.genome.hashing import structural_hash
@@ -94,25 +93,17 @@ def affected_outputs(parent: Genome, child: Genome, touched: Iterable[str],
     return [o for o in child.output_ids if o in reach]
 
 
-def _memo(genome: Genome, key: str, compute: Callable[[Genome], Any]) -> Any:
-    """``compute(genome)`` memoized on the (immutable) genome instance."""
-    cache = genome.__dict__
-    if key not in cache:
-        cache[key] = compute(genome)
-    return cache[key]
-
-
 def cached_hash(genome: Genome) -> str:
-    return str(_memo(genome, "_variation_shash", structural_hash))
+    return str(genome.kept("_variation_shash", structural_hash))
 
 
 def cached_complexity(genome: Genome) -> dict[str, int]:
-    return dict(_memo(genome, "_variation_complexity", lambda g: complexity(g).as_dict()))
+    return dict(genome.kept("_variation_complexity", lambda g: complexity(g).as_dict()))
 
 
 def cached_output_cost(genome: Genome) -> dict[str, dict[str, int]]:
     """:func:`~nas_ops.genome.shapes.output_cost` of ``genome`` (a copy), memoized on it."""
-    cost = _memo(genome, "_variation_output_cost", output_cost)
+    cost = genome.kept("_variation_output_cost", output_cost)
     return {k: dict(v) for k, v in cost.items()}
 
 
