@@ -133,6 +133,21 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values; same order as given; nan stays nan, not
+    counted). With m valid p-values sorted ascending: adj(i) = min over j >= i of
+    min(1, m * p(j) / j)."""
+    valid = sorted((p, i) for i, p in enumerate(p_values) if not math.isnan(p))
+    m = len(valid)
+    adjusted = [math.nan] * len(p_values)
+    running = 1.0
+    for rank in range(m - 1, -1, -1):
+        p, i = valid[rank]
+        running = min(running, m * p / (rank + 1))
+        adjusted[i] = running
+    return adjusted
+
+
 def cliffs_delta_vs_zero(x: np.ndarray) -> float:
     if x.size == 0:
         return math.nan

@@ -1,0 +1,1 @@
+def page(out, root): return ""
