@@ -57,6 +57,7 @@ from nas_ops.tables import Table, get_table, nb201, nbgraph
 ALPHA = 0.05
 BINS = 5
 PARTNERS = 2
+DECIMALS = 12
 SELECTION = "class"  # the selection metric's name in the rules: the tables' one output
 
 
@@ -199,7 +200,10 @@ def _effects(loaded: Table, values: dict[str, np.ndarray], rows: np.ndarray, dis
     xo_d, skip_d = crossover_children(loaded, rows[disc].tolist(), partners, rng)
     xo_h, skip_h = crossover_children(loaded, rows[held].tolist(), partners, rng)
     children = _merge([mut, xo_d, xo_h], (*mut.operators, CROSSOVER[loaded.name]))
-    deltas = {o: v[children.child] - v[children.parent] for o, v in values.items()}
+    # rounded to 12 decimals: a difference of two equal accuracies read from different rows
+    # is 0, not a float's last-digit noise (which a signed-rank test would count)
+    deltas = {o: np.round(v[children.child] - v[children.parent], DECIMALS)
+              for o, v in values.items()}
     return _Effects(children, deltas), {"discovery": skip_d, "held_out": skip_h}
 
 
