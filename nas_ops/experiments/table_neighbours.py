@@ -57,11 +57,13 @@ class _Walk(VariationContext):
         raise TypeError(f"decision {name!r} draws a number: the operator cannot be walked")
 
 
-def walk(op: Operator, parents: Sequence[Genome]) -> list[tuple[list[dict[str, Any]],
-                                                                tuple[Genome, ...]]]:
+Walked = tuple[list[dict[str, Any]], tuple[Any, ...]]  # decisions, the children made
+
+
+def walk(op: Operator, parents: Sequence[Genome]) -> list[Walked]:
     """Every (decisions, children) the operator can give ``parents``, in decision order."""
     space = get_space(parents[0].space)
-    out = []
+    out: list[Walked] = []
     path: list[int] = []
     while True:
         ctx = _Walk(np.random.Generator(np.random.PCG64(0)), space)
@@ -121,7 +123,8 @@ class _Collect:
 
     def done(self) -> Children:
         a = [np.asarray(c, dtype=np.int64) for c in self.cols]
-        return Children(*a, operators=self.operators, labels=tuple(self.labels))
+        return Children(parent=a[0], child=a[1], operator=a[2], target=a[3], value=a[4],
+                        before=a[5], operators=self.operators, labels=tuple(self.labels))
 
 
 def neighbourhood(table: Table, rows: Sequence[int]) -> Children:
@@ -182,7 +185,7 @@ def crossover_children(table: Table, rows: Sequence[int], partners: int,
             mate = int(pool[j + (j >= i)])
             ctx = VariationContext(rng, space)
             try:
-                made = op._apply((genome(int(r)), genome(mate)), ctx)
+                made = tuple(op._apply((genome(int(r)), genome(mate)), ctx))  # type: ignore[arg-type]
             except NotApplicable:
                 skipped += 1
                 continue

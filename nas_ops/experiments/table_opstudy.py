@@ -189,8 +189,9 @@ def _merge(parts: Sequence[Children], operators: tuple[str, ...]) -> Children:
         for k, a in enumerate((c.parent, c.child, ops[c.operator], remap[c.target],
                                remap[c.value], remap[c.before])):
             cols[k].append(a)
-    return Children(*(np.concatenate(col) for col in cols), operators=operators,
-                    labels=tuple(labels))
+    a = [np.concatenate(col) for col in cols]
+    return Children(parent=a[0], child=a[1], operator=a[2], target=a[3], value=a[4],
+                    before=a[5], operators=operators, labels=tuple(labels))
 
 
 def _effects(loaded: Table, values: dict[str, np.ndarray], rows: np.ndarray, disc: np.ndarray,
@@ -287,7 +288,7 @@ def _correct(cells: list[dict[str, Any]], alpha: float) -> None:
 
 def _operator_summary(c: Children, half: np.ndarray,
                       skipped: dict[str, int]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for k, op in enumerate(c.operators):
         m = c.operator == k
         per = np.bincount(c.parent[m], minlength=half.size)[half >= 0]
