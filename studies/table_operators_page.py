@@ -19,7 +19,7 @@ UNITS = {SELECTION: ("pp", 100.0), "class.analog_accuracy": ("pp", 100.0),
 def _num(x: Any, scale: float, sign: bool = True) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    v = x * scale
+    v = x * scale + 0.0  # no "-0"
     if abs(v) >= 1000:
         return f"{v:+,.0f}" if sign else f"{v:,.0f}"
     return f"{v:+.3g}" if sign else f"{v:.3g}"
@@ -117,6 +117,27 @@ PROTOCOL = [
 ]
 
 
+READING = [
+    "",
+    "## Reading it",
+    "",
+    "- **Significance is cheap here, size is not.** With thousands of bases per half the "
+    "confirmatory family detects a few hundredths of a standard deviation (first table "
+    "above), so nearly every systematic shift is significant; what matters is the size and "
+    "whether the held-out half shows it again.",
+    "- **The typical base and the average base differ.** The median over bases of the "
+    "per-base median effect on `class` is a few hundredths of a percentage point, while the "
+    "mean over bases is often ten times larger: a few bases (the bottom of the table, see "
+    "the percentile rows below) gain a lot from any change, most gain or lose almost "
+    "nothing. A median of exactly 0 (e.g. `parameters` under rewiring, which leaves the "
+    "operations alone) can still be significant through the shares of bases up and down; "
+    "such a cell does not replicate by the rule above, which needs a non-zero median.",
+    "- **The guided policy** would act only on the replicated `all` rules that improve "
+    "`class` (last column of the summary); the condition rules need a policy that knows "
+    "the parent's percentile and the operation at the target (issue 23 point 2).",
+]
+
+
 def page(out: Path, root: Path) -> str:
     plan, cells, guides = read_study(out)
     tables = [t for t in TABLES if t in cells] + sorted(set(cells) - set(TABLES))
@@ -177,6 +198,7 @@ def page(out: Path, root: Path) -> str:
                      f"{sum(c['significant'] for c in expl)} of {len(expl)} | "
                      f"{sum(c['replicated'] for c in expl)} | "
                      + (", ".join(r["operator"] for r in usable) or "none") + " |")
+    lines += READING
     lines += _conditions(cells, tables)
     return "\n".join(lines).rstrip("\n") + "\n"
 
