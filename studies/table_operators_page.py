@@ -112,8 +112,7 @@ PROTOCOL = [
     "- **Guidelines.** Each table's significant cells are the rules of its guidelines.json in "
     "the project's format (`nas-ops-guidelines` version 2; a rule's effect is signed so that "
     "positive is better, `discovery.family` says confirmatory or exploratory). The `guided` "
-    "policy reads them and acts on replicated rules that improve `class` under a condition "
-    "it knows (`all`); it does not know `percentile`, `target`, `replaced` or `put_in` yet.",
+    "policy reads them (`policy.guidelines`), but see the last point of \"Reading it\".",
 ]
 
 
@@ -132,9 +131,14 @@ READING = [
     "nothing. A median of exactly 0 (e.g. `parameters` under rewiring, which leaves the "
     "operations alone) can still be significant through the shares of bases up and down; "
     "such a cell does not replicate by the rule above, which needs a non-zero median.",
-    "- **The guided policy** would act only on the replicated `all` rules that improve "
-    "`class` (last column of the summary); the condition rules need a policy that knows "
-    "the parent's percentile and the operation at the target (issue 23 point 2).",
+    "- **The guided policy does not use these rules on a table yet.** It reads the file, "
+    "but it acts on a parent's diagnosis (its worst output and standing), and the `table` "
+    "backend trains nothing, so there is none: every choice of a guided run on a table "
+    "falls back to uniform (\"the parent has no diagnosis\"; "
+    "`tests/tables/test_table_opstudy.py` pins this). Given a parent state, it would act "
+    "only on the replicated `all` rules that improve `class` (last column of the summary); "
+    "the condition rules need a policy that knows the parent's percentile and the operation "
+    "at the target. Both are for issue 23 point 2.",
 ]
 
 

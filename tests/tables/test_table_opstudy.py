@@ -143,6 +143,29 @@ def test_the_test_column_never_enters_the_study() -> None:
     assert a["cells"] == b["cells"] and a["guidelines"] == b["guidelines"]
 
 
+@needs_tables
+def test_a_guided_run_on_a_table_reads_the_guidelines_but_has_no_diagnosis_to_act_on(
+        tmp_path: Path) -> None:
+    """What docs/tables-operators.md says: the guided policy loads a table's guidelines, but the
+    table backend gives no diagnosis, so every choice falls back to uniform (issue 23 point 2
+    is to change this; then this test changes with it)."""
+    import sqlite3
+
+    from nas_ops import run_search
+    from nas_ops.config import config_from_dict
+    from nas_ops.experiments.table_arms import arm_config
+
+    data = arm_config("nbgraph/cora", "aging", 0, 80).to_dict()
+    data["policy"].update(name="guided", guidelines=str(
+        COMMITTED / GUIDELINES / file_name("nbgraph/cora")))
+    data["evaluation"]["diagnose"] = True
+    run_search(config_from_dict(data), tmp_path / "run", progress=False)
+    ledger = sqlite3.connect(tmp_path / "run" / "ledger.sqlite")
+    reasons = {json.loads(ev)["hint"]["reason"]
+               for (ev,) in ledger.execute("SELECT event FROM variations")}
+    assert reasons == {"uniform: the parent has no diagnosis"}
+
+
 def test_bad_table_is_one_line_and_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "studies" / "table_operators.py"), "run",
                            str(tmp_path / "out"), "--tables", "nbgraph/cora,nbgraph/mnist"],
