@@ -72,7 +72,8 @@ def _chunk(args: tuple[str, str, int, tuple[int, ...], str]) -> dict[str, Any]:
     return run_one(table, arm, seed, budgets, scratch)
 
 
-def _provenance() -> dict[str, Any]:
+def provenance() -> dict[str, Any]:
+    """Versions, machine, commit and start date, for a results directory."""
     import numpy
 
     commit = ""
@@ -109,7 +110,7 @@ def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int]) -> None:
             raise ConfigError(f"{out} holds runs with budgets {plan['budgets']}, not "
                               f"{sorted(budgets)}; use a new directory")
     else:
-        write_atomic(plan_path, json.dumps({"budgets": sorted(budgets), **_provenance(),
+        write_atomic(plan_path, json.dumps({"budgets": sorted(budgets), **provenance(),
                                             "configs": example_configs(max(budgets))},
                                            indent=1, sort_keys=True) + "\n")
     known = json.loads((out / FACTS).read_text()) if (out / FACTS).is_file() else {}
@@ -160,5 +161,5 @@ def _progress(say: Callable[[str], None], n: int, total: int, start: float) -> N
             "left")
 
 
-__all__ = ["FACTS", "PLAN", "RESULTS", "append_line", "cut_partial_tail", "prepare",
+__all__ = ["FACTS", "PLAN", "RESULTS", "append_line", "cut_partial_tail", "prepare", "provenance",
            "read_results", "run_all"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nas_ops.analysis.statistics import (
+    benjamini_hochberg,
     bootstrap_median_ci,
     cliffs_delta_vs_zero,
     holm,
@@ -26,6 +27,18 @@ def test_holm_skips_nan_and_caps_at_one() -> None:
     assert math.isnan(adj[0])
     assert adj[1:] == pytest.approx([0.06, 1.0, 1.0])
     assert holm([]) == []
+
+
+def test_benjamini_hochberg_matches_a_hand_computed_example_and_scipy() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 (m = 4): 0.02, 0.02, 0.04, 0.04, each the min from its rank up
+    p = [0.01, 0.04, 0.03, 0.005]
+    assert benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    from scipy import stats
+
+    x = np.random.default_rng(0).random(50) ** 3
+    assert benjamini_hochberg(list(x)) == pytest.approx(stats.false_discovery_control(x))
+    adj = benjamini_hochberg([math.nan, 0.5])
+    assert math.isnan(adj[0]) and adj[1] == 0.5
 
 
 def test_cliffs_delta_against_no_change() -> None:
