@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from nas_ops.analysis.blocks import split_bases
-from nas_ops.engine.policies.effects import EffectModel, arch, feature_names, mid_percentile
+from nas_ops.engine.policies.effects import EffectModel, arch, feature_names
 from nas_ops.engine.policies.learned import targets
 from nas_ops.evaluation.table import row_metrics
 from nas_ops.tables import Table, get_table
