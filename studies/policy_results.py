@@ -57,7 +57,8 @@ def _list(text: str, what: str, valid: tuple[str, ...] | list[str]) -> list[str]
     given = text.split(",")
     bad = [x for x in given if x not in valid]
     if bad:
-        _fail(f"--{what}: unknown {what.rstrip('s')} {bad[0]!r}; valid: {', '.join(valid)}")
+        one = {"policies": "policy"}.get(what, what[:-1])
+        _fail(f"--{what}: unknown {one} {bad[0]!r}; valid: {', '.join(valid)}")
     return given
 
 
@@ -89,7 +90,7 @@ def fit_models(out: Path, tables: list[str], bases: int | None, check_bases: int
         _, held = discovery_rows(len(get_table(name, dataset)), seed)
         chosen = held if check_bases is None or check_bases >= held.size else np.sort(
             np.random.default_rng([seed, 4]).choice(held, size=check_bases, replace=False))
-        result = check(model, effect_rows(table, chosen))
+        result = check(model, effect_rows(table, [int(b) for b in chosen]))
         result.update(table=table, fit=model.fit, fit_s=round(fitted, 1),
                       check_s=round(time.perf_counter() - start - fitted, 1))
         write_atomic(models / file_name(table).replace(".json", ".check.json"),

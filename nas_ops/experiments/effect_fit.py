@@ -187,7 +187,7 @@ def fit(table: str, *, seed: int = 0, bases: int | None = None, ridge: float = R
     sel = objective_matrix(loaded)[disc, 0]
     chosen = disc if bases is None or bases >= disc.size else np.sort(
         np.random.default_rng([seed, 3]).choice(disc, size=bases, replace=False))
-    rows = effect_rows(table, chosen)
+    rows = effect_rows(table, [int(b) for b in chosen])
     info = {"seed": seed, "discovery": int(disc.size), "sha256": loaded.sha256}
     return fit_rows(table, rows, sel, ridge, info), rows
 

@@ -27,6 +27,7 @@ difference from random search has one too. The resampling uses one seeded genera
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -175,10 +176,10 @@ def detectable(records: Iterable[dict[str, Any]], facts: dict[str, Any],
             for m in MEASURES:
                 d = np.array([seeds[s][m][j] - ref[s][m][j] for s in common], dtype=float)
                 d = d[~np.isnan(d)]
-                sd = float(d.std(ddof=1)) if d.size > 1 else float("nan")
-                out[(table, arm, b, m)] = (int(d.size),
-                                           detectable_effect(int(d.size), alpha) * sd
-                                           if d.size > 1 else float("inf"))
+                effect = detectable_effect(int(d.size), alpha) if d.size > 1 else math.inf
+                # too few pairs: none is found, whatever the spread (inf, not inf * 0)
+                out[(table, arm, b, m)] = (int(d.size), effect * float(d.std(ddof=1))
+                                           if math.isfinite(effect) else math.inf)
     return out
 
 

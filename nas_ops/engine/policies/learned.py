@@ -49,7 +49,8 @@ def targets(operator: str, genome: Genome) -> list[str]:
     if op.arity != 1 or genome.space not in op.spaces:
         return []
     ctx = VariationContext.replaying([], genome.space)
-    return [str(t) for t in op._candidates([genome], ctx)]  # type: ignore[attr-defined]
+    found = op._candidates([genome], ctx)  # type: ignore[attr-defined]
+    return [str(t) for t in found or ()]
 
 
 @register_policy("learned")
