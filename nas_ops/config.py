@@ -197,7 +197,7 @@ class PolicyConfig(_Section):
     _registered = {"name": _policies}
     _ranges = {"exploration": (0.0, math.inf), "unimportant": (0.0, math.inf),
                "scaling": (0.0, math.inf), "decay": (0.0, 1.0), "window": (0, math.inf),
-               "explore": (0.0, 1.0)}
+               "explore": (0.0, 1.0), "temperature": (0.0, math.inf)}
     _weights = ("weights",)
     name: str = "uniform"
     operators: list[str] = field(default_factory=list)  # empty = every registered operator
@@ -209,6 +209,8 @@ class PolicyConfig(_Section):
     scaling: float = 5.0  # frrmab: exploration scaling C (Li et al. 2014)
     decay: float = 1.0  # frrmab: decay factor D of the ranked rewards, in [0, 1]
     window: int = 0  # frrmab: sliding window W; 0 = max(ceil(population / 2), 2 x operators)
+    model: str = ""  # learned: path of an effect model (studies/policy_results.py fit)
+    temperature: float = 0.25  # learned: softmax temperature, in sd of the observed effects
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -217,6 +219,9 @@ class PolicyConfig(_Section):
         if self.reads("reads_guidelines") and not self.guidelines:
             raise ConfigError(f"policy.name = {self.name!r} needs policy.guidelines, the path of "
                               "a guidelines.json (`nas-ops report RUN --out DIR` writes one)")
+        if self.name == "learned" and not self.model:
+            raise ConfigError("policy.name = 'learned' needs policy.model, the path of an effect "
+                              "model (studies/policy_results.py fit writes one)")
 
     def reads(self, what: str) -> bool:
         """Whether the policy's registry entry says it reads ``what`` (``reads_diagnosis``,

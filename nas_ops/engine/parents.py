@@ -83,8 +83,10 @@ def parent_state(cand: Candidate, members: Mapping[str, Candidate], pool: Sequen
             relevance.setdefault(net, {})[out] = float(value)
     affected, feeds = structure(cand.genome)
     standing: dict[str, float] = {}
+    values: dict[str, float] = {}
     size = None
     if _ok(cand):
         standing, size = (standings or Standings(members, pool, outputs)).of(cand, members)
+        values = {spec.name: float(cand.objectives[k]) for k, spec in enumerate(outputs)}
     return ParentState(cand.uid, tuple(o.name for o in outputs), relevance, affected, feeds,
-                       standing, size, tuple(tried), tuple(safe))
+                       standing, size, tuple(tried), tuple(safe), values)

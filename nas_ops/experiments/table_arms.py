@@ -9,13 +9,23 @@ within each budget. At each budget ``b`` the record holds the architecture a use
 would pick after ``b`` evaluations: the best by VALIDATION performance among them (the first
 found on a tie), and only then its test value, looked up for the record. The test
 metric never enters a choice: :func:`picks` sees validation values only.
+
+An arm is an algorithm (``aging``) or an algorithm with an operator policy (``aging:ucb``; the
+policy comparison, docs/tables-policies.md); the plain name means policy ``uniform``. The
+policies that read a file (``guided``: a guidelines.json; ``learned``: an effect model) find
+it per table in ``settings`` (``{"guidelines": {table: path}, "models": {table: path},
+"temperature": t}``). Besides the picks, a record holds when the run first evaluated the table's
+best architecture by selection value (``hit_val``) and by test value (``hit_test``; evaluations
+so far, None if never), and the mix of its policy's choices (``mix``: operator -> target ->
+attempts, from the ledger's variation rows, mutation operators only).
 """
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +60,47 @@ def split(table: str) -> tuple[str, str]:
     return name, dataset
 
 
-def arm_config(table: str, arm: str, seed: int, budget: int) -> RunConfig:
+POLICY_FILES = {"guided": "guidelines", "learned": "models"}  # policy -> its settings key
+
+
+def arm_parts(arm: str) -> tuple[str, str]:
+    """``"aging:ucb"`` -> ``("aging", "ucb")``; ``"aging"`` -> ``("aging", "uniform")``."""
+    algorithm, _, policy = arm.partition(":")
+    return algorithm, policy or "uniform"
+
+
+def policy_section(table: str, policy: str, settings: Mapping[str, Any] | None
+                   ) -> dict[str, Any]:
+    """The ``[policy]`` of ``policy`` on ``table`` (its file from ``settings``)."""
+    name = split(table)[0]
+    section: dict[str, Any] = {"name": policy, "operators": OPERATORS[name]}
+    settings = settings or {}
+    if policy == "guided":
+        section["guidelines"] = settings.get("guidelines", {}).get(table, "")
+        section["explore"] = settings.get("explore", 0.1)
+    if policy == "learned":
+        section["model"] = settings.get("models", {}).get(table, "")
+        section["temperature"] = settings.get("temperature", 0.25)
+    return section
+
+
+def arm_config(table: str, arm: str, seed: int, budget: int,
+               settings: Mapping[str, Any] | None = None) -> RunConfig:
     """The run config of ``arm`` on ``table`` ("nbgraph/cora", "nb201/cifar10") for ``seed``,
-    stopping after ``budget`` evaluations."""
+    stopping after ``budget`` evaluations (``settings``: the files of guided and learned)."""
     name, dataset = split(table)
+    algorithm, policy = arm_parts(arm)
     return config_from_dict({
         "seed": seed,
         "task": {"name": name, "options": {"dataset": dataset}},
         "space": {"name": name},
-        "search": {"algorithm": arm, "population": POPULATION, "offspring": POPULATION,
+        "search": {"algorithm": algorithm, "population": POPULATION, "offspring": POPULATION,
                    "generations": budget, "complexity_objective": COMPLEXITY[name],
-                   "hv_reference": HV_REFERENCE[name], **_SEARCH[arm]},
-        "policy": {"name": "uniform", "operators": OPERATORS[name]},
-        "evaluation": {"backend": "table", "inherit_weights": False},
+                   "hv_reference": HV_REFERENCE[name], **_SEARCH[algorithm]},
+        "policy": policy_section(table, policy, settings),
+        # guided reads a diagnosis: the table backend gives none (docs/tables-policies.md)
+        "evaluation": {"backend": "table", "inherit_weights": False,
+                       **({"diagnose": True} if policy == "guided" else {})},
         "budget": {"max_evals": budget},  # generations >= what it needs: max_evals stops
     })
 
@@ -81,6 +119,32 @@ def picks(settled: Sequence[tuple[int, float]], budgets: Sequence[int]) -> list[
             k += 1
         out.append(best)
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def optima(table: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(rows with the table's best selection value, rows with its best test value)."""
+    from nas_ops.experiments.table_facts import columns
+
+    val, test, _ = columns(table)
+    return (frozenset(int(r) for r in (val == val.max()).nonzero()[0]),
+            frozenset(int(r) for r in (test == test.max()).nonzero()[0]))
+
+
+def mix_of(run: Any) -> dict[str, dict[str, int]]:
+    """operator -> target (the operator's first decision: node or edge) -> attempts, over the
+    run's variation rows of mutation operators (every policy choice, applied or not)."""
+    from nas_ops.variation import get_operator
+
+    out: dict[str, dict[str, int]] = {}
+    for v in run.variations:
+        if get_operator(v.operator).arity != 1:
+            continue
+        decisions = v.event.decisions
+        target = str(decisions[0]["value"]) if decisions else ""
+        per = out.setdefault(v.operator, {})
+        per[target] = per.get(target, 0) + 1
+    return {op: dict(sorted(t.items())) for op, t in sorted(out.items())}
 
 
 def record_of(run_dir: Path, table: str, budgets: Sequence[int]) -> dict[str, Any]:
@@ -117,15 +181,28 @@ def record_of(run_dir: Path, table: str, budgets: Sequence[int]) -> dict[str, An
         rec["val"].append(settled[k][1])
         rec["test"].append(float(ind.evaluation.test["class"]["accuracy"]))
     rec["evals"] = run.hypervolume[-1].evals_done if run.hypervolume else 0
+    best_val, best_test = optima(table)
+    rec["hit_val"] = rec["hit_test"] = None
+    for point in run.hypervolume:
+        ind = by_uid[point.uid]
+        if ind.evaluation is None or not ind.evaluation.ok:
+            continue
+        row = loaded.row(space.key_of(ind.genome))  # type: ignore[attr-defined]
+        if rec["hit_val"] is None and row in best_val:
+            rec["hit_val"] = point.evals_done
+        if rec["hit_test"] is None and row in best_test:
+            rec["hit_test"] = point.evals_done
+    rec["mix"] = mix_of(run)
     return rec
 
 
 def run_one(table: str, arm: str, seed: int, budgets: Sequence[int],
-            scratch: str | Path | None = None) -> dict[str, Any]:
+            scratch: str | Path | None = None,
+            settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run ``arm`` on ``table`` with ``seed`` to the largest budget in a temporary directory
     (under ``scratch``; deleted after) and return its record, with the search's wall time."""
     budget = max(budgets)
-    config = arm_config(table, arm, seed, budget)
+    config = arm_config(table, arm, seed, budget, settings)
     with tempfile.TemporaryDirectory(prefix="table-run-", dir=scratch) as tmp:
         start = time.perf_counter()
         run_search(config, Path(tmp) / "run", progress=False)
@@ -135,5 +212,6 @@ def run_one(table: str, arm: str, seed: int, budgets: Sequence[int],
             "wall_s": round(wall, 3)}
 
 
-__all__ = ["ARMS", "BUDGETS", "COMPLEXITY", "HV_REFERENCE", "TABLES", "arm_config",
-           "picks", "record_of", "run_one", "split"]
+__all__ = ["ARMS", "BUDGETS", "COMPLEXITY", "HV_REFERENCE", "POLICY_FILES", "TABLES",
+           "arm_config", "arm_parts", "mix_of", "optima", "picks", "policy_section",
+           "record_of", "run_one", "split"]

@@ -8,7 +8,17 @@ Per (table, arm, budget), over seeds:
   pick's (negative when the pick tests better than that one);
 - ``top``: 1 when the pick's test value is at least the table's top-0.1 % threshold, else 0;
 - ``hv_share``: the hypervolume of everything evaluated within the budget (validation value,
-  second objective) over that of the table's true front, with the same reference point.
+  second objective) over that of the table's true front, with the same reference point;
+- ``found``: 1 when the run evaluated the table's best architecture by selection value (its
+  optimum: what the search maximizes) within the budget, else 0 (records with ``hit_val``);
+- ``to_opt``: the evaluations it took to evaluate that optimum, censored at the budget
+  (``min(hit_val, b)``; a run that never found it counts ``b``).
+
+The policy comparison (docs/tables-policies.md) compares each arm with its own reference arm
+(``reference``: arm -> the arm it is paired with, e.g. ``aging:ucb`` -> ``aging:uniform``),
+states each arm's *contrast* (:func:`contrast`: the total-variation distance of its pooled mix of
+operator choices from its reference arm's) and the *detectable difference* of each paired
+comparison (:func:`detectable`).
 
 Each mean has a 95 % percentile-bootstrap interval over seeds; each arm's paired-by-seed
 difference from random search has one too. The resampling uses one seeded generator per
@@ -17,14 +27,15 @@ difference from random search has one too. The resampling uses one seeded genera
 
 from __future__ import annotations
 
+import math
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-MEASURES = ("regret", "regret_val", "top", "hv_share")
+MEASURES = ("regret", "regret_val", "top", "hv_share", "found", "to_opt")
 N_BOOT = 2000
 REFERENCE_ARM = "random"
 
@@ -41,6 +52,14 @@ def values(record: dict[str, Any], fact: dict[str, Any]) -> dict[str, list[float
             out["regret_val"].append(fact["best_val_test"] - test)
             out["top"].append(1.0 if test >= fact["top_threshold"] else 0.0)
         out["hv_share"].append(hv / fact["front_hv"])
+    hit = record.get("hit_val", "absent")
+    for b in record.get("budgets", [None] * len(record["hv"])):
+        if hit == "absent" or b is None:
+            out["found"].append(float("nan"))
+            out["to_opt"].append(float("nan"))
+        else:
+            out["found"].append(1.0 if hit is not None and hit <= b else 0.0)
+            out["to_opt"].append(float(b if hit is None else min(hit, b)))
     return out
 
 
@@ -76,19 +95,26 @@ def by_run(records: Iterable[dict[str, Any]], facts: dict[str, Any]
     return out
 
 
+def _random(arm: str) -> str:
+    return REFERENCE_ARM
+
+
 def summarize(records: Iterable[dict[str, Any]], facts: dict[str, Any],
-              budgets: Sequence[int]) -> dict[tuple[str, str, int, str], dict[str, Estimate]]:
+              budgets: Sequence[int], reference: Callable[[str], str] = _random
+              ) -> dict[tuple[str, str, int, str], dict[str, Estimate]]:
     """(table, arm, budget, measure) -> {"mean": its estimate, "vs_random": the estimate of the
-    paired difference arm - random over the seeds both ran (absent for random itself)}."""
+    paired difference arm - its reference arm (``reference(arm)``; random search by default)
+    over the seeds both ran (absent for the reference arm itself)}."""
     runs = by_run(records, facts)
     out: dict[tuple[str, str, int, str], dict[str, Estimate]] = {}
     for (table, arm), seeds in sorted(runs.items()):
-        ref = runs.get((table, REFERENCE_ARM), {})
+        ref_arm = reference(arm)
+        ref = runs.get((table, ref_arm), {})
         for j, b in enumerate(budgets):
             for m in MEASURES:
                 cell = {"mean": bootstrap([seeds[s][m][j] for s in sorted(seeds)],
                                           _rng(table, arm, b, m))}
-                if arm != REFERENCE_ARM and ref:
+                if arm != ref_arm and ref:
                     common = sorted(set(seeds) & set(ref))
                     cell["vs_random"] = bootstrap(
                         [seeds[s][m][j] - ref[s][m][j] for s in common],
@@ -97,5 +123,65 @@ def summarize(records: Iterable[dict[str, Any]], facts: dict[str, Any],
     return out
 
 
+def pooled_mix(records: Iterable[dict[str, Any]], table: str, arm: str,
+               by_target: bool) -> dict[str, int]:
+    """The choices of ``arm`` on ``table`` over all its runs: operator (or
+    ``operator@target``) -> attempts."""
+    out: dict[str, int] = {}
+    for rec in records:
+        if rec["table"] != table or rec["arm"] != arm:
+            continue
+        for op, per in rec.get("mix", {}).items():
+            for target, n in per.items():
+                key = f"{op}@{target}" if by_target else op
+                out[key] = out.get(key, 0) + n
+    return out
+
+
+def total_variation(p: Mapping[str, int], q: Mapping[str, int]) -> float:
+    """Half the L1 distance of two count vectors normalized to distributions (NaN if one is
+    empty)."""
+    sp, sq = sum(p.values()), sum(q.values())
+    if sp == 0 or sq == 0:
+        return float("nan")
+    return 0.5 * sum(abs(p.get(k, 0) / sp - q.get(k, 0) / sq) for k in set(p) | set(q))
+
+
+def contrast(records: Sequence[dict[str, Any]], table: str, arm: str, ref_arm: str
+             ) -> dict[str, float]:
+    """Total-variation distance of ``arm``'s pooled mix of choices from ``ref_arm``'s on
+    ``table``: over operators, and over (operator, target) pairs."""
+    return {key: total_variation(pooled_mix(records, table, arm, by_target),
+                                 pooled_mix(records, table, ref_arm, by_target))
+            for key, by_target in (("operator", False), ("target", True))}
+
+
+def detectable(records: Iterable[dict[str, Any]], facts: dict[str, Any],
+               budgets: Sequence[int], reference: Callable[[str], str], alpha: float = 0.05,
+               ) -> dict[tuple[str, str, int, str], tuple[int, float]]:
+    """(table, arm, budget, measure) -> (pairs, the smallest mean paired difference found with
+    80 % power at ``alpha``: :func:`~nas_ops.analysis.power.detectable_effect` of the pairs
+    times the observed standard deviation of the differences)."""
+    from nas_ops.analysis.power import detectable_effect
+
+    runs = by_run(records, facts)
+    out: dict[tuple[str, str, int, str], tuple[int, float]] = {}
+    for (table, arm), seeds in sorted(runs.items()):
+        ref_arm = reference(arm)
+        ref = runs.get((table, ref_arm), {})
+        if arm == ref_arm or not ref:
+            continue
+        common = sorted(set(seeds) & set(ref))
+        for j, b in enumerate(budgets):
+            for m in MEASURES:
+                d = np.array([seeds[s][m][j] - ref[s][m][j] for s in common], dtype=float)
+                d = d[~np.isnan(d)]
+                effect = detectable_effect(int(d.size), alpha) if d.size > 1 else math.inf
+                # too few pairs: none is found, whatever the spread (inf, not inf * 0)
+                out[(table, arm, b, m)] = (int(d.size), effect * float(d.std(ddof=1))
+                                           if math.isfinite(effect) else math.inf)
+    return out
+
+
 __all__ = ["MEASURES", "N_BOOT", "REFERENCE_ARM", "Estimate", "bootstrap", "by_run",
-           "summarize", "values"]
+           "contrast", "detectable", "pooled_mix", "summarize", "total_variation", "values"]

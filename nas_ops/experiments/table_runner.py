@@ -67,9 +67,10 @@ def append_line(path: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def _chunk(args: tuple[str, str, int, tuple[int, ...], str]) -> dict[str, Any]:
-    table, arm, seed, budgets, scratch = args
-    return run_one(table, arm, seed, budgets, scratch)
+def _chunk(args: tuple[str, str, int, tuple[int, ...], str, dict[str, Any] | None]
+           ) -> dict[str, Any]:
+    table, arm, seed, budgets, scratch, settings = args
+    return run_one(table, arm, seed, budgets, scratch, settings)
 
 
 def provenance() -> dict[str, Any]:
@@ -99,9 +100,10 @@ def example_configs(budget: int) -> dict[str, Any]:
             for a in ARMS}
 
 
-def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int]) -> None:
-    """Record the plan (or check it against the one recorded: the budgets must agree) and the
-    facts of tables not recorded yet."""
+def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int],
+            settings: dict[str, Any] | None = None) -> None:
+    """Record the plan (or check it against the one recorded: the budgets and the policy
+    settings must agree) and the facts of tables not recorded yet."""
     out.mkdir(parents=True, exist_ok=True)
     plan_path = out / PLAN
     if plan_path.is_file():
@@ -109,9 +111,13 @@ def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int]) -> None:
         if plan["budgets"] != sorted(budgets):
             raise ConfigError(f"{out} holds runs with budgets {plan['budgets']}, not "
                               f"{sorted(budgets)}; use a new directory")
+        if plan.get("settings") != settings:
+            raise ConfigError(f"{out} holds runs with policy settings {plan.get('settings')}, "
+                              f"not {settings}; use a new directory")
     else:
+        extra = {} if settings is None else {"settings": settings}
         write_atomic(plan_path, json.dumps({"budgets": sorted(budgets), **provenance(),
-                                            "configs": example_configs(max(budgets))},
+                                            "configs": example_configs(max(budgets)), **extra},
                                            indent=1, sort_keys=True) + "\n")
     known = json.loads((out / FACTS).read_text()) if (out / FACTS).is_file() else {}
     missing = [t for t in tables if t not in known]
@@ -122,20 +128,21 @@ def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int]) -> None:
 
 def run_all(out: str | Path, tables: Sequence[str], arms: Sequence[str], seeds: Iterable[int],
             budgets: Sequence[int], *, workers: int = 2,
-            say: Callable[[str], None] = print) -> int:
+            say: Callable[[str], None] = print, settings: dict[str, Any] | None = None) -> int:
     """Run every (table, arm, seed) not in ``OUT/results.jsonl`` yet; the number run. Seeds go
     first (every table and arm of a seed before the next), so a stopped study holds complete
-    pairs. ``workers`` processes (1: in this process)."""
+    pairs. ``workers`` processes (1: in this process). ``settings``: the policy arms' files
+    (:func:`~nas_ops.experiments.table_arms.arm_config`), recorded in the plan."""
     out = Path(out)
-    prepare(out, tables, budgets)
+    prepare(out, tables, budgets, settings)
     results = out / RESULTS
     cut_partial_tail(results)
     done = {(r["table"], r["arm"], r["seed"]) for r in read_results(results)}
     scratch = out / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
-    todo = [(t, a, s, tuple(sorted(budgets)), str(scratch)) for s in seeds for t in tables
-            for a in arms if (t, a, s) not in done]
+    todo = [(t, a, s, tuple(sorted(budgets)), str(scratch), settings) for s in seeds
+            for t in tables for a in arms if (t, a, s) not in done]
     say(f"{len(done)} finished, {len(todo)} to run, {workers} worker(s)")
     start = time.perf_counter()
     try:

@@ -8,6 +8,9 @@ outputs each network reaches, its standing in the population), built by the engi
 - ``uniform``, ``weights`` (fixed weights), ``adaptive`` (UCB1): the operator only
   (:mod:`.simple`);
 - ``frrmab``: the fitness-rate-rank-based bandit of Li et al. 2014 (:mod:`.frrmab`);
+- ``ucb``: UCB1 of Auer et al. 2002 with the credit of ``frrmab`` (:mod:`.ucb`);
+- ``learned``: operator and target drawn by a softmax over a fitted effect model's predicted
+  improvement (:mod:`.learned`, the model :mod:`nas_ops.experiments.effect_model`);
 - ``diagnosis``: the original pilot's rule from the parent's diagnosis (:mod:`.diagnosis`);
 - ``guided``: replicated guidelines for the parent's worst output (:mod:`.guided`).
 
@@ -36,10 +39,13 @@ from nas_ops.engine.policies.simple import AdaptivePolicy, UniformPolicy, Weight
 from nas_ops.engine.policies.frrmab import FrrmabPolicy, auto_window
 from nas_ops.engine.policies.diagnosis import DiagnosisPolicy
 from nas_ops.engine.policies.guided import GuidedPolicy
+from nas_ops.engine.policies.ucb import UcbPolicy
+from nas_ops.engine.policies.learned import LearnedPolicy
 
 # isort: on
 from nas_ops.engine.policies.rules import GuideRule, GuideRules, load_rules
 
 __all__ = ["POLICIES", "AdaptivePolicy", "Choice", "DiagnosisPolicy", "FrrmabPolicy",
-           "GuideRule", "GuideRules", "GuidedPolicy", "ParentState", "Policy", "PolicyContext",
-           "UniformPolicy", "WeightedPolicy", "auto_window", "load_rules", "register_policy"]
+           "GuideRule", "GuideRules", "GuidedPolicy", "LearnedPolicy", "ParentState", "Policy",
+           "PolicyContext", "UcbPolicy", "UniformPolicy", "WeightedPolicy", "auto_window",
+           "load_rules", "register_policy"]

@@ -53,7 +53,8 @@ class ParentState:
     among the evaluated members of the current population (the fraction whose error is <= the
     parent's: 1 = worst; empty when the parent failed); ``size``: the same percentile of its
     parameters (1 = largest); ``tried``: operators that already failed for this child;
-    ``safe``: the run's safe outputs.
+    ``safe``: the run's safe outputs; ``values``: output -> the parent's own primary metric
+    value, as recorded (accuracy, not error; empty when the parent failed).
     """
 
     uid: str
@@ -65,6 +66,7 @@ class ParentState:
     size: float | None = None
     tried: tuple[str, ...] = ()
     safe: tuple[str, ...] = ()
+    values: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def diagnosed(self) -> bool:

@@ -42,6 +42,16 @@ PAPER_SCALING = 5.0  # C
 PAPER_DECAY = 1.0  # D
 
 
+def fir(reward: float, parent: float | None) -> float:
+    """The fitness improvement rate of a credit: ``reward`` (child minus parent scalar fitness;
+    -1 for a failed or duplicate child) over ``|parent|`` when it improves, else 0 (``reward``
+    itself when the parent's fitness is 0, unknown or not finite)."""
+    gain = reward if math.isfinite(reward) and reward > 0 else 0.0
+    if parent is not None and parent != 0 and math.isfinite(parent):
+        gain /= abs(parent)
+    return gain
+
+
 def auto_window(population: int, n_operators: int) -> int:
     """The default window: the paper's W = population / 2, but at least two entries per
     operator (the paper had 4 operators and W = 300; with ~20 operators and a population of 8,
@@ -95,10 +105,7 @@ class FrrmabPolicy:
     def credit(self, operator: str, reward: float, parent: float | None = None) -> None:
         if operator not in self.arms:
             return
-        gain = reward if math.isfinite(reward) and reward > 0 else 0.0
-        if parent is not None and parent != 0 and math.isfinite(parent):
-            gain /= abs(parent)
-        self.window.append((operator, gain))
+        self.window.append((operator, fir(reward, parent)))
 
     def state(self) -> dict[str, Any]:
         return {"window": [[op, fir] for op, fir in self.window]}
