@@ -121,8 +121,9 @@ def page(out: Path, root: Path) -> str:
         "- `frrmab`: Li et al. 2014, window and constants as in docs/search.md; `ucb`: UCB1 of "
         "Auer et al. 2002 with the same credit (fitness improvement rate).",
         "- `guided`: the table's guidelines.json of the operator study (docs/tables-operators.md)"
-        "; **on a table it has no diagnosis to act on, so it draws uniformly** (its contrast "
-        "below shows this).",
+        "; a table architecture has no diagnosis, so it follows the replicated rules whose "
+        "condition needs none (the `all` rules) and the operator draws its target (its "
+        "contrast below shows how far that moves it from uniform).",
         f"- `learned`: softmax over the effect model's predicted change of the selection value "
         f"at temperature {settings.get('temperature', 'n/a')} (in standard deviations of the "
         f"observed effects).",

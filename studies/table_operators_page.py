@@ -131,14 +131,15 @@ READING = [
     "nothing. A median of exactly 0 (e.g. `parameters` under rewiring, which leaves the "
     "operations alone) can still be significant through the shares of bases up and down; "
     "such a cell does not replicate by the rule above, which needs a non-zero median.",
-    "- **The guided policy does not use these rules on a table yet.** It reads the file, "
-    "but it acts on a parent's diagnosis (its worst output and standing), and the `table` "
-    "backend trains nothing, so there is none: every choice of a guided run on a table "
-    "falls back to uniform (\"the parent has no diagnosis\"; "
-    "`tests/tables/test_table_opstudy.py` pins this). Given a parent state, it would act "
-    "only on the replicated `all` rules that improve `class` (last column of the summary); "
-    "the condition rules need a policy that knows the parent's percentile and the operation "
-    "at the target. Both are for issue 23 point 2.",
+    "- **What the guided policy uses on a table.** The `table` backend trains nothing, so a "
+    "parent has no diagnosis; the guided policy then follows the replicated rules whose "
+    "condition needs none (the `all` rules improving `class`, last column of the summary) and "
+    "lets the operator draw its target (`tests/tables/test_table_opstudy.py` pins this). "
+    "Where two such rules tie (cora: change_op and rewire at the same median) it draws "
+    "between them, which is what uniform does. The condition rules (the parent's percentile, "
+    "the target, the operation replaced or put in) need a policy that knows those; the "
+    "`learned` policy (docs/tables-policies.md) chooses operator and target from a model of "
+    "these effects.",
 ]
 
 

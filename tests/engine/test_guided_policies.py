@@ -19,6 +19,7 @@ from nas_ops.engine.policies import (
     ParentState,
     load_rules,
 )
+from nas_ops.engine.policies.guided import rule_target
 from nas_ops.errors import ConfigError
 from nas_ops.variation import OPERATORS, apply_operator, get_operator
 from tests.operators.handmade import handmade
@@ -97,15 +98,32 @@ def test_guided_conditions_decide_the_rule_and_its_target() -> None:
         choose(guided(), state("reconstruction"), seed=4)
 
 
-def test_guided_falls_back_to_uniform_without_a_diagnosis_or_a_standing() -> None:
+def test_guided_falls_back_to_uniform_without_a_parent_state_or_a_standing() -> None:
     draw = OPS[int(np.random.default_rng(3).integers(len(OPS)))]
     assert choose(guided(), None, seed=3) == Choice(
         draw, reason="uniform: the parent has no diagnosis")
-    assert choose(guided(), state(relevance={}), seed=3).reason == \
-        "uniform: the parent has no diagnosis"
     failed = ParentState("hand", OUTPUTS, RELEVANCE, *structure(handmade()))
     assert choose(guided(), failed, seed=3) == Choice(
         draw, reason="uniform: the parent has no standing (its evaluation failed)")
+
+
+def test_without_a_diagnosis_guided_follows_rules_that_need_none() -> None:
+    """A table architecture has no diagnosis: rules whose condition reads no relevance still
+    apply, with no target (the operator draws it); relevance rules never hold."""
+    rules = load_rules(FIXTURE).rules
+    bare = choose(guided(), state("class", relevance={}), seed=3)
+    holding = [r for r in rules if r.replicated and r.direction == "improves"
+               and r.output == "class" and r.operator in OPS
+               and rule_target(r, state("class", relevance={})) is not None]
+    best = max(holding, key=lambda r: r.score)
+    assert (bare.operator, bare.output, bare.target) == (best.operator, "class", set())
+    assert best.condition != "relevance"
+    assert bare.reason.endswith("; no diagnosis: the operator draws its target")
+    relevance = [r for r in rules if r.condition == "relevance"]
+    assert relevance and all(rule_target(r, state(relevance={})) is None for r in relevance)
+    for size, level in ((0.8, "large"), (0.3, "small")):
+        sized = [r for r in rules if r.condition == "size" and r.level == level]
+        assert all(rule_target(r, state(relevance={}, size=size)) == [] for r in sized)
 
 
 def test_guided_target_is_honoured_by_the_operator() -> None:

@@ -144,11 +144,11 @@ def test_the_test_column_never_enters_the_study() -> None:
 
 
 @needs_tables
-def test_a_guided_run_on_a_table_reads_the_guidelines_but_has_no_diagnosis_to_act_on(
+def test_a_guided_run_on_a_table_follows_the_rules_that_need_no_diagnosis(
         tmp_path: Path) -> None:
-    """What docs/tables-operators.md says: the guided policy loads a table's guidelines, but the
-    table backend gives no diagnosis, so every choice falls back to uniform (issue 23 point 2
-    is to change this; then this test changes with it)."""
+    """What docs/tables-operators.md says: the table backend gives no diagnosis, so the guided
+    policy follows the replicated rules whose condition needs none; on cora the two `all` rules
+    improving `class` (change_op, rewire) tie, so it draws between them (and explores)."""
     import sqlite3
 
     from nas_ops import run_search
@@ -161,9 +161,12 @@ def test_a_guided_run_on_a_table_reads_the_guidelines_but_has_no_diagnosis_to_ac
     data["evaluation"]["diagnose"] = True
     run_search(config_from_dict(data), tmp_path / "run", progress=False)
     ledger = sqlite3.connect(tmp_path / "run" / "ledger.sqlite")
-    reasons = {json.loads(ev)["hint"]["reason"]
-               for (ev,) in ledger.execute("SELECT event FROM variations")}
-    assert reasons == {"uniform: the parent has no diagnosis"}
+    hints = [json.loads(ev)["hint"] for (ev,) in ledger.execute("SELECT event FROM variations")]
+    followed = {h["reason"].split(" improves")[0] for h in hints
+                if h["reason"].startswith("rule (always): ")}
+    assert followed == {"rule (always): nbgraph_change_op", "rule (always): nbgraph_rewire"}
+    assert all(h["reason"].startswith(("rule (always): ", "uniform: exploration"))
+               for h in hints)
 
 
 def test_bad_table_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -23,8 +23,12 @@ among the run's operators *except* those of replicated rules that say the operat
 that output under a condition that holds for the parent (all of them when that would leave
 none): the guidelines steer away from known harm. With probability ``explore``
 (``policy.explore``, default 0.1) the operator is drawn uniformly instead, so that a parent whose
-worst output stays the same does not get the same operator forever. Without a diagnosis or a
-standing the operator is drawn uniformly. The reason always says why.
+worst output stays the same does not get the same operator forever. Without a standing (or
+without any parent state) the operator is drawn uniformly. A parent without a diagnosis (a
+benchmark table's architecture: the ``table`` backend trains nothing to diagnose) still follows
+the rules whose condition needs none (``all``, ``affected``, ``worst_output``, ``distance``,
+``size``); ``relevance`` rules do not hold for it, and the operator draws its own target. The
+reason always says why.
 """
 
 from __future__ import annotations
@@ -57,8 +61,11 @@ def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
     hold for the parent."""
     out = rule.output
     key = (rule.condition, rule.level)
+    free = not state.diagnosed  # what matters cannot be told: the operator draws its target
     if key in (("all", "all"), ("affected", "affected"), ("worst_output", "worst")):
-        return state.important(out)
+        return [] if free else state.important(out)
+    if rule.condition == "relevance" and free:
+        return None
     if rule.condition == "relevance" and rule.level in ("high", "low"):
         top = state.important(out)
         nets = top if rule.level == "high" else [n for n in state.reaching(out) if n not in top]
@@ -70,7 +77,9 @@ def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
         return nets or None
     if rule.condition == "size" and rule.level in ("small", "large") and state.size is not None:
         small = state.size <= 0.5
-        return state.important(out) if small == (rule.level == "small") else None
+        if small != (rule.level == "small"):
+            return None
+        return [] if free else state.important(out)
     return None  # worst_output = other, affected = unaffected, or a condition unknown here
 
 
@@ -111,7 +120,7 @@ class GuidedPolicy:
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
-        if state is None or not state.diagnosed:
+        if state is None:
             return Choice(uniform(candidates, rng), reason="uniform: the parent has no diagnosis")
         output = state.worst_output
         if self.explore > 0 and rng.random() < self.explore:
@@ -133,9 +142,10 @@ class GuidedPolicy:
         op = ops[int(rng.integers(len(ops)))] if len(ops) > 1 else ops[0]
         rule, nets = next((r, n) for r, n in tied if r.operator == op)
         where = "always" if rule.condition == "all" else f"{rule.condition} = {rule.level}"
+        free = "" if state.diagnosed else "; no diagnosis: the operator draws its target"
         return Choice(op, frozenset(nets), output,
                       f"rule ({where}): {op} improves {output} by {rule.expected_effect:+.3g} "
-                      f"at {rule.complexity_cost:+.0f} parameters (score {rule.score:.3g})")
+                      f"at {rule.complexity_cost:+.0f} parameters (score {rule.score:.3g}){free}")
 
     def credit(self, operator: str, reward: float, parent: float | None = None) -> None:
         return None
