@@ -336,7 +336,12 @@ class StudyConfig(_Section):
         if self.parent_epochs and not self.base_patience:
             raise ConfigError("study.parent_epochs needs converged bases beside them: set "
                               "study.base_patience")
-        parse_rules(self.retrain)
+        states = ["conv", *(f"e{n}" for n in self.parent_epochs)]
+        for i, rule in enumerate(parse_rules(self.retrain)):
+            for state in rule.states:
+                if state not in states:
+                    raise ConfigError(f"study.retrain[{i}].states: {state!r} is no parent state "
+                                      f"of this study; valid: {', '.join(states)}")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ A rule says how a child and its matched control train after the edit: a fixed nu
 at ``max_epochs``, best weights restored: the base models' own rule), with the genome's
 learning rate times ``lr_scale``; ``measure_start``: early stopping also measures the inherited
 weights before the first step, so a model that only gets worse keeps its starting weights (a
-control can then not end below its parent on the validation loss).
+control can then not end below its parent on the validation loss). ``states``: the parent
+states the rule applies to (empty: all; e.g. ``["conv"]`` for a control variant measured on
+converged parents only).
 
 No torch here: the config checks rules with :func:`parse_rule` and the engine turns them into
 a :class:`nas_ops.training.Budget`.
@@ -20,7 +22,7 @@ from typing import Any
 
 from nas_ops.errors import ConfigError
 
-RULE_KEYS = ("name", "epochs", "patience", "max_epochs", "lr_scale", "measure_start")
+RULE_KEYS = ("name", "epochs", "patience", "max_epochs", "lr_scale", "measure_start", "states")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,15}")
 MAX_RULE_EPOCHS = 100_000
 
@@ -36,6 +38,11 @@ class RetrainRule:
     max_epochs: int = 40
     lr_scale: float = 1.0
     measure_start: bool = False
+    states: tuple[str, ...] = ()
+
+    def applies(self, state: str) -> bool:
+        """Whether the rule has a cell for parent state ``state``."""
+        return not self.states or state in self.states
 
     @property
     def converges(self) -> bool:
@@ -47,7 +54,9 @@ class RetrainRule:
         return self.max_epochs if self.converges else self.epochs
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["states"] = list(self.states)
+        return data
 
 
 def _int(where: str, value: Any, low: int) -> int:
@@ -76,12 +85,16 @@ def parse_rule(raw: Any, where: str) -> RetrainRule:
     start = raw.get("measure_start", False)
     if not isinstance(start, bool):
         raise ConfigError(f"{where}.measure_start must be true or false, got {start!r}")
+    states = raw.get("states", [])
+    if not isinstance(states, list) or not all(isinstance(s, str) for s in states):
+        raise ConfigError(f"{where}.states must be a list of parent states like [\"conv\", "
+                          f"\"e5\"], got {states!r}")
     patience = _int(f"{where}.patience", raw.get("patience", 0), 0)
     if start and not patience:
         raise ConfigError(f"{where}.measure_start needs early stopping: set {where}.patience")
     return RetrainRule(name, _int(f"{where}.epochs", raw.get("epochs", 2), 1), patience,
                        _int(f"{where}.max_epochs", raw.get("max_epochs", 40), 1), float(scale),
-                       start)
+                       start, tuple(states))
 
 
 def parse_rules(raw: list[dict[str, Any]], where: str = "study.retrain") -> list[RetrainRule]:

@@ -49,11 +49,12 @@ def report(run_dir: Path, seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
     if design is None:
         raise SystemExit(f"{run_dir}: not a budget-map study (no meta 'cells'; set [study] "
                          "retrain or parent_epochs)")
-    rules = [r["name"] for r in design["rules"]] or ["budget"]
+    every = [r["name"] for r in design["rules"]] or ["budget"]
+    ladder = [r["name"] for r in design["rules"] if not r.get("states")] or ["budget"]
     states = list(design["parent_states"])
     rows = cell_rows(effect_rows(run, run_outputs(run)), design["members"])
-    result = budget_map(rows, rules, states, seed=seed, n_boot=n_boot)
-    result["neutral_control"] = {s: neutral_rule(result["control_drift"], s, rules)
+    result = budget_map(rows, ladder, states, seed=seed, n_boot=n_boot, drift_rules=every)
+    result["neutral_control"] = {s: neutral_rule(result["control_drift"], s, every)
                                  for s in states}
     costs = [i.evaluation.wall_time_s for i in run.evaluated() if i.evaluation is not None]
     return _finite({

@@ -134,11 +134,13 @@ def _table(rows: Sequence[CellRow], rules: Sequence[str]) -> dict[str, list[floa
 
 
 def budget_map(rows: Sequence[CellRow], rules: Sequence[str], states: Sequence[str],
-               seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
+               seed: int = 0, n_boot: int = 2000,
+               drift_rules: Sequence[str] | None = None) -> dict[str, Any]:
     """Every number of the map (module docstring): per parent state, per group (``operator``
-    and ``family`` keys), per output and ``all``, the medians per rule and the break-even;
-    and the controls' drift per state and rule. Seeded: ``rng`` is keyed by ``seed`` only, and
-    the groups are visited in sorted order."""
+    and ``family`` keys), per output and ``all``, the medians per rule of the ladder ``rules``
+    and the break-even; and the controls' drift per state and rule of ``drift_rules`` (default
+    ``rules``; rules a state lacks are left out). Seeded: ``rng`` is keyed by ``seed`` only,
+    and the groups are visited in sorted order."""
     rng = np.random.default_rng([seed, 24])
     edits = [r for r in rows if r.operator not in CONTROLS]
     controls = [r for r in rows if r.operator == MATCHED_CONTROL]
@@ -159,9 +161,10 @@ def budget_map(rows: Sequence[CellRow], rules: Sequence[str], states: Sequence[s
                                          for rule in rules}
         ctl = [r for r in controls if r.state == state]
         for output in outputs:
-            for rule in rules:
+            for rule in drift_rules or rules:
                 sel = [r for r in ctl if r.rule == rule and output in (ALL, r.output)]
-                out["control_drift"][f"{state}|{rule}|{output}"] = _drift(sel)
+                if sel:
+                    out["control_drift"][f"{state}|{rule}|{output}"] = _drift(sel)
     return out
 
 

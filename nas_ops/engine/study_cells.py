@@ -75,7 +75,8 @@ def cells(config: RunConfig) -> list[Cell]:
     out: list[Cell] = []
     for state, epochs in parent_states(config):
         for rule in rules:
-            out.append(Cell(len(out), state, epochs, rule))
+            if rule is None or rule.applies(state):
+                out.append(Cell(len(out), state, epochs, rule))
     return out
 
 
