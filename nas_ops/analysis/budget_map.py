@@ -2,8 +2,9 @@
 
 Unit: the base model. Every number is a median over bases of per-base medians of the scale-free
 log error ratio (:func:`nas_ops.analysis.rows.log_error_ratio`; positive = better), over the
-rows of one group (an operator, or an operator family), one parent state, one retraining rule
-and one output (or every output pooled, ``"all"``):
+rows, on outputs an edit reaches (:func:`cell_rows`), of one group (an operator, or an
+operator family), one parent state, one retraining rule and one output (or every output
+pooled, ``"all"``):
 
 - ``vs_parent``: child against its parent (the seed paper's reference);
 - ``vs_control``: child against its matched control (same cell);
@@ -50,11 +51,13 @@ class CellRow:
 
 
 def cell_rows(rows: Sequence[EffectRow], members: Mapping[str, Sequence[str]]) -> list[CellRow]:
-    """The rows of ``rows`` whose child the design's ``members`` places in a cell."""
+    """The rows of ``rows`` whose child the design's ``members`` places in a cell, on outputs
+    the edit (or the control's retraining) reaches: an output it leaves frozen is its parent's
+    exactly, an effect of 0 by construction that would pull every median to 0."""
     out = []
     for r in rows:
         cell = members.get(r.child)
-        if cell is None:
+        if cell is None or not (r.affected or r.retrains_all):
             continue
         out.append(CellRow(r.parent.split(".")[0], r.operator, r.family, r.output, cell[0],
                            cell[1], r.scaled_effect, r.scaled_vs_control, r.child_steps))
