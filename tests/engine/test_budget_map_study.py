@@ -77,3 +77,23 @@ def test_bad_budget_map_configs_are_one_line(study: dict, line: str) -> None:  #
     with pytest.raises(ConfigError) as err:
         tiny_config(**{f"study__{k}": v for k, v in study.items()})
     assert str(err.value) == line
+
+
+@pytest.mark.slow
+def test_budget_map_killed_mid_cells_and_resumed_equals_the_straight_run(tmp_path: Path) -> None:
+    import subprocess
+
+    from nas_ops.store import run_contents
+    from tests.killing import cli, kill_after
+
+    cfg = ROOT / "studies" / "budget_map_ci.toml"
+    run_study(load_config(cfg, require=("study",)), tmp_path / "clean")
+    killed = tmp_path / "killed"
+    # 4 evaluations: the bases are recorded; 1 s later the cells' children are under way
+    kill_after(cli("study", str(cfg), "--out", str(killed), "--quiet"), killed, 4, 1.0)
+    assert run_contents(killed)["status"] == "running"  # killed among the children's cells
+    done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert run_contents(killed) == run_contents(tmp_path / "clean")
+    with Ledger(killed, "r") as a, Ledger(tmp_path / "clean", "r") as b:
+        assert a.meta("cells") == b.meta("cells")
