@@ -140,7 +140,8 @@ class Study:
 
     def _bases(self) -> list[Candidate]:
         """The base models, then (a budget-map study) each again in every other parent state:
-        same genome and seed, trained exactly that many epochs."""
+        same genome and seed, trained exactly that many epochs, not diagnosed (the map reads no
+        covariate; a diagnosis costs about as much as the training)."""
         bases = []
         n = self.config.study.base_models
         for i in range(n):
@@ -158,7 +159,7 @@ class Study:
                 uid = state_base_uid(base.uid, f"e{epochs}")
                 cand = Candidate(uid, 0, s * n + i, base.genome.with_lineage(uid, (), None),
                                  base.seed)
-                cand.diagnose = cand.force_train = True
+                cand.force_train = True
                 cand.budget = Budget(epochs=epochs)
                 bases.append(cand)
         return bases
