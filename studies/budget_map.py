@@ -4,7 +4,8 @@
         the study (nas-ops study); killed, it goes on with `nas-ops resume RUN_DIR`
     python studies/budget_map.py report RUN_DIR OUT.json [--seed S] [--boot N]
         break-even rules per operator and family, control drift per rule, with provenance
-        (config, seed, versions, machine, date), from the run's ledger alone
+        (config, seed, versions, machine, date, commit: RUN_DIR.commit beside the run when
+        it was written at launch, else HEAD), from the run's ledger alone
 
 The analysis is :mod:`nas_ops.analysis.budget_map`; the design: studies/results/budget_map/plan.md.
 """
@@ -15,6 +16,7 @@ import argparse
 import json
 import math
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +41,15 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _commit(run_dir: Path) -> str:
+    marker = run_dir.with_name(run_dir.name + ".commit")
+    if marker.is_file():
+        return marker.read_text().strip()
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
 def report(run_dir: Path, seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
     """Every number of the map of the study in ``run_dir``, with its provenance."""
     run = load_run(run_dir)
@@ -58,7 +69,8 @@ def report(run_dir: Path, seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
                                  for s in states}
     costs = [i.evaluation.wall_time_s for i in run.evaluated() if i.evaluation is not None]
     return _finite({
-        "run_dir": str(run_dir), "config": meta["config"], "run_seed": meta["seed"],
+        "run_dir": str(run_dir), "commit": _commit(run_dir), "config": meta["config"],
+        "run_seed": meta["seed"],
         "versions": meta["versions"], "created": meta["created"], "status": meta["status"],
         "machine": {"cpu": cpu_name(), "python": platform.python_version()},
         "date": time.strftime("%Y-%m-%d"), "evaluations": len(costs),
