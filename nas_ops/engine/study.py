@@ -208,7 +208,7 @@ class Study:
         if trained and all(v["chance_level"] for v in trained.values()) \
                 and not self.config.study.children_at_chance:
             self.notes.append(no_children_note(len(trained)))  # nothing left to run
-        search.progress.total = len(bases) + len(children)  # exact when a base failed
+        search.progress.total = len(every) + len(children)  # exact when a base failed
         yield from search.evaluate(children)
         search.checkpoint(1, [b.uid for b in every])
         return [b.uid for b in every]
