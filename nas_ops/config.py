@@ -30,6 +30,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.fidelity import FidelityConfig, PrefilterConfig
 from nas_ops.genome.nodes import GENERATION_METRICS
 from nas_ops.registry import Registry
+from nas_ops.retraining import parse_rules
 
 RETRAIN = ("affected", "all")
 COMPLEXITY = ("parameters", "flops", "networks", "latency_us", "none")  # latency_us: nbgraph
@@ -299,7 +300,12 @@ class StudyConfig(_Section):
     capped at ``base_max_epochs`` epochs and ``base_max_steps`` steps (0: no step cap), best
     weights restored; 0 trains them under ``[budget]`` like the children.
     ``children_at_chance``: bases at chance level get children too (by default they get none:
-    the analysis draws no rule from them unless told to, so their children would be wasted)."""
+    the analysis draws no rule from them unless told to, so their children would be wasted).
+
+    Budget map (:mod:`nas_ops.engine.study_cells`): ``parent_epochs`` adds parent states (each
+    base also trained exactly N epochs from the same start, no early stopping) beside the
+    converged one; ``retrain`` lists retraining rules (:mod:`nas_ops.retraining`). Every parent
+    state x rule is a cell holding the same edits, each with its matched control."""
 
     _name = "study"
     _choices = {"mode": STUDY_MODES}
@@ -320,6 +326,27 @@ class StudyConfig(_Section):
     base_max_epochs: int = 100  # base models with patience: epoch cap
     base_max_steps: int = 0  # base models with patience: step cap; 0 = none
     children_at_chance: bool = False  # vary bases at chance level too (for allow_untrained)
+    # budget map (issue 24): every parent state x retraining rule is a cell with the same edits
+    parent_epochs: list[int] = field(default_factory=list)  # extra parents: the bases at N epochs
+    retrain: list[dict[str, Any]] = field(default_factory=list)  # rules; empty = [budget] only
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for i, n in enumerate(self.parent_epochs):
+            if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_EPOCHS:
+                raise ConfigError(f"study.parent_epochs[{i}] must be an integer in "
+                                  f"[1, {MAX_EPOCHS}], got {n!r}")
+        if len(set(self.parent_epochs)) != len(self.parent_epochs):
+            raise ConfigError(f"study.parent_epochs = {self.parent_epochs} repeats a value")
+        if self.parent_epochs and not self.base_patience:
+            raise ConfigError("study.parent_epochs needs converged bases beside them: set "
+                              "study.base_patience")
+        states = ["conv", *(f"e{n}" for n in self.parent_epochs)]
+        for i, rule in enumerate(parse_rules(self.retrain)):
+            for state in rule.states:
+                if state not in states:
+                    raise ConfigError(f"study.retrain[{i}].states: {state!r} is no parent state "
+                                      f"of this study; valid: {', '.join(states)}")
 
 
 @dataclass(frozen=True)

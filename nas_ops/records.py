@@ -53,6 +53,8 @@ class EvalRequest:
     time_limit_s: float = 0.0
     patience: int = 0  # early stopping on validation loss (0: off); see training.Budget
     eval_every: int = 0  # steps between early-stopping measurements (0: every epoch)
+    lr_scale: float = 1.0  # learning rate = the genome's x this (training.Budget)
+    measure_start: bool = False  # early stopping measures the starting weights too
     device: str = "auto"
     inherit: InheritSpec | None = None
     trainable: list[str] | None = None

@@ -83,3 +83,34 @@ def test_requests_with_patience_are_never_fused() -> None:
                       device="cpu")
     assert signature(req) is not None
     assert signature(EvalRequest(**{**req.to_dict(), "patience": 3})) is None
+
+
+def test_measure_start_keeps_the_starting_weights_when_training_only_hurts(
+        small_task: N.Task) -> None:
+    g = mlp_genome((Layer(32),), hyper=Hyper(1e-2, 64, "adam"))
+    start = N.train(g, small_task, budget=Budget(epochs=3), seed=0, keep_model=True).model
+    assert start is not None
+    state = {k: v.clone() for k, v in start.state_dict().items()}
+    cpu = torch.device("cpu")
+    before = validation_loss(start, small_task, cpu)
+    # a learning rate 300x too large: every measured epoch is worse than the start
+    hurt = Budget(epochs=4, patience=2, lr_scale=300.0)
+    fresh = N.train(start, small_task, budget=hurt, seed=1, keep_model=True).model
+    assert fresh is not None and validation_loss(fresh, small_task, cpu) > before
+    start.load_state_dict(state)
+    kept = N.train(start, small_task, budget=Budget(epochs=4, patience=2, lr_scale=300.0,
+                                                    measure_start=True), seed=1,
+                   keep_model=True)
+    assert kept.model is not None and kept.steps == 2 * 5  # two measurements without a gain
+    assert all(torch.equal(v, state[k]) for k, v in kept.model.state_dict().items())
+
+
+def test_lr_scale_trains_as_the_genome_with_that_learning_rate(small_task: N.Task) -> None:
+    g = mlp_genome((Layer(16),), hyper=Hyper(1e-2, 64, "adam"))
+    half = mlp_genome((Layer(16),), hyper=Hyper(5e-3, 64, "adam"))
+    scaled = N.train(g, small_task, budget=Budget(epochs=2, lr_scale=0.5), seed=3).to_dict()
+    direct = N.train(half, small_task, budget=Budget(epochs=2), seed=3).to_dict()
+    scaled.pop("wall_time_s"), direct.pop("wall_time_s")
+    assert scaled == direct
+    req = EvalRequest(uid="a", genome=to_dict(g), seed=0, task="mnist1d", device="cpu")
+    assert signature(EvalRequest(**{**req.to_dict(), "lr_scale": 0.5})) is None  # sequential

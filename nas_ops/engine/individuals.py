@@ -59,13 +59,16 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path,
     trainable = cand.trainable if inherit is not None and ev.retrain == "affected" else None
     b, own = config.budget, cand.budget
     epochs, max_steps, limit, patience, every = b.epochs, b.max_steps, b.time_limit_s, 0, 0
+    scale, start = 1.0, False
     if own is not None:
         epochs, max_steps, limit = own.epochs, own.max_steps or 0, own.time_limit_s or 0.0
         patience, every = own.patience or 0, own.eval_every or 0
+        scale, start = own.lr_scale, own.measure_start
     return EvalRequest(
         uid=cand.uid, genome=to_dict(cand.genome), seed=cand.seed, task=config.task.name,
         task_options=dict(config.task.options), epochs=epochs, max_steps=max_steps,
-        time_limit_s=limit, patience=patience, eval_every=every, device=ev.device,
+        time_limit_s=limit, patience=patience, eval_every=every, lr_scale=scale,
+        measure_start=start, device=ev.device,
         inherit=inherit, trainable=trainable,
         weights_out=str(weights_path(run_dir, cand.uid)), sample_score=ev.sample_score,
         sample_quality=ev.sample_quality or config.task.sample_metric != "recon_mse",

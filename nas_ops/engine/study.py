@@ -22,6 +22,10 @@ Everything lands in the same ledger schema as a search (``meta.kind = "study"``;
 generation 0, children generation 1 with ``slot = base * per_base + k``; matched controls take
 the slots after all of those), so reports and resume work unchanged.
 
+A budget-map study (``[study] parent_epochs``, ``[study] retrain``) repeats every edit and its
+controls in each parent state x retraining rule (:mod:`nas_ops.engine.study_cells`); the extra
+parent states are more generation-0 base models, the cells' children all generation 1.
+
 A :class:`Study` is the plan of a :class:`~nas_ops.engine.search.Search`: the search records,
 evaluates (``run()`` or ``ask()``/``tell()``) and resumes; the study only decides what to evaluate.
 """
@@ -37,6 +41,7 @@ from nas_ops.engine.arena import Arena, Loop
 from nas_ops.engine.checks import check_study
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
+from nas_ops.engine.study_cells import Cell, cells, design_meta, is_map, state_base_uid
 from nas_ops.engine.study_records import bases_meta, convergence_line, no_children_note
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import AllFailedError, ConfigError
@@ -77,24 +82,25 @@ class Study:
                           event: VariationEvent, child: str | None) -> None:
         self.search.record_variation(generation, slot, attempt, event, child)
 
-    def _control(self, base: Candidate, slot: int, uid: str) -> Candidate:
+    def _control(self, base: Candidate, slot: int, uid: str, seed_uid: str) -> Candidate:
         """A retrain-only child: no edit, every network trained again from the parent's weights
         with the child's own seed; recorded like a variation of operator ``retrain_control``."""
         outputs = list(base.genome.output_ids)
         return self._unedited(base, slot, uid, CONTROL, list(base.genome.network_ids), outputs,
-                              None)
+                              None, seed_uid)
 
-    def _matched(self, base: Candidate, edit: Candidate, slot: int) -> Candidate:
+    def _matched(self, base: Candidate, edit: Candidate, slot: int, seed_uid: str) -> Candidate:
         """The matched control of ``edit``: ``base`` unedited, retrained on exactly the edit
         child's trainable networks (a network the edit created does not exist here and trains
         nowhere); recorded as operator ``matched_control`` with decision ``control_of``."""
         trainable = list(edit.trainable or [])
         outputs = base.genome.reachable_outputs(trainable)
         return self._unedited(base, slot, "m" + edit.uid, MATCHED_CONTROL, trainable, outputs,
-                              edit.uid)
+                              edit.uid, seed_uid)
 
     def _unedited(self, base: Candidate, slot: int, uid: str, operator: str,
-                  trainable: list[str], outputs: list[str], control_of: str | None) -> Candidate:
+                  trainable: list[str], outputs: list[str], control_of: str | None,
+                  seed_uid: str) -> Candidate:
         genome = base.genome.with_lineage(uid, (base.uid,), operator)
         imap = {k: v.to_dict() for k, v in
                 inheritance_map([base.genome], base.genome, 0).items()}
@@ -103,7 +109,7 @@ class Study:
                                        control_of=control_of,
                                        output_complexity=output_cost(base.genome))
         self._record_variation(1, slot, 0, event, uid)
-        cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", uid),
+        cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", seed_uid),
                          parents=(base.uid,), operator=operator, inherit_map=imap,
                          parent_genomes=(base.genome,), trainable=trainable)
         cand.force_train = True
@@ -133,8 +139,12 @@ class Study:
         return [op for op in ops for _ in range(st.variations)]
 
     def _bases(self) -> list[Candidate]:
+        """The base models, then (a budget-map study) each again in every other parent state:
+        same genome and seed, trained exactly that many epochs, not diagnosed (the map reads no
+        covariate; a diagnosis costs about as much as the training)."""
         bases = []
-        for i in range(self.config.study.base_models):
+        n = self.config.study.base_models
+        for i in range(n):
             uid = f"b{i:03d}"
             genome = self.search.space.sample(self.search.task,
                                               generator(self.config.seed, "base", i))
@@ -144,70 +154,114 @@ class Study:
             cand.force_train = True  # two equal bases are two replicates, both trained
             cand.budget = self.base_budget()
             bases.append(cand)
+        for s, epochs in enumerate(self.config.study.parent_epochs, start=1):
+            for i, base in enumerate(bases[:n]):
+                uid = state_base_uid(base.uid, f"e{epochs}")
+                cand = Candidate(uid, 0, s * n + i, base.genome.with_lineage(uid, (), None),
+                                 base.seed)
+                cand.force_train = True
+                cand.budget = Budget(epochs=epochs)
+                bases.append(cand)
         return bases
 
     def loop(self, search: Arena) -> Loop:
         """Base models first, then every child of every base model as one batch."""
         plan = self._plan()
         search.record_meta("kind", "study")
-        bases = self._bases()
+        every = self._bases()
+        n = self.config.study.base_models
+        bases, cell_list = every[:n], cells(self.config)
+        by_uid = {c.uid: c for c in every}
         # exactly what the study evaluates if every base model trains: breeding depends on the
         # genomes only, so a dry run (nothing recorded) counts the children that apply
-        search.progress.total = len(bases) + sum(
+        search.progress.total = len(every) + len(cell_list) * sum(
             len(self._children(search, b, base, plan, dry=True)[0])
             for b, base in enumerate(bases))
-        yield from search.evaluate(bases)
-        search.checkpoint(0, [b.uid for b in bases])
+        yield from search.evaluate(every)
+        search.checkpoint(0, [b.uid for b in every])
         trained = bases_meta(bases, search.task, self.base_budget())
+        for cand in every[n:]:
+            trained.update(bases_meta([cand], search.task, cand.budget))
         search.record_meta("bases", trained)
-        self._say(search, convergence_line(trained, len(bases)))
+        self._say(search, convergence_line({u: trained[u] for u in trained if u in
+                                            {b.uid for b in bases}}, len(bases)))
         children: list[Candidate] = []
         applicability: dict[str, dict[str, int]] = {}
+        members: dict[str, list[str]] = {}
         for b, base in enumerate(bases):
             if base.record is None or not base.record.ok:
                 continue  # a base model that failed to train has no effects to measure
             if trained[base.uid]["chance_level"] and not self.config.study.children_at_chance:
                 continue  # its effects could not make a rule: no training spent on them
-            kids, applicability[base.uid] = self._children(search, b, base, plan)
-            children += kids
+            for cell in cell_list:
+                parent = by_uid[state_base_uid(base.uid, cell.state)]
+                if parent.record is None or not parent.record.ok:
+                    continue
+                kids, applied = self._children(search, b, parent, plan, cell=cell)
+                applicability.setdefault(base.uid, applied)
+                children += kids
+                members.update({k.uid: [cell.state, cell.rule_name] for k in kids})
         search.record_meta("applicability", applicability)
+        if is_map(self.config):
+            members.update({c.uid: [c.uid.split(".")[1], ""] for c in every[n:]})
+            search.record_meta("cells", design_meta(self.config, members))
         if trained and all(v["chance_level"] for v in trained.values()) \
                 and not self.config.study.children_at_chance:
             self.notes.append(no_children_note(len(trained)))  # nothing left to run
-        search.progress.total = len(bases) + len(children)  # exact when a base failed
+        search.progress.total = len(every) + len(children)  # exact when a base failed
         yield from search.evaluate(children)
-        search.checkpoint(1, [b.uid for b in bases])
-        return [b.uid for b in bases]
+        search.checkpoint(1, [b.uid for b in every])
+        return [b.uid for b in every]
 
     def _children(self, search: Arena, b: int, base: Candidate, plan: list[str | None], *,
-                  dry: bool = False) -> tuple[list[Candidate], dict[str, int]]:
+                  dry: bool = False, cell: Cell | None = None
+                  ) -> tuple[list[Candidate], dict[str, int]]:
         """Base ``b``'s children in slot order (each edit followed by its matched control, then
-        the retrain-everything controls) and how many edit children each operator gave.
-        ``dry``: only to count them; nothing is recorded (controls are stand-ins)."""
+        the retrain-everything controls) and how many edit children each operator gave;
+        ``base``: the base in the cell's parent state. ``dry``: only to count them; nothing is
+        recorded (controls are stand-ins). ``cell``: a budget-map cell (default the first):
+        the same random streams and seeds as the first cell, its own slots, uids and budget."""
         st = self.config.study
         stride = len(plan) + st.controls
-        breeder = dataclasses.replace(search.breeder, record=_ignore) if dry else search.breeder
+        cell = cell or cells(self.config)[0]
+        offset = cell.index * st.base_models * (stride + len(plan))
+        suffix, budget = cell.suffix(is_map(self.config)), cell.budget()
+
+        def shifted(generation: int, slot: int, attempt: int, event: VariationEvent,
+                    child: str | None) -> None:
+            search.record_variation(generation, slot + offset, attempt, event, child)
+
+        breeder = dataclasses.replace(search.breeder, record=_ignore if dry else shifted)
 
         def parent(_rng: object) -> Candidate:
             return base
 
+        def kept(cand: Candidate) -> Candidate:
+            cand.budget = budget
+            return cand
+
         children: list[Candidate] = []
         applied = dict.fromkeys(self._operators(), 0)
         for k, op in enumerate(plan):
-            child = breeder.breed(1, b * stride + k, f"v{b:03d}-{k:03d}", parent, op)
+            first = f"v{b:03d}-{k:03d}"  # the first cell's uid: the seed of every cell's child
+            child = breeder.breed(1, b * stride + k, first + suffix, parent, op)
             if child is None:
                 continue  # every attempt was not applicable (recorded as such)
             child.force_train = True
-            children.append(child)
+            child.slot += offset
+            child.seed = torch_seed(self.config.seed, "eval", first)
+            children.append(kept(child))
             name = child.operator or ""
             applied[name] = applied.get(name, 0) + 1
             if st.matched_controls:  # after every regular slot of every base
-                slot = st.base_models * stride + b * len(plan) + k
-                children.append(child if dry else self._matched(base, child, slot))
+                slot = offset + st.base_models * stride + b * len(plan) + k
+                children.append(child if dry else
+                                kept(self._matched(base, child, slot, "m" + first)))
         if dry:
             children += [base] * st.controls
         else:
-            children += [self._control(base, b * stride + len(plan) + k, f"c{b:03d}-{k:03d}")
+            children += [kept(self._control(base, offset + b * stride + len(plan) + k,
+                                            f"c{b:03d}-{k:03d}{suffix}", f"c{b:03d}-{k:03d}"))
                          for k in range(st.controls)]
         return children, applied
 

@@ -35,7 +35,8 @@ def fit_alone(req: EvalRequest, prepared: Prepared, device: torch.device) -> int
     networks (sequential training); return the number of optimizer steps."""
     budget = Budget(epochs=req.epochs, max_steps=req.max_steps or None,
                     time_limit_s=req.time_limit_s or None, patience=req.patience or None,
-                    eval_every=req.eval_every or None)
+                    eval_every=req.eval_every or None, lr_scale=req.lr_scale,
+                    measure_start=req.measure_start)
     trainable = set(req.trainable) if req.trainable is not None else None
     model = prepared.model.to(device)
     steps, _ = fit(model, prepared.task, budget, seed=req.seed, device=device,

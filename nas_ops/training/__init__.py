@@ -58,7 +58,12 @@ class Budget:
     ``patience`` measurements in a row without an improvement (a drop by more than
     :data:`MIN_IMPROVEMENT` of the best so far), and the weights of the best measurement are
     restored. ``epochs`` and ``max_steps`` stay the caps. Only sequential training implements it
-    (the batched evaluator sends such requests through :func:`fit`).
+    (the batched evaluator sends such requests through :func:`fit`). ``measure_start``: early
+    stopping also measures the starting weights before the first step (so training that only
+    makes the validation loss worse ends with the weights it started from).
+
+    ``lr_scale``: the optimizer's learning rate is the genome's times this (a retraining rule
+    of a budget-map study, :mod:`nas_ops.retraining`); sequential training only.
     """
 
     epochs: int = 3
@@ -66,6 +71,8 @@ class Budget:
     time_limit_s: float | None = None
     patience: int | None = None
     eval_every: int | None = None
+    lr_scale: float = 1.0
+    measure_start: bool = False
 
     def step_cap(self, n_train: int, batch_size: int) -> int:
         """The most optimizer steps this budget allows on ``n_train`` samples: a run that stops
@@ -248,12 +255,15 @@ def _fit_frozen(model: Phenotype, task: Task, budget: Budget, seed: int, dev: to
     steps, last = 0, math.nan
     if not params:
         return steps, last
-    opt = make_optimizer(hyper.optimizer, params, hyper.learning_rate)
+    opt = make_optimizer(hyper.optimizer, params, hyper.learning_rate * budget.lr_scale)
     shuffle = torch.Generator().manual_seed(torch_seed(seed, "shuffle"))
     model.noise.key = torch_seed(seed, "train")  # dropout masks and decoder noise, keyed
     stop = (EarlyStopping(model, lambda: validation_loss(model, task, dev), budget.patience,
                           MIN_IMPROVEMENT) if budget.patience else None)
     measured = -1  # the step of the last early-stopping measurement
+    if stop is not None and budget.measure_start:
+        stop.check()  # the starting weights are a candidate too (never stops here: patience >= 1)
+        measured = 0
     for _ in range(budget.epochs):
         _train_mode(model, trainable)
         order = torch.randperm(len(data), generator=shuffle).to(dev)

@@ -44,8 +44,8 @@ def signature(req: EvalRequest) -> tuple[Any, ...] | None:
         return None
     if req.trainable is not None and not set(req.trainable) & set(g.network_ids):
         return None  # nothing to train
-    if req.patience:
-        return None  # early stopping: sequential training only
+    if req.patience or req.lr_scale != 1.0:
+        return None  # early stopping or a scaled learning rate: sequential training only
     for net in g.networks:
         if net.kind == "conv_encoder" and not all(
                 isinstance(g.node(p), InputNode) for p in g.predecessors(net.id)):
