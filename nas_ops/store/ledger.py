@@ -118,6 +118,10 @@ class Ledger:
                 self.verify()  # before anything is written to it
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # commits append to the write-ahead log; folding it into the file (which syncs the
+            # disk) every 10,000 pages (~40 MB) rather than SQLite's 1,000 keeps a table search
+            # off the disk; a killed process loses nothing committed either way
+            self.db.execute("PRAGMA wal_autocheckpoint=10000")
             self.db.executescript(TABLES)
             self._upgrade()
             self._reload_keys()
