@@ -1,5 +1,6 @@
-"""What studies/study_results.py and studies/experiment_results.py share: their two-command
-line (package, summarize); the machine's CPU name for provenance is
+"""What the results scripts of studies/ share: the two-command line of study_results.py and
+experiment_results.py (package, summarize), and the ``summarize OUT [--doc FILE]`` subcommand
+of the table scripts; the machine's CPU name for provenance is
 :func:`nas_ops.infra.machine.cpu_name`."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def main(description: str, source: str, package: Callable[[Path, Path, Path, str], None],
@@ -22,9 +24,7 @@ def main(description: str, source: str, package: Callable[[Path, Path, Path, str
     p.add_argument("config", type=Path)
     p.add_argument("out", type=Path)
     p.add_argument("--note", default="", help="how it was made (kept in provenance.json)")
-    s = sub.add_parser("summarize")
-    s.add_argument("out", type=Path)
-    s.add_argument("--doc", type=Path)
+    add_summarize(sub)
     if report is not None:
         sub.add_parser("report").add_argument("out", type=Path)
     args = ap.parse_args()
@@ -33,8 +33,19 @@ def main(description: str, source: str, package: Callable[[Path, Path, Path, str
     elif args.cmd == "package":
         package(getattr(args, source), args.config, args.out.resolve(), args.note)
     else:
-        text = summarize(args.out.resolve())
-        if args.doc:
-            args.doc.write_text(text)
-        else:
-            print(text, end="")
+        emit(summarize(args.out.resolve()), args.doc)
+
+
+def add_summarize(sub: Any) -> None:
+    """The ``summarize OUT [--doc FILE]`` subcommand on an argparse subparsers object."""
+    s = sub.add_parser("summarize")
+    s.add_argument("out", type=Path)
+    s.add_argument("--doc", type=Path)
+
+
+def emit(text: str, doc: Path | None) -> None:
+    """A generated page: written to ``doc``, or printed when none is given."""
+    if doc:
+        doc.write_text(text)
+    else:
+        print(text, end="")

@@ -7,9 +7,9 @@ import json
 import math
 from pathlib import Path
 
-from nas_ops.experiments.table_arms import TABLES, arm_parts
+from nas_ops.experiments.table_arms import arm_parts
 from nas_ops.experiments.table_measures import Estimate, contrast, detectable, summarize
-from nas_ops.experiments.table_runner import FACTS, PLAN, RESULTS, read_results
+from nas_ops.experiments.table_runner import read_study
 
 ORDER = ("uniform", "guided", "frrmab", "ucb", "learned")
 # (title, measure, scale, unit)
@@ -68,14 +68,9 @@ def _model_lines(out: Path, tables: list[str]) -> list[str]:
 
 
 def page(out: Path, root: Path) -> str:
-    plan = json.loads((out / PLAN).read_text())
-    facts = json.loads((out / FACTS).read_text())
-    records = read_results(out / RESULTS)
+    plan, facts, records, tables, seeds = read_study(out)
     budgets = plan["budgets"]
-    ran = {r["table"] for r in records}
-    tables = [t for t in TABLES if t in ran] + sorted(ran - set(TABLES))
     arms = _arms(records)
-    seeds = sorted({r["seed"] for r in records})
     per_cell: dict[tuple[str, str], int] = {}
     for r in records:
         per_cell[(r["table"], r["arm"])] = per_cell.get((r["table"], r["arm"]), 0) + 1

@@ -31,6 +31,7 @@ ALGORITHMS = ("aging", "nsga2")
 POLICIES = ("uniform", "guided", "frrmab", "ucb", "learned")
 BUDGETS = (50, 100, 200, 500)
 sys.path.insert(0, str(ROOT / "studies"))  # policy_page beside this file, however loaded
+from _results_cli import add_summarize, emit  # noqa: E402
 from policy_page import page  # noqa: E402
 
 
@@ -122,16 +123,10 @@ def main() -> None:
     r.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     r.add_argument("--guidelines", type=Path, default=GUIDELINES)
     r.add_argument("--temperature", type=float, default=0.25)
-    s = sub.add_parser("summarize")
-    s.add_argument("out", type=Path)
-    s.add_argument("--doc", type=Path)
+    add_summarize(sub)
     args = ap.parse_args()
     if args.cmd == "summarize":
-        text = summarize(args.out.resolve())
-        if args.doc:
-            args.doc.write_text(text)
-        else:
-            print(text, end="")
+        emit(summarize(args.out.resolve()), args.doc)
         return
     tables = _list(args.tables, "tables", TABLES)
     if args.cmd == "fit":

@@ -8,9 +8,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nas_ops.experiments.table_arms import ARMS, TABLES
+from nas_ops.experiments.table_arms import ARMS
 from nas_ops.experiments.table_measures import REFERENCE_ARM, Estimate, summarize
-from nas_ops.experiments.table_runner import FACTS, PLAN, RESULTS, read_results
+from nas_ops.experiments.table_runner import read_study
 
 
 def _pp(e: Estimate, scale: float = 100.0, sign: bool = False) -> str:
@@ -62,14 +62,9 @@ def _paper(paper: dict[str, Any]) -> list[str]:
 
 
 def page(out: Path, paper_file: Path, root: Path) -> str:
-    plan = json.loads((out / PLAN).read_text())
-    facts = json.loads((out / FACTS).read_text())
-    records = read_results(out / RESULTS)
+    plan, facts, records, tables, seeds = read_study(out)
     budgets = plan["budgets"]
-    ran = {r["table"] for r in records}
-    tables = [t for t in TABLES if t in ran] + sorted(ran - set(TABLES))
     arms = [a for a in ARMS if any(r["arm"] == a for r in records)]
-    seeds = sorted({r["seed"] for r in records})
     per_cell = {}
     for r in records:
         per_cell[(r["table"], r["arm"])] = per_cell.get((r["table"], r["arm"]), 0) + 1

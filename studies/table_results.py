@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAPER = ROOT / "studies" / "results" / "nbgraph_paper.json"
 sys.path.insert(0, str(ROOT / "studies"))  # table_page beside this file, however loaded
+from _results_cli import add_summarize, emit  # noqa: E402
 from table_page import page  # noqa: E402
 
 
@@ -48,16 +49,10 @@ def main() -> None:
     r.add_argument("--tables", default=",".join(TABLES))
     r.add_argument("--arms", default=",".join(ARMS))
     r.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
-    s = sub.add_parser("summarize")
-    s.add_argument("out", type=Path)
-    s.add_argument("--doc", type=Path)
+    add_summarize(sub)
     args = ap.parse_args()
     if args.cmd == "summarize":
-        text = summarize(args.out.resolve())
-        if args.doc:
-            args.doc.write_text(text)
-        else:
-            print(text, end="")
+        emit(summarize(args.out.resolve()), args.doc)
         return
     tables, arms = args.tables.split(","), args.arms.split(",")
     for what, given, valid in (("table", tables, TABLES), ("arm", arms, ARMS)):

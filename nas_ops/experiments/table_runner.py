@@ -170,3 +170,17 @@ def _progress(say: Callable[[str], None], n: int, total: int, start: float) -> N
 
 __all__ = ["FACTS", "PLAN", "RESULTS", "append_line", "cut_partial_tail", "prepare", "provenance",
            "read_results", "run_all"]
+
+
+def read_study(out: Path) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]],
+                                   list[str], list[int]]:
+    """A results directory as its pages read it: the plan, the tables' facts, the finished
+    records, the tables that ran (the known ones first, in their order) and the seeds."""
+    from nas_ops.experiments.table_arms import TABLES
+
+    plan = json.loads((out / PLAN).read_text())
+    facts = json.loads((out / FACTS).read_text())
+    records = read_results(out / RESULTS)
+    ran = {r["table"] for r in records}
+    tables = [t for t in TABLES if t in ran] + sorted(ran - set(TABLES))
+    return plan, facts, records, tables, sorted({r["seed"] for r in records})
