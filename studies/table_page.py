@@ -61,6 +61,17 @@ def _paper(paper: dict[str, Any]) -> list[str]:
     return lines + ["", paper.get("protocol_differences", ""), ""]
 
 
+def _seed_note(least: int) -> str:
+    if least >= 300:
+        return "This page has that many."
+    if least >= 30:
+        return (f"This page has {least}: the run stopped part of the way and resumes where it "
+                "stopped; the intervals below are over the seeds it holds, and a difference "
+                "they do not exclude may still show with 300.")
+    return (f"This page has {least}: it is a pilot, its intervals are wide, and no conclusion "
+            "about the arms should be drawn from it.")
+
+
 def page(out: Path, paper_file: Path, root: Path) -> str:
     plan, facts, records, tables, seeds = read_study(out)
     budgets = plan["budgets"]
@@ -90,10 +101,7 @@ def page(out: Path, paper_file: Path, root: Path) -> str:
         f"arm and table**, seeds {seeds[0]} to {seeds[-1]}); "
         f"{sum(r['evals'] for r in records):,} evaluations; {wall / 3600:.2f} h of search wall "
         f"time summed over runs ({wall / len(records):.2f} s per run).",
-        "- The issue asks for at least 300 seeds per arm. "
-        + ("This page has that many." if least >= 300 else
-           f"This page has {least}: it is a pilot, its intervals are wide, and no conclusion "
-           "about the arms should be drawn from it."),
+        "- The issue asks for at least 300 seeds per arm. " + _seed_note(least),
         "",
         "## Protocol",
         "",
