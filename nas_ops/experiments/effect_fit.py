@@ -36,13 +36,12 @@ import numpy as np
 
 from nas_ops.analysis.blocks import split_bases
 from nas_ops.engine.policies.effects import EffectModel, arch, feature_names
-from nas_ops.engine.policies.learned import targets
 from nas_ops.evaluation.table import row_metrics
+from nas_ops.experiments.table_neighbours import MUTATIONS, walk
 from nas_ops.tables import Table, get_table
 from nas_ops.tables import nb201 as nb201_table
 from nas_ops.tables import nbgraph as nbgraph_table
 
-MUTATIONS = {"nbgraph": ("nbgraph_change_op", "nbgraph_rewire"), "nb201": ("nb201_change_op",)}
 OBJECTIVES = {"nbgraph": ("class", "latency_us", "parameters"),
               "nb201": ("class", "class.analog_accuracy", "class.drift_30d_accuracy",
                         "parameters")}
@@ -77,42 +76,22 @@ def discovery_rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(sorted(map(int, disc))), np.asarray(sorted(map(int, held)))
 
 
-def _values(operator: str, genome: Any, target: str) -> list[Any]:
-    from nas_ops.variation import get_operator
-
-    op = get_operator(operator)
-    if genome.space == "nbgraph":
-        return list(op._options_of(genome, target))  # type: ignore[attr-defined]
-    current = genome.network(target).kind
-    return [o for o in nb201_table.OPS if o != current]
-
-
-def _child_key(operator: str, genome: Any, target: str, value: Any) -> Any:
-    from nas_ops.spaces import get_space
-    from nas_ops.variation import get_operator
-    from search_spaces import nb201
-
-    space = get_space(genome.space)
-    if genome.space == "nbgraph":
-        child = get_operator(operator)._child(genome, target, value)  # type: ignore[attr-defined]
-        return space.key_of(child)  # type: ignore[attr-defined]
-    ops = list(nb201.ops_of(genome))
-    ops[nb201.edge_ids(genome).index(target)] = value
-    return nb201_table.cell_string(ops)
-
-
 def neighbourhood(loaded: Table, row: int) -> list[tuple[str, str, list[int]]]:
     """(operator, target, the table rows of its children) for every mutation operator and
-    target of the base at ``row``, every value the operator offers there."""
+    target of the base at ``row``, every value the operator offers there: the operator's own
+    decision tree (:func:`~nas_ops.experiments.table_neighbours.walk`), targets in its order."""
     from nas_ops.spaces import get_space
+    from nas_ops.variation import get_operator
 
     space = get_space(loaded.name)
     genome = space.genome_of_key(loaded.dataset, loaded.keys[row])  # type: ignore[attr-defined]
     out = []
     for op in MUTATIONS[loaded.name]:
-        for t in targets(op, genome):
-            kids = [loaded.row(_child_key(op, genome, t, v)) for v in _values(op, genome, t)]
-            out.append((op, t, kids))
+        kids: dict[str, list[int]] = {}
+        for decisions, made in walk(get_operator(op), [genome]):
+            kids.setdefault(str(decisions[0]["value"]), []).append(
+                loaded.row(space.key_of(made[0])))  # type: ignore[attr-defined]
+        out += [(op, t, rows) for t, rows in kids.items()]
     return out
 
 
