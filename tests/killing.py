@@ -19,12 +19,14 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "nas_ops", *args]
 
 
-def evals(run_dir: Path) -> int:
-    """Evaluations in the run's ledger so far (0 while it does not exist or is locked)."""
+def evals(run_dir: Path, *, arrived: bool = False) -> int:
+    """Evaluations in the run's ledger so far (0 while it does not exist or is locked); with
+    ``arrived``, also the results kept while their batch is under way (table ``arrived``)."""
+    tables = ["evaluations", "arrived"] if arrived else ["evaluations"]
     try:
         db = sqlite3.connect(f"file:{run_dir / 'ledger.sqlite'}?mode=ro", uri=True, timeout=1)
         try:
-            return int(db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+            return sum(int(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in tables)
         finally:
             db.close()
     except sqlite3.Error:
@@ -32,12 +34,14 @@ def evals(run_dir: Path) -> int:
 
 
 def kill_after(cmd: list[str], run_dir: Path, n_evals: int, extra_delay: float = 0.0, *,
-               env: dict[str, str] | None = None, timeout_s: float = 180) -> None:
+               env: dict[str, str] | None = None, timeout_s: float = 180,
+               arrived: bool = False) -> None:
     """Run ``cmd`` and SIGKILL it ``extra_delay`` s after its ledger holds ``n_evals``
-    evaluations (or when ``timeout_s`` passed); returns once it is dead."""
+    evaluations (``arrived``: evaluations and kept results of the batch under way; or when
+    ``timeout_s`` passed); returns once it is dead."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + timeout_s
-    while evals(run_dir) < n_evals and proc.poll() is None and time.time() < deadline:
+    while evals(run_dir, arrived=arrived) < n_evals and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     time.sleep(extra_delay)
     if proc.poll() is None:

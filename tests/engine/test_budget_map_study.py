@@ -84,13 +84,17 @@ def test_budget_map_killed_mid_cells_and_resumed_equals_the_straight_run(tmp_pat
     import subprocess
 
     from nas_ops.store import run_contents
-    from tests.killing import cli, kill_after
+    from tests.killing import cli, evals, kill_after
 
     cfg = ROOT / "studies" / "budget_map_ci.toml"
     run_study(load_config(cfg, require=("study",)), tmp_path / "clean")
     killed = tmp_path / "killed"
-    # 4 evaluations: the bases are recorded; 1 s later the cells' children are under way
-    kill_after(cli("study", str(cfg), "--out", str(killed), "--quiet"), killed, 4, 1.0)
+    # half of the straight run's 24 results: the 4 bases are recorded and the cells' 20 children,
+    # one batch, are half kept in table arrived (a fixed delay after the bases let a fast machine
+    # finish before the kill)
+    total = evals(tmp_path / "clean")
+    kill_after(cli("study", str(cfg), "--out", str(killed), "--quiet"), killed, total // 2,
+               arrived=True)
     assert run_contents(killed)["status"] == "running"  # killed among the children's cells
     done = subprocess.run(cli("resume", str(killed), "--quiet"), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
