@@ -41,7 +41,8 @@ def kill_after(cmd: list[str], run_dir: Path, n_evals: int, extra_delay: float =
     ``timeout_s`` passed); returns once it is dead."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + timeout_s
-    while evals(run_dir, arrived=arrived) < n_evals and proc.poll() is None and time.time() < deadline:
+    while (evals(run_dir, arrived=arrived) < n_evals and proc.poll() is None
+           and time.time() < deadline):
         time.sleep(0.05)
     time.sleep(extra_delay)
     if proc.poll() is None:
