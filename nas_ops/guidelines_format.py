@@ -9,8 +9,9 @@ JSON has no NaN: a non-finite number is written as ``null`` and read back as NaN
 have the fields a search uses (:data:`POLICY_FIELDS`); the others are optional and default to
 "unknown" (NaN, 0, empty). Fields added within version 2 are optional, so a file written before
 them reads (``regime``: the retraining budget and parent state a rule holds for; the top-level
-``families``: which cells each multiple-testing family holds and how it is corrected), and a
-reader ignores keys it does not know.
+``families``: which cells each multiple-testing family holds and how it is corrected; a
+benchmark table's ``percentile_bounds``: each ``percentile`` level's band [low, high) of the
+selection value, null unbounded), and a reader ignores keys it does not know.
 """
 
 from __future__ import annotations

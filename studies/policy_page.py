@@ -116,9 +116,12 @@ def page(out: Path, root: Path) -> str:
         "- `frrmab`: Li et al. 2014, window and constants as in docs/search.md; `ucb`: UCB1 of "
         "Auer et al. 2002 with the same credit (fitness improvement rate).",
         "- `guided`: the table's guidelines.json of the operator study (docs/tables-operators.md)"
-        "; a table architecture has no diagnosis, so it follows the replicated rules whose "
-        "condition needs none (the `all` rules) and the operator draws its target (its "
-        "contrast below shows how far that moves it from uniform).",
+        "; a table architecture has no diagnosis, so it follows the best-scoring replicated "
+        "rule improving `class` whose condition holds for the parent: `all`, its percentile "
+        "band in the table, a node or edge (handed to the operator as its target), the "
+        "operation a node or edge carries; it avoids operators of a holding rule that worsens "
+        "`class`, and explores uniformly at rate 0.1 (its contrast below shows how far that "
+        "moves it from uniform).",
         f"- `learned`: softmax over the effect model's predicted change of the selection value "
         f"at temperature {settings.get('temperature', 'n/a')} (in standard deviations of the "
         f"observed effects).",

@@ -7,10 +7,12 @@
     python studies/policy_results.py run OUT [--seeds 0:1000] [--workers 2]
         [--tables ...] [--algorithms aging,nsga2]
         [--policies uniform,guided,frrmab,ucb,learned] [--budgets 50,100,200,500]
-        [--guidelines DIR] [--temperature 0.25]
+        [--guidelines DIR] [--temperature 0.25] [--population 20] [--tournament 5]
         runs every (table, algorithm:policy, seed) not yet in OUT/results.jsonl (resumable,
         kill -9 safe: the table study's runner); guided reads DIR/<table>.json (table with
-        '/' as '_'), learned OUT/models/<table>.json
+        '/' as '_'), learned OUT/models/<table>.json; a population of 20 (tournament 5) leaves
+        30 policy-chosen children within the smallest budget, 50 (at the table study's 50,
+        every arm would still be in its shared random start there)
     python studies/policy_results.py summarize OUT [--doc docs/tables-policies.md]
         the results page, every number read from OUT; tests/test_study_results.py checks the
         committed page is exactly what this prints
@@ -123,6 +125,8 @@ def main() -> None:
     r.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     r.add_argument("--guidelines", type=Path, default=GUIDELINES)
     r.add_argument("--temperature", type=float, default=0.25)
+    r.add_argument("--population", type=int, default=20)
+    r.add_argument("--tournament", type=int, default=5)
     add_summarize(sub)
     args = ap.parse_args()
     if args.cmd == "summarize":
@@ -138,7 +142,13 @@ def main() -> None:
         budgets = [int(b) for b in args.budgets.split(",")]
     except ValueError:
         _fail(f"--budgets {args.budgets!r}: give integers, e.g. 50,100,200,500")
-    settings: dict = {"temperature": args.temperature}
+    if not 2 <= args.tournament <= args.population:
+        _fail(f"--tournament {args.tournament}: give 2 .. the population ({args.population})")
+    if min(budgets) <= args.population:
+        _fail(f"--budgets: the smallest, {min(budgets)}, is within the shared random start "
+              f"(--population {args.population}); give budgets above it")
+    settings: dict = {"temperature": args.temperature, "population": args.population,
+                      "tournament": args.tournament}
     for policy, key, where in (("guided", "guidelines", args.guidelines),
                                ("learned", "models", args.out / "models")):
         if policy in policies:

@@ -11,6 +11,7 @@ from nas_ops.experiments.table_arms import TABLES
 from nas_ops.experiments.table_opstudy import BINS, SELECTION, bin_label
 from nas_ops.experiments.table_opstudy_runner import read_study
 
+FOLLOWED = ("all", "percentile", "target", "replaced")  # conditions guided follows on a table
 UNITS = {SELECTION: ("pp", 100.0), "class.analog_accuracy": ("pp", 100.0),
          "class.drift_30d_accuracy": ("pp", 100.0), "latency_us": ("us", 1.0),
          "parameters": ("", 1.0)}
@@ -132,14 +133,15 @@ READING = [
     "operations alone) can still be significant through the shares of bases up and down; "
     "such a cell does not replicate by the rule above, which needs a non-zero median.",
     "- **What the guided policy uses on a table.** The `table` backend trains nothing, so a "
-    "parent has no diagnosis; the guided policy then follows the replicated rules whose "
-    "condition needs none (the `all` rules improving `class`, last column of the summary) and "
-    "lets the operator draw its target (`tests/tables/test_table_opstudy.py` pins this). "
-    "Where two such rules tie (cora: change_op and rewire at the same median) it draws "
-    "between them, which is what uniform does. The condition rules (the parent's percentile, "
-    "the target, the operation replaced or put in) need a policy that knows those; the "
-    "`learned` policy (docs/tables-policies.md) chooses operator and target from a model of "
-    "these effects.",
+    "parent has no diagnosis; the guided policy follows the replicated rules improving "
+    "`class` whose condition holds for the parent (last column of the summary): `all`, the "
+    "parent's `percentile` band in the table (each guidelines.json carries the bands' bounds "
+    "of the selection value), the node or edge (`target`, which it then hands to the "
+    "operator) and the operation it carries (`replaced`: the nodes or edges carrying it). "
+    "`put_in` rules are not followed: a policy picks the operator and its target, the "
+    "operator draws the new operation (`nas_ops/engine/policies/table_conditions.py`; "
+    "`tests/tables/test_table_opstudy.py` pins a guided run on cora). The `learned` policy "
+    "(docs/tables-policies.md) chooses operator and target from a model of these effects.",
 ]
 
 
@@ -190,19 +192,22 @@ def page(out: Path, root: Path) -> str:
                          f"| {_p(c.get('p_adjusted'))} | {_est(h, o)} | {_verdict(c)} |")
     lines += ["", "## Summary per table", "",
               "| table | confirmatory significant | replicated | exploratory significant "
-              "(BH) | replicated | rules the guided policy can use |",
+              "(BH) | replicated | rules the guided policy can follow (replicated, improving "
+              "the selection metric), by condition |",
               "|---|---|---|---|---|---|"]
     for t in tables:
         cs = cells[t]["cells"]
         conf = [c for c in cs if c["family"] == "confirmatory"]
         expl = [c for c in cs if c["family"] == "exploratory"]
-        usable = [r for r in guides[t]["rules"] if r["replicated"] and r["condition"] == "all"
+        usable = [r["condition"] for r in guides[t]["rules"]
+                  if r["replicated"] and r["condition"] in FOLLOWED
                   and r["output"] == SELECTION and r["direction"] == "improves"]
         lines.append(f"| {t} | {sum(c['significant'] for c in conf)} of {len(conf)} | "
                      f"{sum(c['replicated'] for c in conf)} | "
                      f"{sum(c['significant'] for c in expl)} of {len(expl)} | "
                      f"{sum(c['replicated'] for c in expl)} | "
-                     + (", ".join(r["operator"] for r in usable) or "none") + " |")
+                     + (", ".join(f"{c} {usable.count(c)}" for c in FOLLOWED if c in usable)
+                        or "none") + " |")
     lines += READING
     lines += _conditions(cells, tables)
     return "\n".join(lines).rstrip("\n") + "\n"

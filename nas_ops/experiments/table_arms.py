@@ -14,7 +14,9 @@ An arm is an algorithm (``aging``) or an algorithm with an operator policy (``ag
 policy comparison, docs/tables-policies.md); the plain name means policy ``uniform``. The
 policies that read a file (``guided``: a guidelines.json; ``learned``: an effect model) find
 it per table in ``settings`` (``{"guidelines": {table: path}, "models": {table: path},
-"temperature": t}``). Besides the picks, a record holds when the run first evaluated the table's
+"temperature": t}``); ``settings`` may also set the ``population`` (default
+:data:`POPULATION`, offspring the same) and regularized evolution's ``tournament`` (default
+10). Besides the picks, a record holds when the run first evaluated the table's
 best architecture by selection value (``hit_val``) and by test value (``hit_test``; evaluations
 so far, None if never), and the mix of its policy's choices (``mix``: operator -> target ->
 attempts, from the ledger's variation rows, mutation operators only).
@@ -90,13 +92,17 @@ def arm_config(table: str, arm: str, seed: int, budget: int,
     stopping after ``budget`` evaluations (``settings``: the files of guided and learned)."""
     name, dataset = split(table)
     algorithm, policy = arm_parts(arm)
+    size = int((settings or {}).get("population", POPULATION))
+    search = dict(_SEARCH[algorithm])
+    if "tournament" in search and settings and "tournament" in settings:
+        search["tournament"] = int(settings["tournament"])
     return config_from_dict({
         "seed": seed,
         "task": {"name": name, "options": {"dataset": dataset}},
         "space": {"name": name},
-        "search": {"algorithm": algorithm, "population": POPULATION, "offspring": POPULATION,
+        "search": {"algorithm": algorithm, "population": size, "offspring": size,
                    "generations": budget, "complexity_objective": COMPLEXITY[name],
-                   "hv_reference": HV_REFERENCE[name], **_SEARCH[algorithm]},
+                   "hv_reference": HV_REFERENCE[name], **search},
         "policy": policy_section(table, policy, settings),
         # guided reads a diagnosis: the table backend gives none (docs/tables-policies.md)
         "evaluation": {"backend": "table", "inherit_weights": False,

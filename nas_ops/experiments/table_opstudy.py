@@ -109,6 +109,16 @@ def percentile_bins(selection: np.ndarray) -> np.ndarray:
     return np.minimum((pct * BINS).astype(np.int64), BINS - 1)
 
 
+def percentile_bounds(selection: np.ndarray,
+                      bins: np.ndarray) -> dict[str, list[float | None]]:
+    """Each percentile level's band of the selection value, [low, high) (None: unbounded): a
+    table architecture is in bin ``k`` exactly when its value lies in that bin's band (bins
+    are monotone in the value, ties in one bin). The ``guided`` policy reads them."""
+    lows = [float(selection[bins == k].min()) for k in range(BINS)]
+    return {bin_label(k): [lows[k] if k else None, lows[k + 1] if k + 1 < BINS else None]
+            for k in range(BINS)}
+
+
 def bin_label(k: int) -> str:
     step = 100 // BINS
     return f"p{k * step}-{(k + 1) * step}"
@@ -262,7 +272,8 @@ def study_table(table: str, seed: int, *, bases: int | None = None, partners: in
         cells.append(cell)
     _correct(cells, alpha)
     ops_summary = _operator_summary(c, half, skipped)
-    doc = guidelines(table, cells, seed, alpha, partners, rows.size, disc.size, held.size)
+    doc = guidelines(table, cells, seed, alpha, partners, rows.size, disc.size, held.size,
+                     percentile_bounds(values[SELECTION], bins))
     return {"table": table, "seed": seed, "bases": int(rows.size),
             "discovery": int(disc.size), "held_out": int(held.size), "partners": partners,
             "operators": ops_summary, "cells": cells,
@@ -315,7 +326,8 @@ def _rule(c: dict[str, Any]) -> Rule:
 
 
 def guidelines(table: str, cells: Sequence[dict[str, Any]], seed: int, alpha: float,
-               partners: int, n_bases: int, n_disc: int, n_held: int) -> dict[str, Any]:
+               partners: int, n_bases: int, n_disc: int, n_held: int,
+               bounds: dict[str, list[float | None]]) -> dict[str, Any]:
     """The guidelines document of a table (format :mod:`nas_ops.guidelines_format`): a rule per
     significant cell, confirmatory (Holm) and exploratory (BH) alike (``discovery.family``
     says which); the ``guided`` policy uses the replicated ones whose condition it knows."""
@@ -353,6 +365,7 @@ def guidelines(table: str, cells: Sequence[dict[str, Any]], seed: int, alpha: fl
         "replication": {"findings": len(found), "replicated": n_rep,
                         "rate": n_rep / len(found) if found else math.nan},
         "rules": [r.to_dict() for r in rules],
+        "percentile_bounds": bounds,
         "versus_control": {"control": None, "method": "none: a table lookup involves no "
                            "training, so there is nothing to control for", "tested": 0,
                            "rules": [], "all": []},
@@ -371,4 +384,5 @@ def guidelines_text(doc: dict[str, Any]) -> str:
 
 __all__ = ["ALPHA", "BINS", "OBJECTIVES", "PARTNERS", "Objective", "bin_label", "chosen_rows",
            "guidelines", "guidelines_text", "objective_values", "percentile_bins",
+           "percentile_bounds",
            "plan_table", "planned_cells", "split_rows", "split_table", "study_table"]

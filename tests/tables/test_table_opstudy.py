@@ -144,29 +144,37 @@ def test_the_test_column_never_enters_the_study() -> None:
 
 
 @needs_tables
-def test_a_guided_run_on_a_table_follows_the_rules_that_need_no_diagnosis(
+def test_a_guided_run_on_a_table_follows_its_replicated_rules_and_their_targets(
         tmp_path: Path) -> None:
-    """What docs/tables-operators.md says: the table backend gives no diagnosis, so the guided
-    policy follows the replicated rules whose condition needs none; on cora the two `all` rules
-    improving `class` (change_op, rewire) tie, so it draws between them (and explores)."""
+    """What docs/tables-policies.md says: the table backend gives no diagnosis, so the guided
+    policy follows the replicated rules whose condition needs none or is the table's own
+    (percentile band, node, operation replaced); a rule that names nodes has them honoured."""
     import sqlite3
 
     from nas_ops import run_search
     from nas_ops.config import config_from_dict
     from nas_ops.experiments.table_arms import arm_config
 
+    path = COMMITTED / GUIDELINES / file_name("nbgraph/cora")
     data = arm_config("nbgraph/cora", "aging", 0, 80).to_dict()
-    data["policy"].update(name="guided", guidelines=str(
-        COMMITTED / GUIDELINES / file_name("nbgraph/cora")))
+    data["policy"].update(name="guided", guidelines=str(path))
     data["evaluation"]["diagnose"] = True
     run_search(config_from_dict(data), tmp_path / "run", progress=False)
     ledger = sqlite3.connect(tmp_path / "run" / "ledger.sqlite")
     hints = [json.loads(ev)["hint"] for (ev,) in ledger.execute("SELECT event FROM variations")]
-    followed = {h["reason"].split(" improves")[0] for h in hints
-                if h["reason"].startswith("rule (always): ")}
-    assert followed == {"rule (always): nbgraph_change_op", "rule (always): nbgraph_rewire"}
-    assert all(h["reason"].startswith(("rule (always): ", "uniform: exploration"))
-               for h in hints)
+    rules = json.loads(path.read_text())["rules"]
+    usable = {("always" if r["condition"] == "all" else f"{r['condition']} = {r['level']}",
+               r["operator"]) for r in rules
+              if r["replicated"] and r["direction"] == "improves" and r["output"] == "class"}
+    followed = []
+    for h in hints:
+        if h["reason"].startswith("uniform: "):
+            continue
+        where, _, rest = h["reason"].removeprefix("rule (").partition("): ")
+        followed.append((where, rest.split(" improves")[0]))
+        assert h["honoured"] or not h["target"]
+    assert followed and set(followed) <= usable
+    assert {w.split(" = ")[0] for w, _ in followed} & {"percentile", "target", "replaced"}
 
 
 def test_bad_table_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -27,8 +27,9 @@ worst output stays the same does not get the same operator forever. Without a st
 without any parent state) the operator is drawn uniformly. A parent without a diagnosis (a
 benchmark table's architecture: the ``table`` backend trains nothing to diagnose) still follows
 the rules whose condition needs none (``all``, ``affected``, ``worst_output``, ``distance``,
-``size``); ``relevance`` rules do not hold for it, and the operator draws its own target. The
-reason always says why.
+``size``) and a table's own conditions (:mod:`.table_conditions`: the parent's percentile in
+the table, the node or edge, the operation it carries); ``relevance`` rules do not hold for it.
+The reason always says why.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from nas_ops.engine.policies.base import (
     uniform,
 )
 from nas_ops.engine.policies.rules import GuideRule, GuideRules
+from nas_ops.engine.policies.table_conditions import CONDITIONS as TABLE_CONDITIONS
+from nas_ops.engine.policies.table_conditions import Bounds, table_target
 from nas_ops.errors import ConfigError
 from nas_ops.genome import Genome
 from nas_ops.variation import get_operator
@@ -56,9 +59,13 @@ if TYPE_CHECKING:
     from nas_ops.config import PolicyConfig
 
 
-def rule_target(rule: GuideRule, state: ParentState) -> list[str] | None:
+def rule_target(rule: GuideRule, state: ParentState, parent: Genome | None = None,
+                bounds: Bounds | None = None) -> list[str] | None:
     """The networks ``rule`` should act on for this parent; None when its condition does not
-    hold for the parent."""
+    hold for the parent. A benchmark table's conditions (:mod:`.table_conditions`) need the
+    parent genome and the guidelines' percentile ``bounds``."""
+    if rule.condition in TABLE_CONDITIONS:
+        return None if parent is None else table_target(rule, parent, state, bounds or {})
     out = rule.output
     key = (rule.condition, rule.level)
     free = not state.diagnosed  # what matters cannot be told: the operator draws its target
@@ -105,18 +112,19 @@ class GuidedPolicy:
                     and rule.operator in candidates and rule.operator not in state.tried
                     and math.isfinite(rule.score)):
                 continue
-            nets = rule_target(rule, state)
+            nets = rule_target(rule, state, parent, self.rules.bounds)
             if nets is not None and get_operator(rule.operator).applicable(parent, state.safe):
                 found.append((rule, nets))
         return found
 
-    def _avoided(self, candidates: Sequence[str], state: ParentState,
+    def _avoided(self, parent: Genome, candidates: Sequence[str], state: ParentState,
                  output: str) -> list[str]:
         """Operators of a replicated rule that *worsens* ``output`` under a condition that
         holds for the parent: left out of the uniform fallback."""
         return sorted({r.operator for r in self.rules.rules
                        if r.replicated and r.direction == "worsens" and r.output == output
-                       and r.operator in candidates and rule_target(r, state) is not None})
+                       and r.operator in candidates
+                       and rule_target(r, state, parent, self.rules.bounds) is not None})
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,
                state: ParentState | None = None) -> Choice:
@@ -131,7 +139,7 @@ class GuidedPolicy:
                           reason="uniform: the parent has no standing (its evaluation failed)")
         usable = self._usable(parent, candidates, state, output)
         if not usable:
-            avoided = self._avoided(candidates, state, output)
+            avoided = self._avoided(parent, candidates, state, output)
             rest = excluding(candidates, avoided)
             why = f"; avoiding {', '.join(avoided)} (worsens {output})" if avoided else ""
             return Choice(uniform(rest, rng), output=output,
@@ -142,7 +150,7 @@ class GuidedPolicy:
         op = ops[int(rng.integers(len(ops)))] if len(ops) > 1 else ops[0]
         rule, nets = next((r, n) for r, n in tied if r.operator == op)
         where = "always" if rule.condition == "all" else f"{rule.condition} = {rule.level}"
-        free = "" if state.diagnosed else "; no diagnosis: the operator draws its target"
+        free = "" if state.diagnosed or nets else "; no diagnosis: the operator draws its target"
         return Choice(op, frozenset(nets), output,
                       f"rule ({where}): {op} improves {output} by {rule.expected_effect:+.3g} "
                       f"at {rule.complexity_cost:+.0f} parameters (score {rule.score:.3g}){free}")
