@@ -71,6 +71,20 @@ def arm_parts(arm: str) -> tuple[str, str]:
     return algorithm, policy or "uniform"
 
 
+#: policies that choose among the mutation operators only (not their targets): on a space with
+#: one mutation operator (nb201) they choose exactly as uniform does
+OPERATOR_ONLY = ("frrmab", "ucb")
+
+
+def same_as_uniform(table: str, arm: str) -> bool:
+    """Whether ``arm`` on ``table`` chooses exactly as the same algorithm under ``uniform`` (by
+    construction, so it is not run): an operator-only policy on a space with one mutation
+    operator."""
+    policy = arm_parts(arm)[1]
+    mutations = [op for op in OPERATORS[split(table)[0]] if not op.endswith("_crossover")]
+    return policy in OPERATOR_ONLY and len(mutations) == 1
+
+
 def policy_section(table: str, policy: str, settings: Mapping[str, Any] | None
                    ) -> dict[str, Any]:
     """The ``[policy]`` of ``policy`` on ``table`` (its file from ``settings``)."""
@@ -219,5 +233,5 @@ def run_one(table: str, arm: str, seed: int, budgets: Sequence[int],
 
 
 __all__ = ["ARMS", "BUDGETS", "COMPLEXITY", "HV_REFERENCE", "POLICY_FILES", "TABLES",
-           "arm_config", "arm_parts", "mix_of", "optima", "picks", "policy_section",
-           "record_of", "run_one", "split"]
+           "OPERATOR_ONLY", "arm_config", "arm_parts", "mix_of", "optima", "picks",
+           "policy_section", "record_of", "run_one", "same_as_uniform", "split"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from nas_ops._version import __version__
 from nas_ops.errors import ConfigError
-from nas_ops.experiments.table_arms import ARMS, arm_config, run_one
+from nas_ops.experiments.table_arms import ARMS, arm_config, run_one, same_as_uniform
 from nas_ops.experiments.table_facts import facts
 from nas_ops.infra.files import write_atomic
 from nas_ops.infra.machine import cpu_name
@@ -92,12 +92,12 @@ def provenance() -> dict[str, Any]:
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
-def example_configs(budget: int) -> dict[str, Any]:
-    """The run config of every arm on nbgraph/cora and nb201/cifar10 for seed 0 (the other
-    tables and seeds differ only in dataset and seed)."""
-    return {f"{t}/{a}": arm_config(t, a, 0, budget).to_dict() for t in ("nbgraph/cora",
-                                                                        "nb201/cifar10")
-            for a in ARMS}
+def example_configs(budget: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run config of every algorithm (policy uniform) on nbgraph/cora and nb201/cifar10
+    for seed 0, with the study's ``settings`` (the other tables, seeds and policies differ
+    only in dataset, seed and the [policy] section)."""
+    return {f"{t}/{a}": arm_config(t, a, 0, budget, settings).to_dict()
+            for t in ("nbgraph/cora", "nb201/cifar10") for a in ARMS}
 
 
 def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int],
@@ -117,7 +117,8 @@ def prepare(out: Path, tables: Sequence[str], budgets: Sequence[int],
     else:
         extra = {} if settings is None else {"settings": settings}
         write_atomic(plan_path, json.dumps({"budgets": sorted(budgets), **provenance(),
-                                            "configs": example_configs(max(budgets)), **extra},
+                                            "configs": example_configs(max(budgets), settings),
+                                            **extra},
                                            indent=1, sort_keys=True) + "\n")
     known = json.loads((out / FACTS).read_text()) if (out / FACTS).is_file() else {}
     missing = [t for t in tables if t not in known]
@@ -142,7 +143,8 @@ def run_all(out: str | Path, tables: Sequence[str], arms: Sequence[str], seeds: 
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
     todo = [(t, a, s, tuple(sorted(budgets)), str(scratch), settings) for s in seeds
-            for t in tables for a in arms if (t, a, s) not in done]
+            for t in tables for a in arms if (t, a, s) not in done
+            and not same_as_uniform(t, a)]
     say(f"{len(done)} finished, {len(todo)} to run, {workers} worker(s)")
     start = time.perf_counter()
     try:
