@@ -103,17 +103,31 @@ class GuidedPolicy:
     def __init__(self, rules: GuideRules, explore: float = 0.1) -> None:
         self.rules = rules
         self.explore = explore
+        self._by_output: dict[tuple[str, str], tuple[GuideRule, ...]] = {}
+
+    def _followed(self, output: str, direction: str) -> tuple[GuideRule, ...]:
+        """The replicated rules saying an operator ``direction`` ``output`` (kept per pair)."""
+        key = (output, direction)
+        if key not in self._by_output:
+            self._by_output[key] = tuple(
+                r for r in self.rules.rules if r.replicated and r.direction == direction
+                and r.output == output and (direction != "improves" or math.isfinite(r.score)))
+        return self._by_output[key]
 
     def _usable(self, parent: Genome, candidates: Sequence[str],
                 state: ParentState, output: str) -> list[tuple[GuideRule, list[str]]]:
         found = []
-        for rule in self.rules.rules:
-            if not (rule.replicated and rule.direction == "improves" and rule.output == output
-                    and rule.operator in candidates and rule.operator not in state.tried
-                    and math.isfinite(rule.score)):
+        applies: dict[str, bool] = {}
+        for rule in self._followed(output, "improves"):
+            if rule.operator not in candidates or rule.operator in state.tried:
                 continue
             nets = rule_target(rule, state, parent, self.rules.bounds)
-            if nets is not None and get_operator(rule.operator).applicable(parent, state.safe):
+            if nets is None:
+                continue
+            if rule.operator not in applies:
+                applies[rule.operator] = get_operator(rule.operator).applicable(parent,
+                                                                                state.safe)
+            if applies[rule.operator]:
                 found.append((rule, nets))
         return found
 
@@ -121,9 +135,8 @@ class GuidedPolicy:
                  output: str) -> list[str]:
         """Operators of a replicated rule that *worsens* ``output`` under a condition that
         holds for the parent: left out of the uniform fallback."""
-        return sorted({r.operator for r in self.rules.rules
-                       if r.replicated and r.direction == "worsens" and r.output == output
-                       and r.operator in candidates
+        return sorted({r.operator for r in self._followed(output, "worsens")
+                       if r.operator in candidates
                        and rule_target(r, state, parent, self.rules.bounds) is not None})
 
     def choose(self, parent: Genome, candidates: Sequence[str], rng: np.random.Generator,

@@ -42,15 +42,20 @@ SELECTION = "class"
 
 
 def targets(operator: str, genome: Genome) -> list[str]:
-    """The targets (node or edge ids) the operator's own candidate list offers for ``genome``."""
+    """The targets (node or edge ids) the operator's own candidate list offers for ``genome``
+    (kept on the immutable genome once found: a parent is asked about many times)."""
+    return list(genome.kept(f"_targets:{operator}", lambda g: _targets(operator, g)))
+
+
+def _targets(operator: str, genome: Genome) -> tuple[str, ...]:
     from nas_ops.variation import VariationContext, get_operator
 
     op = get_operator(operator)
     if op.arity != 1 or genome.space not in op.spaces:
-        return []
+        return ()
     ctx = VariationContext.replaying([], genome.space)
     found = op._candidates([genome], ctx)  # type: ignore[attr-defined]
-    return [str(t) for t in found or ()]
+    return tuple(str(t) for t in found or ())
 
 
 @register_policy("learned")
