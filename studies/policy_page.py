@@ -7,11 +7,20 @@ import json
 import math
 from pathlib import Path
 
+from nas_ops.analysis.statistics import benjamini_hochberg, holm
 from nas_ops.experiments.table_arms import arm_parts
-from nas_ops.experiments.table_measures import Estimate, contrast, detectable, summarize
+from nas_ops.experiments.table_measures import (
+    Estimate,
+    contrast,
+    detectable,
+    paired_p,
+    summarize,
+)
 from nas_ops.experiments.table_runner import read_study
 
 ORDER = ("uniform", "guided", "frrmab", "ucb", "learned")
+CONFIRMATORY = ("guided", "learned")  # on test regret, at every budget, table and algorithm
+ALPHA = 0.05
 # (title, measure, scale, unit)
 MEASURES = [
     ("Test regret to the table's best test value", "regret", 100.0, "percentage points"),
@@ -80,6 +89,9 @@ def page(out: Path, root: Path) -> str:
     rel = out.relative_to(root) if out.is_relative_to(root) else out
     wall = sum(r["wall_s"] for r in records)
     settings = plan.get("settings", {})
+    example = plan["configs"]["nbgraph/cora/aging"]["search"]
+    size, tournament = example["population"], example["tournament"]
+    skipped = [(t, a) for t in tables for a in arms if (t, a) not in per_cell]
     lines = [
         "# Operator policies on the public tables: uniform, guided, FRRMAB, UCB and a learned "
         "effect model",
@@ -100,18 +112,23 @@ def page(out: Path, root: Path) -> str:
         f"per run of {max(budgets)} evaluations).",
         "- Issue 23 asks for at least 1,000 paired seeds. " + (
             "This page has that many." if least >= 1000 else
+            f"This page has {least}: a partial run of that design (it resumes where it "
+            "stopped); its intervals are those of the seeds done." if least >= 100 else
             f"This page has {least}: it is a pilot of the machinery; its intervals are wide "
             "and no conclusion about the policies should be drawn from it."),
         "",
         "## Protocol",
         "",
-        "Each arm is an algorithm (`aging`: regularized evolution, tournament 10, no "
+        f"Each arm is an algorithm (`aging`: regularized evolution, tournament {tournament}, no "
         "crossover; `nsga2`: crossover rate 0.2, on (selection value, second objective)) with an "
-        "operator policy, through the engine on backend `table`, population 50. Every policy of "
-        "a seed starts from the same 50 architectures. A policy chooses the mutation operator "
-        "and, for `learned`, its target (node or edge); crossover is drawn at its rate before "
-        "the policy is asked. Each arm is compared with the same algorithm under `uniform`, "
-        "paired by seed.",
+        f"operator policy, through the engine on backend `table`, population {size}. Every "
+        f"policy of a seed starts from the same {size} architectures. A policy chooses the "
+        "mutation operator and, for `guided` and `learned`, its target (node or edge); "
+        "crossover is drawn at its rate before the policy is asked. Each arm is compared with "
+        "the same algorithm under `uniform`, paired by seed." + (
+            " Not run, because they choose exactly as uniform does by construction (they pick "
+            "among mutation operators, and the space has one): " + ", ".join(
+                f"{a} on {t}" for t, a in skipped) + "." if skipped else ""),
         "",
         "- `frrmab`: Li et al. 2014, window and constants as in docs/search.md; `ucb`: UCB1 of "
         "Auer et al. 2002 with the same credit (fitness improvement rate).",
@@ -144,7 +161,7 @@ def page(out: Path, root: Path) -> str:
               "|---|---|---|---|"]
     for t in tables:
         for a in arms:
-            if a == reference(a):
+            if a == reference(a) or (t, a) not in per_cell:
                 continue
             c = contrast(records, t, a, reference(a))
             lines.append(f"| {t} | {a} | {c['operator']:.3f} | {c['target']:.3f} |")
@@ -154,7 +171,7 @@ def page(out: Path, root: Path) -> str:
                   "|---|---|" + "---|" * len(budgets)]
         for t in tables:
             for a in arms:
-                if a == reference(a):
+                if a == reference(a) or (t, a) not in per_cell:
                     continue
                 got = [power.get((t, a, b, m)) for b in budgets]
                 lines.append(f"| {t} | {a} | " + " | ".join(
@@ -168,9 +185,94 @@ def page(out: Path, root: Path) -> str:
                       "|---|---|" + "---|" * len(budgets)]
             for t in tables:
                 for a in arms:
-                    if key == "vs_random" and a == reference(a):
+                    if (key == "vs_random" and a == reference(a)) or (t, a) not in per_cell:
                         continue
                     got = [cells.get((t, a, b, m), {}).get(key) for b in budgets]
                     lines.append(f"| {t} | {a} | " + " | ".join(
                         _fmt(g, scale, sign) for g in got) + " |")
+    lines += _reading(records, facts, budgets, tables, arms, per_cell, cells, power)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _adjusted(p: dict[tuple[str, str, int, str], float]) -> dict[tuple[str, str, int, str],
+                                                                   tuple[float, str]]:
+    """Each cell's adjusted p-value and family: guided and learned against uniform on test
+    regret are the confirmatory family (Holm); every other cell is exploratory (BH)."""
+    keys = sorted(p)
+    conf = [k for k in keys if k[3] == "regret" and arm_parts(k[1])[1] in CONFIRMATORY]
+    rest = [k for k in keys if k not in set(conf)]
+    out = dict(zip(conf, ((q, "Holm") for q in holm([p[k] for k in conf])), strict=True))
+    out.update(zip(rest, ((q, "BH") for q in benjamini_hochberg([p[k] for k in rest])),
+                   strict=True))
+    return out
+
+
+def _verdict(e: Estimate | None, q: float | None, lower_better: bool) -> str:
+    """better / worse (adjusted p < ALPHA) or "no difference" for an arm - reference."""
+    if e is None or e.n == 0 or math.isnan(e.mean):
+        return "n/a"
+    if q is not None and not math.isnan(q) and q < ALPHA:
+        return "**better**" if (e.mean < 0) == lower_better else "**worse**"
+    return "no difference"
+
+
+def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[str],
+             arms: list[str], per_cell: dict[tuple[str, str], int],
+             cells: dict, power: dict) -> list[str]:
+    """The verdicts, every one computed: each arm against uniform on test regret (guided and
+    learned: the confirmatory family, Holm; the bandits: exploratory, BH), and the learned
+    model against the rules (exploratory, BH)."""
+    adjusted = _adjusted(paired_p(records, facts, budgets, reference))
+    to_guided = (lambda a: f"{arm_parts(a)[0]}:guided")  # noqa: E731
+    vs_guided = summarize(records, facts, budgets, to_guided)
+    p_guided = {k: v for k, v in paired_p(records, facts, budgets, to_guided).items()
+                if arm_parts(k[1])[1] == "learned" and k[3] == "regret"}
+    q_guided = dict(zip(p_guided, benjamini_hochberg(list(p_guided.values())), strict=True))
+    n_conf = sum(f == "Holm" for _, f in adjusted.values())
+    out = ["", "## Reading it", "",
+           f"Confirmatory family, fixed before the run: `guided` and `learned` against "
+           f"uniform on test regret at every budget, table and algorithm ({n_conf} paired "
+           f"t-tests, Holm at {ALPHA}). Everything else is exploratory (Benjamini-Hochberg over "
+           "the other arm x measure x budget cells). Each cell: the paired mean difference (arm "
+           "minus the same algorithm's uniform; 95 % bootstrap interval), the verdict "
+           "(**better** / **worse**: adjusted p < 0.05) and, for no difference, the difference "
+           "the pairs detect in brackets. Regret in percentage points (lower is better).", "",
+           "| table | arm | " + " | ".join(f"{b} evals" for b in budgets) + " |",
+           "|---|---|" + "---|" * len(budgets)]
+    tally: dict[str, list[int]] = {}
+    for t in tables:
+        for a in arms:
+            if a == reference(a) or (t, a) not in per_cell:
+                continue
+            row = []
+            for b in budgets:
+                e = cells.get((t, a, b, "regret"), {}).get("vs_random")
+                q = adjusted.get((t, a, b, "regret"), (math.nan, ""))[0]
+                v = _verdict(e, q, lower_better=True)
+                tally.setdefault(arm_parts(a)[1], [0, 0, 0])[
+                    0 if "better" in v else 1 if "worse" in v else 2] += 1
+                d = power.get((t, a, b, "regret"))
+                extra = f" [{d[1] * 100:.2f}]" if v == "no difference" and d else ""
+                row.append(f"{_fmt(e, 100.0, True)} {v}{extra}")
+            out.append(f"| {t} | {a} | " + " | ".join(row) + " |")
+    out += ["", "Over the (table, algorithm, budget) cells, on test regret:", ""]
+    for policy in ORDER[1:]:
+        if policy in tally:
+            b, w, n = tally[policy]
+            out.append(f"- `{policy}`: better than uniform in {b}, worse in {w}, no "
+                       f"difference in {n} of {b + w + n}.")
+    out += ["", "The learned effect model against the guidelines' rules (learned minus guided, "
+            "paired by seed; regret, percentage points; exploratory, BH over these cells):", "",
+            "| table | algorithm | " + " | ".join(f"{b} evals" for b in budgets) + " |",
+            "|---|---|" + "---|" * len(budgets)]
+    for t in tables:
+        for a in arms:
+            if arm_parts(a)[1] != "learned" or (t, a) not in per_cell:
+                continue
+            row = []
+            for b in budgets:
+                e = vs_guided.get((t, a, b, "regret"), {}).get("vs_random")
+                row.append(f"{_fmt(e, 100.0, True)} "
+                           f"{_verdict(e, q_guided.get((t, a, b, 'regret')), True)}")
+            out.append(f"| {t} | {arm_parts(a)[0]} | " + " | ".join(row) + " |")
+    return out

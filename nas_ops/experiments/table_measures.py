@@ -156,16 +156,13 @@ def contrast(records: Sequence[dict[str, Any]], table: str, arm: str, ref_arm: s
             for key, by_target in (("operator", False), ("target", True))}
 
 
-def detectable(records: Iterable[dict[str, Any]], facts: dict[str, Any],
-               budgets: Sequence[int], reference: Callable[[str], str], alpha: float = 0.05,
-               ) -> dict[tuple[str, str, int, str], tuple[int, float]]:
-    """(table, arm, budget, measure) -> (pairs, the smallest mean paired difference found with
-    80 % power at ``alpha``: :func:`~nas_ops.analysis.power.detectable_effect` of the pairs
-    times the observed standard deviation of the differences)."""
-    from nas_ops.analysis.power import detectable_effect
-
+def paired_differences(records: Iterable[dict[str, Any]], facts: dict[str, Any],
+                       budgets: Sequence[int], reference: Callable[[str], str]
+                       ) -> dict[tuple[str, str, int, str], np.ndarray]:
+    """(table, arm, budget, measure) -> the per-seed differences arm - ``reference(arm)`` over
+    the seeds both ran (NaNs dropped), for every arm but the references."""
     runs = by_run(records, facts)
-    out: dict[tuple[str, str, int, str], tuple[int, float]] = {}
+    out: dict[tuple[str, str, int, str], np.ndarray] = {}
     for (table, arm), seeds in sorted(runs.items()):
         ref_arm = reference(arm)
         ref = runs.get((table, ref_arm), {})
@@ -175,13 +172,43 @@ def detectable(records: Iterable[dict[str, Any]], facts: dict[str, Any],
         for j, b in enumerate(budgets):
             for m in MEASURES:
                 d = np.array([seeds[s][m][j] - ref[s][m][j] for s in common], dtype=float)
-                d = d[~np.isnan(d)]
-                effect = detectable_effect(int(d.size), alpha) if d.size > 1 else math.inf
-                # too few pairs: none is found, whatever the spread (inf, not inf * 0)
-                out[(table, arm, b, m)] = (int(d.size), effect * float(d.std(ddof=1))
-                                           if math.isfinite(effect) else math.inf)
+                out[(table, arm, b, m)] = d[~np.isnan(d)]
+    return out
+
+
+def detectable(records: Iterable[dict[str, Any]], facts: dict[str, Any],
+               budgets: Sequence[int], reference: Callable[[str], str], alpha: float = 0.05,
+               ) -> dict[tuple[str, str, int, str], tuple[int, float]]:
+    """(table, arm, budget, measure) -> (pairs, the smallest mean paired difference found with
+    80 % power at ``alpha``: :func:`~nas_ops.analysis.power.detectable_effect` of the pairs
+    times the observed standard deviation of the differences)."""
+    from nas_ops.analysis.power import detectable_effect
+
+    out: dict[tuple[str, str, int, str], tuple[int, float]] = {}
+    for cell, d in paired_differences(records, facts, budgets, reference).items():
+        effect = detectable_effect(int(d.size), alpha) if d.size > 1 else math.inf
+        # too few pairs: none is found, whatever the spread (inf, not inf * 0)
+        out[cell] = (int(d.size), effect * float(d.std(ddof=1))
+                     if math.isfinite(effect) else math.inf)
+    return out
+
+
+def paired_p(records: Iterable[dict[str, Any]], facts: dict[str, Any],
+             budgets: Sequence[int], reference: Callable[[str], str]
+             ) -> dict[tuple[str, str, int, str], float]:
+    """(table, arm, budget, measure) -> the two-sided p-value of the paired t-test of the mean
+    difference against 0 (NaN with fewer than 2 pairs or no spread: every pair equal)."""
+    from scipy import stats
+
+    out: dict[tuple[str, str, int, str], float] = {}
+    for cell, d in paired_differences(records, facts, budgets, reference).items():
+        if d.size < 2 or float(d.std()) == 0.0:
+            out[cell] = math.nan
+        else:
+            out[cell] = float(stats.ttest_1samp(d, 0.0).pvalue)
     return out
 
 
 __all__ = ["MEASURES", "N_BOOT", "REFERENCE_ARM", "Estimate", "bootstrap", "by_run",
-           "contrast", "detectable", "pooled_mix", "summarize", "total_variation", "values"]
+           "contrast", "detectable", "paired_differences", "paired_p", "pooled_mix", "summarize",
+           "total_variation", "values"]

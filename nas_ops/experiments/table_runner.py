@@ -29,6 +29,7 @@ from nas_ops.errors import ConfigError
 from nas_ops.experiments.table_arms import ARMS, arm_config, run_one, same_as_uniform
 from nas_ops.experiments.table_facts import facts
 from nas_ops.infra.files import write_atomic
+from nas_ops.infra.lifeline import bind_to_coordinator
 from nas_ops.infra.machine import cpu_name
 
 RESULTS = "results.jsonl"
@@ -153,7 +154,10 @@ def run_all(out: str | Path, tables: Sequence[str], arms: Sequence[str], seeds: 
                 append_line(results, _chunk(job))
                 _progress(say, n, len(todo), start)
         else:
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            # workers die with the runner (a kill -9 of it leaves nothing running)
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                     initializer=bind_to_coordinator,
+                                     initargs=(os.getpid(),)) as pool:
                 futures = [pool.submit(_chunk, job) for job in todo]
                 for n, fut in enumerate(as_completed(futures), 1):
                     append_line(results, fut.result())

@@ -134,6 +134,19 @@ def test_bad_arm_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 @needs_tables
 @pytest.mark.slow
+def _running_in_group(pgid: int) -> list[int]:
+    """Pids of the live (not zombie) processes of process group ``pgid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_kill_9_of_the_two_worker_runner_and_resume(tmp_path: Path) -> None:
     import os
     import signal
@@ -150,8 +163,12 @@ def test_kill_9_of_the_two_worker_runner_and_resume(tmp_path: Path) -> None:
     while (not results.is_file() or results.read_text().count("\n") < 3) \
             and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, mid-write or not
+    os.kill(proc.pid, signal.SIGKILL)  # the runner alone, mid-write or not
     proc.wait()
+    deadline = time.time() + 10
+    while _running_in_group(proc.pid) and time.time() < deadline:
+        time.sleep(0.05)
+    assert _running_in_group(proc.pid) == []  # its workers died with it
     killed = len(read_results(results))
     assert 3 <= killed < 16
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
