@@ -12,9 +12,10 @@ from dataclasses import dataclass, fields
 from nas_ops.analysis.blocks import AsDict
 from nas_ops.genome.nodes import GENERATION_METRICS, PRIMARY_METRICS, primary_metric
 from nas_ops.store.run import Individual, Run
+from nas_ops.variation.events import RETRAIN_CONTROL
 
 COMPLEXITY_KEYS = ("parameters", "networks", "connections", "layers")
-CONTROL = "retrain_control"  # today's control: the base retrained whole, unpaired
+CONTROL = RETRAIN_CONTROL  # today's control: the base retrained whole, unpaired
 MATCHED_CONTROL = "matched_control"  # the base retrained on exactly one edit child's set
 CONTROLS = (CONTROL, MATCHED_CONTROL)
 

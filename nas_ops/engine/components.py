@@ -18,9 +18,13 @@ from nas_ops.registry import Registry
 from nas_ops.spaces import SPACES
 from nas_ops.store.ledger import LEDGER_NAME, Ledger
 from nas_ops.tasks.registry import TASKS
-from nas_ops.variation import OPERATORS
+from nas_ops.variation import OPERATORS, RETRAIN_CONTROL
 
 Components = dict[str, Any]
+
+
+#: how a run records the engine's own no-edit variation among its operators
+_RETRAIN = {"name": RETRAIN_CONTROL, "distribution": "", "version": 1}
 
 
 def _entry(registry: Registry[Any], name: str) -> dict[str, str]:
@@ -30,7 +34,12 @@ def _entry(registry: Registry[Any], name: str) -> dict[str, str]:
 def resolve(config: RunConfig) -> Components:
     """The components ``config`` resolves to now (an unknown operator name is an error)."""
     names = config.policy.operators or OPERATORS.names()
-    operators = [{**_entry(OPERATORS, n), "version": OPERATORS.get(n).version} for n in names]
+    unknown = [n for n in names if n != RETRAIN_CONTROL and n not in OPERATORS]
+    if unknown:
+        raise ConfigError(f"policy.operators: unknown operator {unknown[0]!r}; valid choices: "
+                          f"{', '.join([*OPERATORS.names(), RETRAIN_CONTROL])}")
+    operators = [_RETRAIN if n == RETRAIN_CONTROL else
+                 {**_entry(OPERATORS, n), "version": OPERATORS.get(n).version} for n in names]
     return {"operators": operators, "task": _entry(TASKS, config.task.name),
             "space": _entry(SPACES, config.space.name)}
 
@@ -51,6 +60,9 @@ def check(recorded: Components) -> list[str]:
     names = []
     for entry in recorded["operators"]:
         name = entry["name"]
+        if name == RETRAIN_CONTROL:  # the engine's own variation (nas_ops.engine.breeding)
+            names.append(name)
+            continue
         if name not in OPERATORS:
             raise ConfigError(f"this run used operator {name!r}{_source(entry)}, which is not "
                               "installed now; install it to resume the run")

@@ -38,6 +38,7 @@ from pathlib import Path
 from nas_ops.analysis.baseline import CONTROL
 from nas_ops.config import RunConfig
 from nas_ops.engine.arena import Arena, Loop
+from nas_ops.engine.breeding import unedited
 from nas_ops.engine.checks import check_study
 from nas_ops.engine.individuals import Candidate
 from nas_ops.engine.search import Search
@@ -46,10 +47,9 @@ from nas_ops.engine.study_records import bases_meta, convergence_line, no_childr
 from nas_ops.engine.summary import SearchSummary
 from nas_ops.errors import AllFailedError, ConfigError
 from nas_ops.evaluation import Evaluator
-from nas_ops.genome import complexity, output_cost
 from nas_ops.rng import generator, torch_seed
 from nas_ops.training import Budget
-from nas_ops.variation import VariationEvent, inheritance_map
+from nas_ops.variation import VariationEvent
 from nas_ops.variation.events import MATCHED_CONTROL
 
 
@@ -101,18 +101,10 @@ class Study:
     def _unedited(self, base: Candidate, slot: int, uid: str, operator: str,
                   trainable: list[str], outputs: list[str], control_of: str | None,
                   seed_uid: str) -> Candidate:
-        genome = base.genome.with_lineage(uid, (base.uid,), operator)
-        imap = {k: v.to_dict() for k, v in
-                inheritance_map([base.genome], base.genome, 0).items()}
-        event = VariationEvent.control(operator, base.uid, uid, outputs,
-                                       complexity(base.genome).as_dict(), imap,
-                                       control_of=control_of,
-                                       output_complexity=output_cost(base.genome))
+        cand, event = unedited(base, uid, operator, trainable, outputs, control_of)
         self._record_variation(1, slot, 0, event, uid)
-        cand = Candidate(uid, 1, slot, genome, torch_seed(self.config.seed, "eval", seed_uid),
-                         parents=(base.uid,), operator=operator, inherit_map=imap,
-                         parent_genomes=(base.genome,), trainable=trainable)
-        cand.force_train = True
+        cand.generation, cand.slot = 1, slot
+        cand.seed = torch_seed(self.config.seed, "eval", seed_uid)
         return cand
 
     def base_budget(self) -> Budget | None:

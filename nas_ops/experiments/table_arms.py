@@ -154,14 +154,14 @@ def optima(table: str) -> tuple[frozenset[int], frozenset[int]]:
 def mix_of(run: Any) -> dict[str, dict[str, int]]:
     """operator -> target (the operator's first decision: node or edge) -> attempts, over the
     run's variation rows of mutation operators (every policy choice, applied or not)."""
-    from nas_ops.variation import get_operator
+    from nas_ops.variation import RETRAIN_CONTROL, get_operator
 
     out: dict[str, dict[str, int]] = {}
     for v in run.variations:
-        if get_operator(v.operator).arity != 1:
+        if v.operator != RETRAIN_CONTROL and get_operator(v.operator).arity != 1:
             continue
-        decisions = v.event.decisions
-        target = str(decisions[0]["value"]) if decisions else ""
+        decisions = v.event.decisions  # a retrained parent has no target (its decision names it)
+        target = str(decisions[0]["value"]) if decisions and v.operator != RETRAIN_CONTROL else ""
         per = out.setdefault(v.operator, {})
         per[target] = per.get(target, 0) + 1
     return {op: dict(sorted(t.items())) for op, t in sorted(out.items())}

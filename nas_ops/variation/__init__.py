@@ -20,6 +20,7 @@ from nas_ops.variation.diff import downstream, protected_nodes, upstream
 from nas_ops.variation.events import (
     DIRECTIONS,
     FAMILIES,
+    RETRAIN_CONTROL,
     UNKNOWN,
     ChildRecord,
     VariationEvent,
@@ -41,7 +42,8 @@ from nas_ops.variation.registry import (
 )
 
 __all__ = [
-    "DIRECTIONS", "FAMILIES", "OPERATORS", "UNKNOWN", "ChildRecord", "InheritanceMap",
+    "DIRECTIONS", "FAMILIES", "OPERATORS", "RETRAIN_CONTROL", "UNKNOWN", "ChildRecord",
+    "InheritanceMap",
     "NetInheritance", "NotApplicable", "Offspring", "Operator", "ReplayError", "VariationContext",
     "VariationEvent", "VariationResult", "apply_operator", "downstream", "fresh", "get_operator",
     "inheritance_map", "input_unit", "list_operators", "next_unit", "protected_nodes",

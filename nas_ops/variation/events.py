@@ -27,6 +27,9 @@ DIRECTIONS = ("grow", "shrink", "neutral")
 STATUSES = ("ok", "not_applicable", "failed")
 UNKNOWN = "unknown"
 MATCHED_CONTROL = "matched_control"  # a study's control of one edit child (see control())
+#: no edit: the parent retrained whole (every network from its weights, the child's own seed);
+#: a study's unpaired control, and in a search the "training-only" variation (see control())
+RETRAIN_CONTROL = "retrain_control"
 DIFF_KEYS = ("nodes_added", "nodes_removed", "nodes_changed", "edges_added", "edges_removed",
              "hyper_changed")
 
@@ -190,5 +193,6 @@ class VariationResult:
         return self.event.status == "ok"
 
 
-__all__ = ["DIFF_KEYS", "DIRECTIONS", "FAMILIES", "MATCHED_CONTROL", "STATUSES", "UNKNOWN",
+__all__ = ["DIFF_KEYS", "DIRECTIONS", "FAMILIES", "MATCHED_CONTROL", "RETRAIN_CONTROL",
+           "STATUSES", "UNKNOWN",
            "ChildRecord", "VariationEvent", "VariationResult", "empty_diff"]

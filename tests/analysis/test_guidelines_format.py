@@ -67,7 +67,7 @@ def test_the_policy_keeps_its_fields_and_records_only_them(tmp_path: Path) -> No
 def test_committed_guidelines_load_as_they_did(path: Path) -> None:
     raw = json.loads(path.read_text())
     found = read(path)
-    assert len(found.rules) == len(raw["rules"]) > 0
+    assert len(found.rules) == len(raw["rules"])  # a study may find none (table_study_cora)
     rules = load_rules(path)
     # the policy's rules: the eight fields as written (null = NaN; replicated only when true)
     expected = [{f: (math.nan if r[f] is None else r[f]) for f in POLICY_FIELDS[:-1]}

@@ -26,7 +26,7 @@ from nas_ops.engine.policies.base import (
     uniform,
 )
 from nas_ops.genome import Genome
-from nas_ops.variation import get_operator
+from nas_ops.variation import OPERATORS, get_operator
 
 if TYPE_CHECKING:
     from nas_ops.config import PolicyConfig
@@ -35,11 +35,13 @@ REDUCING_EXTRA = ("reinit_network",)  # neutral in complexity, but the pilot's "
 
 
 def reduces(name: str) -> bool:
-    return get_operator(name).direction == "shrink" or name in REDUCING_EXTRA
+    return name in REDUCING_EXTRA or (name in OPERATORS
+                                      and get_operator(name).direction == "shrink")
 
 
 def grows(name: str) -> bool:
-    return get_operator(name).direction == "grow"
+    """Whether the operator adds capacity (the engine's no-edit retraining does not)."""
+    return name in OPERATORS and get_operator(name).direction == "grow"
 
 
 @register_policy("diagnosis", reads_diagnosis=True)

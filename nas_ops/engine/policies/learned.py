@@ -48,8 +48,10 @@ def targets(operator: str, genome: Genome) -> list[str]:
 
 
 def _targets(operator: str, genome: Genome) -> tuple[str, ...]:
-    from nas_ops.variation import VariationContext, get_operator
+    from nas_ops.variation import OPERATORS, VariationContext, get_operator
 
+    if operator not in OPERATORS:  # the engine's own no-edit variation: it has no target
+        return ()
     op = get_operator(operator)
     if op.arity != 1 or genome.space not in op.spaces:
         return ()
