@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Self
 from nas_ops.errors import ConfigError, check_keys
 
 KEYS = ("rungs", "keep", "stopped_select", "rule", "min_history")
-RULES = ("halving", "median")
+RULES = ("halving", "median", "all")
 RUNG_MARK = "@r"  # an evaluation key below the last rung: <uid>@r<k>
 MAX_OVERSAMPLE = 16  # search.prefilter.oversample
 
@@ -64,9 +64,11 @@ class FidelityConfig(_Section):
     ``rungs``: fractions of the full budget (increasing, the last 1.0; empty: off, every child
     trains to the full budget); ``keep``: fraction of a rung's children promoted (rule
     "halving"); ``stopped_select``: stopped children enter selection too; ``rule``: "halving"
-    (the best ``keep`` of a generation's children go on) or "median" (a child stops when the
+    (the best ``keep`` of a generation's children go on), "median" (a child stops when the
     rung's median beats it on every output, :func:`median_stops`, once the rung has
-    ``min_history`` results). ``table``: the table it was read from, as written (what
+    ``min_history`` results) or "all" (no child stops: every child trains through every rung,
+    which costs more than full fidelity and measures how well a rung ranks the children the
+    full budget ranks; docs/fidelity.md). ``table``: the table it was read from, as written (what
     :meth:`to_dict` returns, so a run records exactly the table it recorded before the section
     was typed; empty when built in Python)."""
 
@@ -104,6 +106,9 @@ class FidelityConfig(_Section):
         if self.rule == "median" and self._set("keep"):
             raise ConfigError("search.fidelity.keep is for rule = 'halving'; rule = 'median' "
                               "stops by the rung's median, leave keep out (or use min_history)")
+        if self.rule == "all" and self._set("keep"):
+            raise ConfigError("search.fidelity.keep is for rule = 'halving'; rule = 'all' "
+                              "stops no child, leave keep out")
         if not _number(self.keep) or not 0 < self.keep < 1:
             raise ConfigError(f"search.fidelity.keep must be a fraction in (0, 1), got "
                               f"{self.keep!r}")

@@ -73,7 +73,7 @@ class Algorithm:
 
     name: ClassVar[str] = ""
     # what the loop supports (a config asking for more is refused before the run starts)
-    fidelity_rules: ClassVar[tuple[str, ...]] = ("halving", "median")
+    fidelity_rules: ClassVar[tuple[str, ...]] = ("halving", "median", "all")
     prefilter: ClassVar[bool] = True
     generational: ClassVar[bool] = True  # stops after ``generations`` (False: at max_evals)
 
@@ -147,7 +147,7 @@ class Aging(Algorithm):
     last rung leaves the population as it was (unless ``stopped_select``)."""
 
     name = "aging"
-    fidelity_rules = ("median",)
+    fidelity_rules = ("median", "all")
     prefilter = False
     generational = False
 

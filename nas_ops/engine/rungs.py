@@ -5,7 +5,8 @@ children of NSGA-II and (mu+lambda) when rungs are on: every child trains to the
 the children the rule keeps go on to the next rung from their own rung weights, and so on up to
 the full budget. Rule "halving": the best ``keep`` fraction by the algorithm's own survivor
 selection (applied to the rung's results alone); rule "median": every child the rung's median is
-not strictly better than on every output (:func:`~nas_ops.fidelity.median_stops`).
+not strictly better than on every output (:func:`~nas_ops.fidelity.median_stops`); rule "all":
+every child whose rung evaluation succeeded (no stopping: it measures the rungs' ranking).
 ``Rungs.child`` takes one child of aging evolution through the rungs on its own (rule
 "median" only). Every decision depends only on recorded results taken in slot (creation) order,
 and every rung evaluation already in the ledger is read back instead of trained, so a resumed run
@@ -93,8 +94,11 @@ class Rungs:
                     archive.finish(child, record, fresh=new)
                 return
             results = [(ev, rec) for ev, (_, rec, _) in zip(evals, records, strict=True)]
-            promoted = set(self._median(rung, results) if fid.rule == "median"
-                           else self._promote(results))
+            if fid.rule == "all":  # no child stops: each goes on if its rung evaluation ran
+                promoted = {ev.uid for ev, rec in results if rec.status == "ok"}
+            else:
+                promoted = set(self._median(rung, results) if fid.rule == "median"
+                               else self._promote(results))
             alive = []
             for (child, record, new), ev in zip(records, evals, strict=True):
                 if ev.uid in promoted:

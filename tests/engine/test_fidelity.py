@@ -236,3 +236,22 @@ def test_a_ledger_without_the_rung_columns_loads_and_resumes(tmp_path: Path) -> 
     run_search(cfg, out, progress=False)  # opened for writing: the columns are added
     assert {"rung", "fidelity"} <= set(_rows(out)[next(iter(_rows(out)))])
     assert run_contents(out) == before
+
+
+@pytest.mark.parametrize("algorithm", ["nsga2", "aging"])
+def test_rule_all_takes_every_child_through_every_rung(tmp_path: Path, algorithm: str) -> None:
+    """Rule "all" stops nobody: every new child has a record at each rung below the last and
+    its full-budget record (what a rank correlation between rungs needs)."""
+    fid = {"rungs": [1 / 9, 1 / 3, 1.0], "rule": "all"}
+    run_search(tiny_config(seed=3, epochs=2, algorithm=algorithm, search__fidelity=fid),
+               tmp_path / "run", progress=False)
+    run = load_run(tmp_path / "run")
+    children = [i for i in run.individuals if i.generation > 0 and i.evaluation is not None
+                and i.evaluation.status == "ok"]
+    assert children
+    for ind in children:
+        assert [r.rung for r in ind.rungs] == [0, 1]
+        assert ind.evaluation is not None and ind.evaluation.rung == 2
+        assert ind.evaluation.fidelity == 1.0
+    with pytest.raises(ConfigError, match="rule = 'all' stops no child, leave keep out"):
+        SearchConfig(fidelity={**fid, "keep": 0.5})

@@ -1,0 +1,47 @@
+"""studies/fidelity_tau.py: Kendall's tau between a rung and the full budget, from a CI-size run
+with rule "all", equals scipy's over the pairs read from the ledger by hand."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_tau_of_a_ci_size_rule_all_run(tmp_path: Path) -> None:
+    text = (ROOT / "studies" / "fidelity_tau.toml").read_text()
+    small = (text.replace("n_train = 1000", "n_train = 200").replace("generations = 26",
+             "generations = 2").replace("epochs = 20", "epochs = 1")
+             .replace('backend = "pool"', 'backend = "local"').replace("workers = 2", ""))
+    cfg = tmp_path / "tau.toml"
+    cfg.write_text(small)
+    run = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "nas_ops", "search", str(cfg), "--out",
+                           str(run), "--quiet"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    spec = importlib.util.spec_from_file_location("fidelity_tau",
+                                                  ROOT / "studies" / "fidelity_tau.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.summarize([run], n_boot=50)
+    cell = next(c for c in result["cells"] if c["rung"] == 0 and c["output"] == "class")
+    db = sqlite3.connect(run / "ledger.sqlite")
+    val = {u: json.loads(v) for u, v in db.execute(
+        "SELECT uid, val FROM evaluations WHERE status = 'ok'")}
+    x, y = [], []
+    for uid, v in val.items():
+        if uid.endswith("@r0") and uid[:-3] in val:
+            x.append(v["class"]["accuracy"])
+            y.append(val[uid[:-3]]["class"]["accuracy"])
+    assert cell["children"] == len(x) >= 8
+    assert cell["tau"] == pytest.approx(stats.kendalltau(x, y).statistic)
+    assert cell["ci"][0] <= cell["tau"] <= cell["ci"][1]
