@@ -65,10 +65,12 @@ def softmax_for_tv(scores: dict[str, float], tv: float) -> tuple[dict[str, float
     z = (s - s.mean()) / (s.std() or 1.0)
     k = len(names)
 
-    def dist(t: float) -> float:
+    def weights(t: float) -> np.ndarray:
         w = np.exp((z - z.max()) / t)
-        w /= w.sum()
-        return float(0.5 * np.abs(w - 1 / k).sum())
+        return w / w.sum()
+
+    def dist(t: float) -> float:
+        return float(0.5 * np.abs(weights(t) - 1 / k).sum())
 
     lo, hi = 1e-3, 1e3  # dist falls as t grows
     if dist(lo) < tv:
@@ -77,9 +79,7 @@ def softmax_for_tv(scores: dict[str, float], tv: float) -> tuple[dict[str, float
         mid = math.sqrt(lo * hi)
         lo, hi = (mid, hi) if dist(mid) > tv else (lo, mid)
     t = math.sqrt(lo * hi)
-    w = np.exp((z - z.max()) / t)
-    w /= w.sum()
-    return {n: float(x) for n, x in zip(names, w, strict=True)}, t
+    return {n: float(x) for n, x in zip(names, weights(t), strict=True)}, t
 
 
 def main() -> None:
