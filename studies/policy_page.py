@@ -187,9 +187,9 @@ def page(out: Path, root: Path) -> str:
                 for a in arms:
                     if (key == "vs_random" and a == reference(a)) or (t, a) not in per_cell:
                         continue
-                    got = [cells.get((t, a, b, m), {}).get(key) for b in budgets]
+                    est = [cells.get((t, a, b, m), {}).get(key) for b in budgets]
                     lines.append(f"| {t} | {a} | " + " | ".join(
-                        _fmt(g, scale, sign) for g in got) + " |")
+                        _fmt(e, scale, sign) for e in est) + " |")
     lines += _reading(records, facts, budgets, tables, arms, per_cell, cells, power)
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -76,7 +76,7 @@ def page(out: Path, paper_file: Path, root: Path) -> str:
     plan, facts, records, tables, seeds = read_study(out)
     budgets = plan["budgets"]
     arms = [a for a in ARMS if any(r["arm"] == a for r in records)]
-    per_cell = {}
+    per_cell: dict[tuple[str, str], int] = {}
     for r in records:
         per_cell[(r["table"], r["arm"])] = per_cell.get((r["table"], r["arm"]), 0) + 1
     cells = summarize(records, facts, budgets)
