@@ -29,8 +29,8 @@ bench: setup
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 lint: setup
-	$(VENV)/bin/ruff check nas_ops operators search_spaces tests benchmarks
-	$(VENV)/bin/mypy nas_ops operators search_spaces
+	$(VENV)/bin/ruff check nas_ops operators search_spaces tests benchmarks studies
+	$(VENV)/bin/mypy nas_ops operators search_spaces studies/*.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
