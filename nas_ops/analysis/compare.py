@@ -123,6 +123,7 @@ class Comparison:
     verdict: str
     reference_arm: str | None = None  # the policy the speed-ups are measured against
     speedups: list[SpeedUp] = field(default_factory=list)  # analysis/speedup.py
+    speedup_share: float | None = None  # the speed-ups' symmetric target (None: ref's final)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -155,18 +156,23 @@ def run_curve(run_dir: str | Path, label: str | None = None) -> RunCurve:
 
 def compare_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None = None,
                  n_grid: int = 50, n_bootstrap: int = 2000, seed: int = 0,
-                 reference: str | None = None, allow_unfinished: bool = False) -> Comparison:
+                 reference: str | None = None, allow_unfinished: bool = False,
+                 speedup_share: float | None = None) -> Comparison:
     """Compare the runs ``run_dirs``, grouped by policy or by ``labels`` (one per run);
     ``reference``: the policy (label) whose final hypervolume the others' steps are measured
-    against (None: no speed-ups); ``allow_unfinished``: compare unfinished runs too, at the
-    steps they spent."""
+    against (None: no speed-ups); ``speedup_share``: measure them instead against that share of
+    the smaller of the two runs' finals (:mod:`nas_ops.analysis.speedup`);
+    ``allow_unfinished``: compare unfinished runs too, at the steps they spent."""
+    if speedup_share is not None and not (0 < speedup_share <= 1 and reference is not None):
+        raise ConfigError(f"a symmetric speed-up target needs a reference arm and a share in "
+                          f"(0, 1], got share {speedup_share!r} and reference {reference!r}")
     if labels is not None and len(labels) != len(run_dirs):
         raise ConfigError(f"{len(labels)} labels for {len(run_dirs)} runs; give one per run")
     names = list(labels) if labels is not None else [None] * len(run_dirs)
     curves = [run_curve(d, n) for d, n in zip(run_dirs, names, strict=True)]
     check_comparable(curves, allow_unfinished=allow_unfinished)
     return compare_curves(curves, n_grid=n_grid, n_bootstrap=n_bootstrap, seed=seed,
-                          reference=reference)
+                          reference=reference, speedup_share=speedup_share)
 
 
 def check_comparable(runs: Sequence[RunCurve], *, allow_unfinished: bool = False) -> None:
@@ -218,7 +224,8 @@ def check_pairing(runs: Sequence[RunCurve]) -> None:
 
 
 def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: int = 2000,
-                   seed: int = 0, reference: str | None = None) -> Comparison:
+                   seed: int = 0, reference: str | None = None,
+                   speedup_share: float | None = None) -> Comparison:
     by_policy: dict[str, list[RunCurve]] = {}
     for r in runs:
         by_policy.setdefault(r.policy, []).append(r)
@@ -267,7 +274,8 @@ def compare_curves(runs: Sequence[RunCurve], *, n_grid: int = 50, n_bootstrap: i
     cmp = Comparison(policies, list(runs), budget, grid, bands, measures, tests, usage, "",
                      reference)
     if reference is not None:  # drawn after the tests, so they are the same with or without
-        cmp.speedups = speedups(runs, reference, rng, n_bootstrap)
+        cmp.speedups = speedups(runs, reference, rng, n_bootstrap, speedup_share)
+        cmp.speedup_share = speedup_share
     cmp.verdict = verdict(cmp)
     return cmp
 

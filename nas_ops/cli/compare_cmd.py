@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", default=None, metavar="POLICY",
                    help="the policy whose final hypervolume, per seed, the others' training "
                    "steps are measured against (speed-ups; default: none)")
+    p.add_argument("--symmetric", type=float, default=None, metavar="SHARE",
+                   help="with --reference: measure the speed-ups against SHARE (e.g. 0.9) of "
+                   "the smaller of the two runs' final hypervolumes of each seed instead")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--allow-unfinished", action="store_true",
                    help="compare unfinished runs too, at the training steps they spent "
@@ -33,7 +36,7 @@ def _compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_replaceable(out, "comparison")
     cmp = compare_runs(args.runs, seed=args.seed, reference=args.reference,
-                       allow_unfinished=args.allow_unfinished)
+                       allow_unfinished=args.allow_unfinished, speedup_share=args.symmetric)
     with replacing(out, "comparison") as tmp:
         render_comparison(cmp, tmp)
     print(out / "index.html")

@@ -107,11 +107,16 @@ def _speedup_section(cmp: Comparison) -> Section | None:
     every seed's steps."""
     if cmp.reference_arm is None:
         return None
-    ref = cmp.reference_arm
-    sec = Section("speedup", f"Training steps to reach {ref}'s final hypervolume")
-    sec.add(Paragraph(f"Per seed, the target is the final hypervolume of {ref}'s run of that "
-                      "seed; a run reaches it after the first evaluation that brings its "
-                      "hypervolume to at least the target (training steps cumulative). "
+    ref, share = cmp.reference_arm, cmp.speedup_share
+    what = (f"{ref}'s final hypervolume" if share is None else
+            f"{share:.0%} of the smaller final hypervolume")
+    target = (f"the final hypervolume of {ref}'s run of that seed" if share is None else
+              f"{share:.0%} of the smaller of the two runs' final hypervolumes of that seed "
+              "(symmetric: both runs reach it)")
+    sec = Section("speedup", f"Training steps to reach {what}")
+    sec.add(Paragraph(f"Per seed, the target is {target}; a run reaches it after the first "
+                      "evaluation that brings its hypervolume to at least the target (training "
+                      "steps cumulative). "
                       f"Speed-up = {ref}'s steps / the arm's steps (0: never reached). Interval: "
                       "95 % percentile bootstrap of the median over seeds."))
     sec.add(Table(["arm", "seeds", "reached", "median speed-up", "CI low", "CI high", "q1",

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nas_ops.analysis.compare import RunCurve, compare_curves
+from nas_ops.analysis.compare import RunCurve, compare_curves, compare_runs
 from nas_ops.analysis.speedup import speedup, steps_to
+from nas_ops.errors import ConfigError
 from nas_ops.report.compare import render_comparison
 
 
@@ -103,3 +104,21 @@ def test_the_report_and_json_carry_the_speedups(tmp_path: Path) -> None:
     md = (tmp_path / "report.md").read_text()
     assert "Training steps to reach full's final hypervolume" in md
     assert "not reached" in md  # prefilter, seed 2
+
+
+def test_a_symmetric_target_is_a_share_of_the_smaller_final(tmp_path: Path) -> None:
+    """Target 0.9 x min(full's final, the arm's final): prefilter's seed 2 ends at 0.59 below
+    full's 0.6, so its target is 0.531, which both reach (full at 1000, prefilter at 1300)."""
+    cmp = compare_curves(_curves(), n_bootstrap=300, reference="full", speedup_share=0.9)
+    p = next(s for s in cmp.speedups if s.arm == "prefilter")
+    assert p.share == 0.9 and p.targets == pytest.approx([0.54, 0.54, 0.531])
+    assert p.reference_steps == [1000, 1000, 1000]
+    assert p.arm_steps == [500, 1300, 1300]  # seed 2 reached: no arm is left at 0
+    assert p.ratios == pytest.approx([2.0, 1000 / 1300, 1000 / 1300])
+    assert "To reach 90% of the smaller of full's and prefilter's final hypervolumes of the " \
+           "same seed, prefilter had a median speed-up of 0.769" in cmp.verdict
+    render_comparison(cmp, tmp_path)
+    assert "Training steps to reach 90% of the smaller final hypervolume" in (
+        tmp_path / "index.html").read_text()
+    with pytest.raises(ConfigError, match="a symmetric speed-up target needs a reference arm"):
+        compare_runs([], reference=None, speedup_share=0.9)
