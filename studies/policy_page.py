@@ -261,6 +261,23 @@ def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[
             b, w, n = tally[policy]
             out.append(f"- `{policy}`: better than uniform in {b}, worse in {w}, no "
                        f"difference in {n} of {b + w + n}.")
+    lower = {"regret": True, "found": False, "to_opt": True, "hv_share": False}
+    for title, m, scale, unit in MEASURES[1:]:
+        out += ["", f"Exploratory: {title} ({unit}; "
+                f"{'lower' if lower[m] else 'higher'} is better), guided and learned against "
+                "uniform (BH):", "",
+                "| table | arm | " + " | ".join(f"{b} evals" for b in budgets) + " |",
+                "|---|---|" + "---|" * len(budgets)]
+        for t in tables:
+            for a in arms:
+                if arm_parts(a)[1] not in CONFIRMATORY or (t, a) not in per_cell:
+                    continue
+                row = []
+                for b in budgets:
+                    e = cells.get((t, a, b, m), {}).get("vs_random")
+                    q = adjusted.get((t, a, b, m), (math.nan, ""))[0]
+                    row.append(f"{_fmt(e, scale, True)} {_verdict(e, q, lower[m])}")
+                out.append(f"| {t} | {a} | " + " | ".join(row) + " |")
     out += ["", "The learned effect model against the guidelines' rules (learned minus guided, "
             "paired by seed; regret, percentage points; exploratory, BH over these cells):", "",
             "| table | algorithm | " + " | ".join(f"{b} evals" for b in budgets) + " |",
