@@ -83,7 +83,12 @@ def main() -> None:
     if missing:
         print(f"{missing[0]}: no run there (no ledger.sqlite)", file=sys.stderr)
         raise SystemExit(2)
+    from nas_ops import load_run
+    from nas_ops.experiments.table_runner import provenance
+
     result = summarize(args.runs, args.boot)
+    result["provenance"] = provenance()  # versions, machine, commit and date of this summary
+    result["configs"] = {str(r): load_run(r).config.to_dict() for r in args.runs}
     text = json.dumps(result, indent=1, sort_keys=True) + "\n"
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
