@@ -34,7 +34,6 @@ from typing import Any
 from nas_ops.config import RunConfig, config_from_dict
 from nas_ops.engine.runs import run_search
 from nas_ops.spaces import get_space
-from nas_ops.store import load_run
 from nas_ops.tables import get_table
 
 ARMS = ("random", "aging", "local", "nsga2")
@@ -151,18 +150,19 @@ def optima(table: str) -> tuple[frozenset[int], frozenset[int]]:
             frozenset(int(r) for r in (test == test.max()).nonzero()[0]))
 
 
-def mix_of(run: Any) -> dict[str, dict[str, int]]:
+def mix_of(choices: Sequence[tuple[str, Any]]) -> dict[str, dict[str, int]]:
     """operator -> target (the operator's first decision: node or edge) -> attempts, over the
-    run's variation rows of mutation operators (every policy choice, applied or not)."""
+    run's variation attempts of mutation operators (every policy choice, applied or not);
+    ``choices``: (operator, first decision's value) per attempt (:meth:`Ledger.choices`)."""
     from nas_ops.variation import RETRAIN_CONTROL, get_operator
 
     out: dict[str, dict[str, int]] = {}
-    for v in run.variations:
-        if v.operator != RETRAIN_CONTROL and get_operator(v.operator).arity != 1:
+    for op, first in choices:
+        if op != RETRAIN_CONTROL and get_operator(op).arity != 1:
             continue
-        decisions = v.event.decisions  # a retrained parent has no target (its decision names it)
-        target = str(decisions[0]["value"]) if decisions and v.operator != RETRAIN_CONTROL else ""
-        per = out.setdefault(v.operator, {})
+        # a retrained parent has no target (its decision names the child)
+        target = str(first) if first is not None and op != RETRAIN_CONTROL else ""
+        per = out.setdefault(op, {})
         per[target] = per.get(target, 0) + 1
     return {op: dict(sorted(t.items())) for op, t in sorted(out.items())}
 
@@ -170,49 +170,72 @@ def mix_of(run: Any) -> dict[str, dict[str, int]]:
 def record_of(run_dir: Path, table: str, budgets: Sequence[int]) -> dict[str, Any]:
     """The compact record of a finished run: per budget the pick's table key, validation and
     test value, the hypervolume of everything evaluated within the budget (the engine's own
-    trace) and the distinct lookups made within it."""
-    run = load_run(run_dir)
-    by_uid = run.by_uid()
-    space = get_space(run.config.space.name)
-    settled: list[tuple[int, float]] = []
-    items = []
-    for point in run.hypervolume:
-        ev = by_uid[point.uid].evaluation
-        if ev is None or not ev.ok:
-            continue
-        settled.append((point.evals_done, float(ev.val["class"]["accuracy"])))
-        items.append(point.uid)
-    chosen = picks(settled, budgets)
-    name, dataset = split(table)
-    loaded = get_table(name, dataset)
-    rec: dict[str, Any] = {"key": [], "val": [], "test": [], "hv": [], "lookups": []}
-    for b, k in zip(sorted(budgets), chosen, strict=True):
-        within = [p for p in run.hypervolume if p.evals_done <= b]
-        rec["hv"].append(within[-1].value if within else 0.0)
-        rec["lookups"].append(within[-1].steps_done if within else 0)
-        if k is None:
-            for field in ("key", "val", "test"):
-                rec[field].append(None)
-            continue
-        ind = by_uid[items[k]]
-        assert ind.evaluation is not None
-        key = space.key_of(ind.genome)  # type: ignore[attr-defined]
-        rec["key"].append(loaded.keys[loaded.row(key)])
-        rec["val"].append(settled[k][1])
-        rec["test"].append(float(ind.evaluation.test["class"]["accuracy"]))
-    rec["evals"] = run.hypervolume[-1].evals_done if run.hypervolume else 0
-    best_val, best_test = optima(table)
-    rec["hit_val"] = rec["hit_test"] = None
-    for point in run.hypervolume:
-        ind = by_uid[point.uid]
-        if ind.evaluation is None or not ind.evaluation.ok:
-            continue
-        row = loaded.row(space.key_of(ind.genome))  # type: ignore[attr-defined]
-        if rec["hit_val"] is None and row in best_val:
-            rec["hit_val"] = point.evals_done
-        if rec["hit_test"] is None and row in best_test:
-            rec["hit_test"] = point.evals_done
-    rec["mix"] = mix_of(run)
+    trace) and the distinct lookups made within it. Reads the ledger's results, its trace and
+    its choices; genomes only of the architectures it must key (picks, and evaluations whose
+    value equals the table's best)."""
+    from nas_ops.evaluation.table import row_metrics
+    from nas_ops.genome import from_json
+    from nas_ops.store.ledger import Ledger
+
+    with Ledger(run_dir, "r") as ledger:
+        points = ledger.hypervolume() or []
+        records = ledger.evaluations()
+        choices = ledger.choices()
+        genome_json = ledger.individual_genome
+        name, dataset = split(table)
+        space = get_space(name)  # a table's space has the table's name
+        loaded = get_table(name, dataset)
+        rows: dict[str, int] = {}
+
+        def row_of(uid: str) -> int:
+            if uid not in rows:
+                text = genome_json(uid)
+                assert text is not None
+                rows[uid] = loaded.row(space.key_of(from_json(text)))  # type: ignore[attr-defined]
+            return rows[uid]
+
+        settled: list[tuple[int, float]] = []
+        items = []
+        for point in points:
+            ev = records.get(point.uid)
+            if ev is None or not ev.ok:
+                continue
+            settled.append((point.evals_done, float(ev.val["class"]["accuracy"])))
+            items.append(point.uid)
+        chosen = picks(settled, budgets)
+        rec: dict[str, Any] = {"key": [], "val": [], "test": [], "hv": [], "lookups": []}
+        for b, k in zip(sorted(budgets), chosen, strict=True):
+            within = [p for p in points if p.evals_done <= b]
+            rec["hv"].append(within[-1].value if within else 0.0)
+            rec["lookups"].append(within[-1].steps_done if within else 0)
+            if k is None:
+                for field in ("key", "val", "test"):
+                    rec[field].append(None)
+                continue
+            rec["key"].append(loaded.keys[row_of(items[k])])
+            rec["val"].append(settled[k][1])
+            rec["test"].append(float(records[items[k]].test["class"]["accuracy"]))
+        rec["evals"] = points[-1].evals_done if points else 0
+        best_val, best_test = optima(table)
+        # the values the backend records for those rows (the same code, so the same floats)
+        top_val = {row_metrics(loaded, r)[0]["class"]["accuracy"] for r in best_val}
+        top_test = {row_metrics(loaded, r)[1]["class"]["accuracy"] for r in best_test}
+        rec["hit_val"] = rec["hit_test"] = None
+        for point in points:
+            ev = records.get(point.uid)
+            if ev is None or not ev.ok:
+                continue
+            # only an evaluation whose value equals a best one can be that architecture
+            maybe_val = rec["hit_val"] is None and ev.val["class"]["accuracy"] in top_val
+            maybe_test = rec["hit_test"] is None and ev.test["class"]["accuracy"] in top_test
+            if not (maybe_val or maybe_test):
+                continue
+            row = row_of(point.uid)
+            if maybe_val and row in best_val:
+                rec["hit_val"] = point.evals_done
+            if maybe_test and row in best_test:
+                rec["hit_test"] = point.evals_done
+        rec["mix"] = mix_of(choices)
     return rec
 
 

@@ -370,6 +370,25 @@ class Ledger:
         row = self.db.execute("SELECT genome FROM individuals WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else str(row[0])
 
+    @_names_file
+    def evaluations(self) -> dict[str, EvalRecord]:
+        """Every stored evaluation by key, without diagnosis rows (a summary of a run that needs
+        its results but not its genomes or events)."""
+        return {r["uid"]: record_from_row(r) for r in self.db.execute("SELECT * FROM evaluations")}
+
+    @_names_file
+    def choices(self) -> list[tuple[str, Any]]:
+        """(operator, the value of its first decision or None) of every variation attempt, in
+        order: what a policy chose, without decoding whole events."""
+        out = []
+        for r in self.db.execute("SELECT operator, event, child, generation, slot, attempt "
+                                 "FROM variations ORDER BY generation, slot, attempt"):
+            where = f"generation {r['generation']}, slot {r['slot']}, attempt {r['attempt']}"
+            decisions = decode(r["event"], "variations", where, "event", r["child"]).get(
+                "decisions") or []
+            out.append((r["operator"], decisions[0].get("value") if decisions else None))
+        return out
+
     def count_evaluations(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
 

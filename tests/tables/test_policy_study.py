@@ -54,7 +54,16 @@ def test_a_ci_size_policy_comparison(tmp_path: Path) -> None:
                progress=False)
     run = load_run(tmp_path / "r")
     learned = next(r for r in recs if r["arm"] == "aging:learned" and r["seed"] == 1)
-    assert learned["mix"] == mix_of(run)
+    by_hand: dict[str, dict[str, int]] = {}  # from the typed variations of load_run
+    for v in run.variations:
+        if v.operator == "nb201_change_op":
+            target = str(v.event.decisions[0]["value"])
+            by_hand.setdefault(v.operator, {})[target] = \
+                by_hand.get(v.operator, {}).get(target, 0) + 1
+    assert learned["mix"] == {op: dict(sorted(t.items())) for op, t in by_hand.items()}
+    assert mix_of([("nb201_crossover", "x"), ("nb201_change_op", "e01"),
+                   ("retrain_control", "c1")]) == {"nb201_change_op": {"e01": 1},
+                                                   "retrain_control": {"": 1}}
     hints = [v.event.hint for v in run.variations if v.operator == "nb201_change_op"]
     assert hints and all(h["honoured"] and h["reason"].startswith("learned: ") for h in hints)
     assert all([v.event.decisions[0]["value"]] == v.event.hint["target"]
