@@ -32,7 +32,7 @@ def test_tau_of_a_ci_size_rule_all_run(tmp_path: Path) -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    result = module.summarize([run], n_boot=50)
+    result = module.measure([run], n_boot=50)
     cell = next(c for c in result["cells"] if c["rung"] == 0 and c["output"] == "class")
     db = sqlite3.connect(run / "ledger.sqlite")
     val = {u: json.loads(v) for u, v in db.execute(
