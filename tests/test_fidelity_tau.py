@@ -45,3 +45,24 @@ def test_tau_of_a_ci_size_rule_all_run(tmp_path: Path) -> None:
     assert cell["children"] == len(x) >= 8
     assert cell["tau"] == pytest.approx(stats.kendalltau(x, y).statistic)
     assert cell["ci"][0] <= cell["tau"] <= cell["ci"][1]
+
+
+@pytest.mark.golden
+def test_the_committed_tau_recomputes_from_the_committed_ledger(tmp_path: Path) -> None:
+    """Seed 0's tau at the lowest rung on class, from its committed ledger with sqlite3 and
+    scipy alone (rung keys are '<uid>@r0'; the full-budget record is the uid's own)."""
+    import gzip
+
+    results = ROOT / "studies" / "results" / "fidelity_tau"
+    data = json.loads((results / "tau.json").read_text())
+    cell = next(c for c in data["cells"] if c["rung"] == 0 and c["output"] == "class")
+    ledger = tmp_path / "s0.sqlite"
+    with gzip.open(results / "s0.ledger.sqlite.gz") as src:
+        ledger.write_bytes(src.read())
+    val = {u: json.loads(v) for u, v in sqlite3.connect(ledger).execute(
+        "SELECT uid, val FROM evaluations WHERE status = 'ok'")}
+    pairs = [(v["class"]["accuracy"], val[u[:-3]]["class"]["accuracy"])
+             for u, v in val.items() if u.endswith("@r0") and u[:-3] in val]
+    x, y = zip(*pairs, strict=True)
+    assert cell["per_run"][0] == pytest.approx(stats.kendalltau(x, y).statistic)
+    assert len(pairs) == 200
