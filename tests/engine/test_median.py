@@ -46,7 +46,7 @@ def test_median_parses_with_its_defaults_and_aging_accepts_it() -> None:
 
 
 @pytest.mark.parametrize("table, message", [
-    ({**MEDIAN, "rule": "mean"}, "search.fidelity.rule must be one of halving, median, got "
+    ({**MEDIAN, "rule": "mean"}, "search.fidelity.rule must be one of halving, median, all, got "
                                  "'mean'"),
     ({**MEDIAN, "keep": 0.5}, "search.fidelity.keep is for rule = 'halving'; rule = 'median' "
                               "stops by the rung's median, leave keep out (or use min_history)"),
@@ -70,7 +70,7 @@ def test_a_bad_rule_is_one_line_and_exit_2_at_the_cli(
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert lines == [f"nas-ops: error: {cfg}: search.fidelity.rule must be one of halving, "
-                     "median, got 'asha'"]
+                     "median, all, got 'asha'"]
     assert not (tmp_path / "out" / "ledger.sqlite").exists()
 
 
