@@ -129,8 +129,9 @@ def _ops_of(name: str, dataset: str) -> tuple[str, ...]:
 
 
 def _targets(name: str) -> tuple[str, ...]:
-    return tuple(f"n{i}" for i in range(4)) if name == "nbgraph" else tuple(
-        f"e{i}{j}" for i, j in nb201.EDGES)
+    from nas_ops.engine.policies.effects import slot_labels
+
+    return slot_labels(name)
 
 
 def planned_cells(name: str, dataset: str) -> list[tuple[str, str, str, str, str]]:

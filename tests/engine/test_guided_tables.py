@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from nas_ops.engine.policies import GuidedPolicy, ParentState
+from nas_ops.engine.policies.effects import slots
 from nas_ops.engine.policies.rules import GuideRules, load_rules
-from nas_ops.engine.policies.table_conditions import in_band, slots
+from nas_ops.engine.policies.table_conditions import in_band
 from nas_ops.errors import ConfigError
 from nas_ops.guidelines_format import Rule
 from nas_ops.tables.nbgraph import LINKS

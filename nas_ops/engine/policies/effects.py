@@ -65,15 +65,38 @@ def arch(genome: Genome) -> tuple[int | None, tuple[str, ...]]:
     return None, tuple(ops_of(genome))
 
 
-def position(genome: Genome, target: str) -> int:
-    """The position of the node (nbgraph) or edge (nb201) ``target``."""
+def slot_labels(space: str) -> tuple[str, ...]:
+    """The labels the operator study gives a table genome's nodes (nbgraph: ``n0`` .. ``n3`` by
+    position in (link, ops)) or edges (nb201: ``e01`` .. ``e23``, in the cell string's order)."""
+    if space == "nbgraph":
+        return tuple(f"n{k}" for k in range(4))
+    from nas_ops.tables.nb201 import EDGES
+
+    return tuple(f"e{i}{j}" for i, j in EDGES)
+
+
+def slot_ids(genome: Genome) -> list[str]:
+    """The node ids of a table genome's nodes (nbgraph) or edges (nb201), in position order."""
     if genome.space == "nbgraph":
         from search_spaces.nbgraph import positions
 
-        return positions(genome).index(target)
+        return positions(genome)
     from search_spaces.nb201 import edge_ids
 
-    return edge_ids(genome).index(target)
+    return list(edge_ids(genome))
+
+
+def slots(genome: Genome) -> dict[str, str]:
+    """The study's label of each node or edge of a table genome -> its node id (in position
+    order); empty for a genome of another space."""
+    if genome.space not in ("nbgraph", "nb201"):
+        return {}
+    return dict(zip(slot_labels(genome.space), slot_ids(genome), strict=True))
+
+
+def position(genome: Genome, target: str) -> int:
+    """The position of the node (nbgraph) or edge (nb201) ``target``."""
+    return slot_ids(genome).index(target)
 
 
 def mid_percentile(sorted_values: Sequence[float] | np.ndarray, value: float) -> float:

@@ -20,31 +20,17 @@ import math
 from collections.abc import Mapping
 
 from nas_ops.engine.policies.base import ParentState
-from nas_ops.engine.policies.effects import arch
+from nas_ops.engine.policies.effects import arch, slots
 from nas_ops.engine.policies.learned import SELECTION, targets
+from nas_ops.engine.policies.rules import Band
 from nas_ops.genome import Genome
 from nas_ops.guidelines_format import Rule
 
 CONDITIONS = ("percentile", "target", "replaced", "put_in")
-Bounds = Mapping[str, tuple[float | None, float | None]]
+Bounds = Mapping[str, Band]
 
 
-def slots(genome: Genome) -> dict[str, str]:
-    """The study's label of each node or edge of a table genome -> its node id (in position
-    order); empty for a genome of another space."""
-    if genome.space == "nbgraph":
-        from search_spaces.nbgraph import positions
-
-        return {f"n{k}": nid for k, nid in enumerate(positions(genome))}
-    if genome.space == "nb201":
-        from nas_ops.tables.nb201 import EDGES
-        from search_spaces.nb201 import edge_ids
-
-        return {f"e{i}{j}": nid for (i, j), nid in zip(EDGES, edge_ids(genome), strict=True)}
-    return {}
-
-
-def in_band(value: float | None, band: tuple[float | None, float | None] | None) -> bool:
+def in_band(value: float | None, band: Band | None) -> bool:
     """Whether ``value`` lies in ``band`` = (low, high): low <= value < high, None unbounded."""
     if band is None or value is None or not math.isfinite(value):
         return False
