@@ -54,6 +54,12 @@ from nas_ops.store.schema import SCHEMA_VERSION
 from nas_ops.tasks import load_task
 from nas_ops.variation import VariationEvent
 
+# A result that took at least this long is kept the moment it arrives (ledger table `arrived`),
+# so a kill before its batch ends does not lose it. Cheaper results (a table lookup, a null
+# evaluator) cost more to keep than to compute again: a resume recomputes them, to the same
+# values, and the finished ledger is the same either way.
+KEEP_ARRIVED_S = 0.005
+
 
 class Search:
     def __init__(self, config: RunConfig, run_dir: str | Path, *, progress: bool = True,
@@ -161,8 +167,8 @@ class Search:
             raise ConfigError(f"tell({uid!r}) got the record of {record.uid!r}")
         self.progress.arrived(uid, self._asked.pop(uid).generation,
                               failed=record.status == "failed")
-        if record.status == "ok":  # kept at once: a kill before the batch ends loses nothing
-            self.ledger.keep_arrived(record)
+        if record.status == "ok" and record.wall_time_s >= KEEP_ARRIVED_S:
+            self.ledger.keep_arrived(record)  # a kill before the batch ends does not lose it
         self.archive.told[uid] = record
         self._waiting.discard(uid)
         self._advance()
