@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from nas_ops.experiments.plan import load_plan
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -66,3 +68,18 @@ def test_the_committed_tau_recomputes_from_the_committed_ledger(tmp_path: Path) 
     x, y = zip(*pairs, strict=True)
     assert cell["per_run"][0] == pytest.approx(stats.kendalltau(x, y).statistic)
     assert len(pairs) == 200
+
+
+def test_the_retest_design_is_halving_at_eta_3_against_full_on_new_seeds() -> None:
+    plan = load_plan(ROOT / "studies" / "fidelity_sh.toml")
+    assert [a.name for a in plan.arms] == ["full", "halving"] and len(plan.seeds) == 10
+    full, halving = (a.run_config(plan.seeds[0]) for a in plan.arms)
+    assert full.search.fidelity is None or not full.search.fidelity.rungs
+    fid = halving.search.fidelity
+    assert fid is not None and fid.rungs == pytest.approx([1 / 9, 1 / 3, 1.0])
+    assert fid.keep == pytest.approx(1 / 3) and fid.rule == "halving"
+    assert full.budget.epochs == halving.budget.epochs == 20
+    assert full.budget.total_steps == halving.budget.total_steps == 24000
+    earlier = {s for f in ("fidelity_vs_full.toml", "search_decomposition.toml")
+               for s in load_plan(ROOT / "studies" / f).seeds}
+    assert not set(plan.seeds) & earlier
