@@ -35,7 +35,7 @@ def reference(arm: str) -> str:
     return f"{arm_parts(arm)[0]}:uniform"
 
 
-def _fmt(e: Estimate | None, scale: float, sign: bool = False) -> str:
+def fmt(e: Estimate | None, scale: float, sign: bool = False) -> str:
     if e is None or e.n == 0 or math.isnan(e.mean):
         return "n/a"
     digits = 4 if scale == 1.0 and abs(e.mean) < 10 else 2
@@ -189,7 +189,7 @@ def page(out: Path, root: Path) -> str:
                         continue
                     est = [cells.get((t, a, b, m), {}).get(key) for b in budgets]
                     lines.append(f"| {t} | {a} | " + " | ".join(
-                        _fmt(e, scale, sign) for e in est) + " |")
+                        fmt(e, scale, sign) for e in est) + " |")
     lines += _reading(records, facts, budgets, tables, arms, per_cell, cells, power)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -207,7 +207,7 @@ def _adjusted(p: dict[tuple[str, str, int, str], float]) -> dict[tuple[str, str,
     return out
 
 
-def _verdict(e: Estimate | None, q: float | None, lower_better: bool) -> str:
+def verdict(e: Estimate | None, q: float | None, lower_better: bool) -> str:
     """better / worse (adjusted p < ALPHA) or "no difference" for an arm - reference."""
     if e is None or e.n == 0 or math.isnan(e.mean):
         return "n/a"
@@ -248,12 +248,12 @@ def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[
             for b in budgets:
                 e = cells.get((t, a, b, "regret"), {}).get("vs_random")
                 q = adjusted.get((t, a, b, "regret"), (math.nan, ""))[0]
-                v = _verdict(e, q, lower_better=True)
+                v = verdict(e, q, lower_better=True)
                 tally.setdefault(arm_parts(a)[1], [0, 0, 0])[
                     0 if "better" in v else 1 if "worse" in v else 2] += 1
                 d = power.get((t, a, b, "regret"))
                 extra = f" [{d[1] * 100:.2f}]" if v == "no difference" and d else ""
-                row.append(f"{_fmt(e, 100.0, True)} {v}{extra}")
+                row.append(f"{fmt(e, 100.0, True)} {v}{extra}")
             out.append(f"| {t} | {a} | " + " | ".join(row) + " |")
     out += ["", "Over the (table, algorithm, budget) cells, on test regret:", ""]
     for policy in ORDER[1:]:
@@ -276,7 +276,7 @@ def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[
                 for b in budgets:
                     e = cells.get((t, a, b, m), {}).get("vs_random")
                     q = adjusted.get((t, a, b, m), (math.nan, ""))[0]
-                    row.append(f"{_fmt(e, scale, True)} {_verdict(e, q, lower[m])}")
+                    row.append(f"{fmt(e, scale, True)} {verdict(e, q, lower[m])}")
                 out.append(f"| {t} | {a} | " + " | ".join(row) + " |")
     out += ["", "The learned effect model against the guidelines' rules (learned minus guided, "
             "paired by seed; regret, percentage points; exploratory, BH over these cells):", "",
@@ -289,7 +289,7 @@ def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[
             row = []
             for b in budgets:
                 e = vs_guided.get((t, a, b, "regret"), {}).get("vs_random")
-                row.append(f"{_fmt(e, 100.0, True)} "
-                           f"{_verdict(e, q_guided.get((t, a, b, 'regret')), True)}")
+                row.append(f"{fmt(e, 100.0, True)} "
+                           f"{verdict(e, q_guided.get((t, a, b, 'regret')), True)}")
             out.append(f"| {t} | {arm_parts(a)[0]} | " + " | ".join(row) + " |")
     return out

@@ -41,7 +41,7 @@ def file_name(table: str) -> str:
     return table.replace("/", "_") + ".json"
 
 
-def _rel(path: Path) -> str:
+def rel(path: Path) -> str:
     """``path`` relative to the repository when inside it (the plan stays portable)."""
     full = path.resolve()
     return str(full.relative_to(ROOT)) if full.is_relative_to(ROOT) else str(full)
@@ -51,26 +51,26 @@ def summarize(out: Path) -> str:
     return page(Path(out).resolve(), ROOT)
 
 
-def _fail(text: str) -> None:
+def fail(text: str) -> None:
     print(text, file=sys.stderr)
     raise SystemExit(2)
 
 
-def _list(text: str, what: str, valid: tuple[str, ...] | list[str]) -> list[str]:
+def names(text: str, what: str, valid: tuple[str, ...] | list[str]) -> list[str]:
     given = text.split(",")
     bad = [x for x in given if x not in valid]
     if bad:
-        one = {"policies": "policy"}.get(what, what[:-1])
-        _fail(f"--{what}: unknown {one} {bad[0]!r}; valid: {', '.join(valid)}")
+        one = {"policies": "policy", "source": "table"}.get(what, what[:-1])
+        fail(f"--{what}: unknown {one} {bad[0]!r}; valid: {', '.join(valid)}")
     return given
 
 
-def _seeds(text: str) -> range:
+def seed_range(text: str) -> range:
     low, _, high = text.partition(":")
     try:
         return range(int(low), int(high)) if high else range(int(low), int(low) + 1)
     except ValueError:
-        _fail(f"--seeds {text!r}: give FIRST:END (END excluded), e.g. 0:1000")
+        fail(f"--seeds {text!r}: give FIRST:END (END excluded), e.g. 0:1000")
         raise
 
 
@@ -132,30 +132,30 @@ def main() -> None:
     if args.cmd == "summarize":
         emit(summarize(args.out.resolve()), args.doc)
         return
-    tables = _list(args.tables, "tables", TABLES)
+    tables = names(args.tables, "tables", TABLES)
     if args.cmd == "fit":
         fit_models(args.out, tables, args.bases, args.check_bases, args.seed)
         return
-    algorithms = _list(args.algorithms, "algorithms", ALGORITHMS)
-    policies = _list(args.policies, "policies", POLICIES)
+    algorithms = names(args.algorithms, "algorithms", ALGORITHMS)
+    policies = names(args.policies, "policies", POLICIES)
     try:
         budgets = [int(b) for b in args.budgets.split(",")]
     except ValueError:
-        _fail(f"--budgets {args.budgets!r}: give integers, e.g. 50,100,200,500")
+        fail(f"--budgets {args.budgets!r}: give integers, e.g. 50,100,200,500")
     if not 2 <= args.tournament <= args.population:
-        _fail(f"--tournament {args.tournament}: give 2 .. the population ({args.population})")
+        fail(f"--tournament {args.tournament}: give 2 .. the population ({args.population})")
     if min(budgets) <= args.population:
-        _fail(f"--budgets: the smallest, {min(budgets)}, is within the shared random start "
+        fail(f"--budgets: the smallest, {min(budgets)}, is within the shared random start "
               f"(--population {args.population}); give budgets above it")
     settings: dict = {"temperature": args.temperature, "population": args.population,
                       "tournament": args.tournament}
     for policy, key, where in (("guided", "guidelines", args.guidelines),
                                ("learned", "models", args.out / "models")):
         if policy in policies:
-            files = {t: _rel(where / file_name(t)) for t in tables}
+            files = {t: rel(where / file_name(t)) for t in tables}
             missing = [p for p in files.values() if not Path(p).is_file()]
             if missing:
-                _fail(f"--policies {policy}: no file {missing[0]} (" + (
+                fail(f"--policies {policy}: no file {missing[0]} (" + (
                     "run studies/table_operators.py, or give --guidelines DIR)" if policy ==
                     "guided" else "run studies/policy_results.py fit OUT first)"))
             settings[key] = files
@@ -163,7 +163,7 @@ def main() -> None:
 
     os.chdir(ROOT)  # the files are recorded relative to the repository
     arms = [f"{a}:{p}" for a in algorithms for p in policies]
-    run_all(args.out.resolve(), tables, arms, _seeds(args.seeds), budgets, workers=args.workers,
+    run_all(args.out.resolve(), tables, arms, seed_range(args.seeds), budgets, workers=args.workers,
             say=lambda line: print(line, flush=True), settings=settings)
 
 

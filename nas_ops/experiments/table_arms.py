@@ -12,14 +12,16 @@ metric never enters a choice: :func:`picks` sees validation values only.
 
 An arm is an algorithm (``aging``) or an algorithm with an operator policy (``aging:ucb``; the
 policy comparison, docs/tables-policies.md); the plain name means policy ``uniform``. The
-policies that read a file (``guided``: a guidelines.json; ``learned``: an effect model) find
+policies that read a file (``guided``: a guidelines.json; ``learned``: an effect model;
+``transfer``: policy guided reading another table's guidelines, docs/tables-transfer.md) find
 it per table in ``settings`` (``{"guidelines": {table: path}, "models": {table: path},
-"temperature": t}``); ``settings`` may also set the ``population`` (default
-:data:`POPULATION`, offspring the same) and regularized evolution's ``tournament`` (default
-10). Besides the picks, a record holds when the run first evaluated the table's
-best architecture by selection value (``hit_val``) and by test value (``hit_test``; evaluations
-so far, None if never), and the mix of its policy's choices (``mix``: operator -> target ->
-attempts, from the ledger's variation rows, mutation operators only).
+"transferred": {table: path}, "temperature": t}``); ``settings`` may also set the
+``population`` (default :data:`POPULATION`, offspring the same) and regularized evolution's
+``tournament`` (default 10). Besides the picks, a record holds when the run first evaluated
+the table's best architecture by selection value (``hit_val``) and by test value
+(``hit_test``; evaluations so far, None if never), and the mix of its policy's choices
+(``mix``: operator -> target -> attempts, from the ledger's variation rows, mutation operators
+only).
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def split(table: str) -> tuple[str, str]:
     return name, dataset
 
 
-POLICY_FILES = {"guided": "guidelines", "learned": "models"}  # policy -> its settings key
+# policy -> its settings key; "transfer" is policy guided with another table's guidelines
+POLICY_FILES = {"guided": "guidelines", "learned": "models", "transfer": "transferred"}
+GUIDED = ("guided", "transfer")  # the arms' policies that run the engine's policy guided
 
 
 def arm_parts(arm: str) -> tuple[str, str]:
@@ -88,10 +92,11 @@ def policy_section(table: str, policy: str, settings: Mapping[str, Any] | None
                    ) -> dict[str, Any]:
     """The ``[policy]`` of ``policy`` on ``table`` (its file from ``settings``)."""
     name = split(table)[0]
-    section: dict[str, Any] = {"name": policy, "operators": OPERATORS[name]}
+    section: dict[str, Any] = {"name": "guided" if policy in GUIDED else policy,
+                               "operators": OPERATORS[name]}
     settings = settings or {}
-    if policy == "guided":
-        section["guidelines"] = settings.get("guidelines", {}).get(table, "")
+    if policy in GUIDED:
+        section["guidelines"] = settings.get(POLICY_FILES[policy], {}).get(table, "")
         section["explore"] = settings.get("explore", 0.1)
     if policy == "learned":
         section["model"] = settings.get("models", {}).get(table, "")
@@ -119,7 +124,7 @@ def arm_config(table: str, arm: str, seed: int, budget: int,
         "policy": policy_section(table, policy, settings),
         # guided reads a diagnosis: the table backend gives none (docs/tables-policies.md)
         "evaluation": {"backend": "table", "inherit_weights": False,
-                       **({"diagnose": True} if policy == "guided" else {})},
+                       **({"diagnose": True} if policy in GUIDED else {})},
         "budget": {"max_evals": budget},  # generations >= what it needs: max_evals stops
     })
 
@@ -255,6 +260,6 @@ def run_one(table: str, arm: str, seed: int, budgets: Sequence[int],
             "wall_s": round(wall, 3)}
 
 
-__all__ = ["ARMS", "BUDGETS", "COMPLEXITY", "HV_REFERENCE", "POLICY_FILES", "TABLES",
+__all__ = ["ARMS", "BUDGETS", "COMPLEXITY", "GUIDED", "HV_REFERENCE", "POLICY_FILES", "TABLES",
            "OPERATOR_ONLY", "arm_config", "arm_parts", "mix_of", "optima", "picks",
            "policy_section", "record_of", "run_one", "same_as_uniform", "split"]

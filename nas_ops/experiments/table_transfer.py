@@ -14,6 +14,9 @@ On the benchmark tables this is checked rule by rule, from the operator study's 
 - **across objectives** (nb201): each replicated rule on baseline accuracy (``class``) is
   judged the same way on the same cell of analog accuracy and of 30-day drift accuracy.
 
+A search-level check (studies/transfer_search.py) runs policy guided on a dataset with another
+dataset's guidelines (:func:`transferred`).
+
 A rule's sign is the direction of its effect on the objective (improves / worsens), so a rule
 about latency is judged on latency. The unit stays the base architecture (per-base medians,
 the study's cells); a transfer rate is the share of a source's rules that hold among those
@@ -119,5 +122,21 @@ def across_objectives(cells: Sequence[Cell], source: str = SELECTION,
     return out
 
 
+def transferred(source: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:
+    """The guidelines ``source`` (one table's guidelines.json) as policy guided follows them on
+    another table of the same space: the source's rules, with the target's own
+    ``percentile_bounds`` (a band such as ``p80-100`` is a share of a table's architectures; in
+    selection-value units its bounds are the target's, computed from the target's validation
+    metric by its own operator study). ``source`` names both tables."""
+    if source["source"]["table"].split("/")[0] != target["source"]["table"].split("/")[0]:
+        raise ValueError(f"guidelines of {source['source']['table']} do not apply to "
+                         f"{target['source']['table']}: another space")
+    out = dict(source)
+    out["percentile_bounds"] = dict(target["percentile_bounds"])
+    out["source"] = {**source["source"], "transferred_to": target["source"]["table"],
+                     "percentile_bounds_of": target["source"]["table"]}
+    return out
+
+
 __all__ = ["ANALOG", "VERDICTS", "across_objectives", "across_tables", "judge", "sign",
-           "source_rules", "tally", "wilson"]
+           "source_rules", "tally", "transferred", "wilson"]
