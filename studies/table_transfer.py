@@ -191,9 +191,10 @@ def _reading(sel: dict[str, dict[str, Any]], cx: dict[str, dict[str, Any]],
                    f"{d['holds']} of {d['present']} on the 30-day drift accuracy "
                    f"({a['reversed']} and {d['reversed']} reversed).")
     out += ["- These are transfers of *rules* (cells of the operator study). Whether a "
-            "search guided by another dataset's guidelines finds better architectures is the "
-            "question of docs/tables-policies.md, and it can only be as good as guidance on "
-            "the source table itself.", ""]
+            "search guided by another dataset's guidelines finds better architectures is run "
+            "in docs/tables-transfer-search.md (cora's guidelines on the other eight "
+            "datasets); it can only be as good as guidance on the source table itself "
+            "(docs/tables-policies.md).", ""]
     return out
 
 

@@ -4,9 +4,10 @@ Every insert is idempotent (keyed by uid / natural keys), so a resumed run that 
 history writes nothing twice. A lock file held with ``flock`` keeps a second writer out.
 
 Table ``arrived`` is a working table: a successful result is kept there the moment it arrives
-(if it took at least ``engine.search.KEEP_ARRIVED_S`` to compute), and moves to ``evaluations`` when the search takes it (in its deterministic order, at the end of
-its batch). A run killed in the middle of a long batch resumes with those results instead of
-training them again. It is empty whenever no batch is open, in ledgers of any schema.
+(if it took at least ``engine.search.KEEP_ARRIVED_S`` to compute), and moves to
+``evaluations`` when the search takes it (in its deterministic order, at the end of its batch).
+A run killed in the middle of a long batch resumes with those results instead of training them
+again. It is empty whenever no batch is open, in ledgers of any schema.
 """
 
 from __future__ import annotations
