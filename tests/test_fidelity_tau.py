@@ -73,6 +73,7 @@ def test_the_committed_tau_recomputes_from_the_committed_ledger(tmp_path: Path) 
 def test_the_retest_design_is_halving_at_eta_3_against_full_on_new_seeds() -> None:
     plan = load_plan(ROOT / "studies" / "fidelity_sh.toml")
     assert [a.name for a in plan.arms] == ["full", "halving"] and len(plan.seeds) == 10
+    assert plan.speedup_share == 0.9  # the symmetric speed-up the issue defines
     full, halving = (a.run_config(plan.seeds[0]) for a in plan.arms)
     assert full.search.fidelity is None or not full.search.fidelity.rungs
     fid = halving.search.fidelity

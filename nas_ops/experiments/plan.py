@@ -5,6 +5,8 @@
     [experiment]
     first_seed = 100          # seeds 100 .. 100 + n_seeds - 1; or seeds = [100, 101, ...]
     n_seeds = 12
+    speedup_share = 0.9       # optional: speed-ups to 0.9 x the smaller final hypervolume of
+                              # the pair (symmetric; default: the reference arm's final)
 
     [base]                    # a search config (as for `nas-ops search`), without seed
     task = {name = "mnist1d", n_train = 1000}
@@ -41,7 +43,7 @@ from nas_ops.store.ledger import LEDGER_NAME, Ledger
 MAIN_GROUP = "main"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _TOP = ("experiment", "base", "arms")
-_EXPERIMENT_KEYS = ("seeds", "first_seed", "n_seeds")
+_EXPERIMENT_KEYS = ("seeds", "first_seed", "n_seeds", "speedup_share")
 MAX_SEEDS = 10_000  # a typo guard
 # what the arms of one group must share, or `compare` could not pair their runs (section, key;
 # None: the whole section)
@@ -67,6 +69,7 @@ class ExperimentPlan:
 
     arms: tuple[Arm, ...]
     seeds: tuple[int, ...]
+    speedup_share: float | None = None  # the comparisons' symmetric speed-up target
 
     def groups(self) -> dict[str, list[Arm]]:
         out: dict[str, list[Arm]] = {}
@@ -78,7 +81,8 @@ class ExperimentPlan:
         return [(arm, seed) for seed in self.seeds for arm in self.arms]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seeds": list(self.seeds),
+        extra = {} if self.speedup_share is None else {"speedup_share": self.speedup_share}
+        return {"seeds": list(self.seeds), **extra,
                 "arms": {a.name: {"group": a.group, "config": a.config} for a in self.arms}}
 
 
@@ -133,6 +137,14 @@ def _seeds(table: Any) -> tuple[int, ...]:
     return tuple(seeds)
 
 
+def _share(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"experiment.speedup_share must be a number in (0, 1], got {value!r}")
+    return float(value)
+
+
 def _arm(name: Any, table: Any, base: dict[str, Any]) -> Arm:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"arm name {name!r} is not valid: use letters, digits, _ and - "
@@ -182,7 +194,7 @@ def plan_from_dict(data: dict[str, Any]) -> ExperimentPlan:
         raise ConfigError("[arms] must name at least two arms, e.g. "
                           "uniform = {policy = {name = \"uniform\"}}")
     arms = tuple(_arm(name, table, base) for name, table in data["arms"].items())
-    plan = ExperimentPlan(arms, seeds)
+    plan = ExperimentPlan(arms, seeds, _share(data["experiment"].get("speedup_share")))
     for group, members in plan.groups().items():
         if len(members) < 2:
             raise ConfigError(f"group {group!r} has only arm {members[0].name!r}; every group "

@@ -116,7 +116,8 @@ def run_experiment(plan: ExperimentPlan, out: str | Path, *,
             f"{summary.evaluations} evaluations, {summary.steps_spent} training steps "
             f"(stopped by {summary.stopped_by}) in {took[-1]:.0f} s{eta}")
     for group, arms in plan.groups().items():
-        result.comparisons[group] = compare_group(root, group, arms, plan.seeds)
+        result.comparisons[group] = compare_group(root, group, arms, plan.seeds,
+                                                  plan.speedup_share)
         say(f"compare {group}: {root / 'compare' / group / 'index.html'}")
         say(f"  {result.comparisons[group].verdict}")
     return result
@@ -126,14 +127,16 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
-def compare_group(root: Path, group: str, arms: list[Arm], seeds: tuple[int, ...]) -> Comparison:
+def compare_group(root: Path, group: str, arms: list[Arm], seeds: tuple[int, ...],
+                  speedup_share: float | None = None) -> Comparison:
     """The comparison of ``arms`` (labelled by arm name) over ``seeds``, rendered into
-    ``root/compare/<group>``; the first arm is the reference of the speed-ups."""
+    ``root/compare/<group>``; the first arm is the reference of the speed-ups (to
+    ``speedup_share`` x the smaller final hypervolume of each pair, when given)."""
     from nas_ops.report.compare import render_comparison  # matplotlib: only when rendering
 
     dirs = [run_dir(root, a, s) for s in seeds for a in arms]
     cmp = compare_runs(dirs, labels=[a.name for s in seeds for a in arms],
-                       reference=arms[0].name)
+                       reference=arms[0].name, speedup_share=speedup_share)
     with replacing(root / "compare" / group, "comparison", flag="comparison directory") as tmp:
         render_comparison(cmp, tmp)
     return cmp

@@ -79,6 +79,8 @@ def test_arms_times_seeds_expand_into_validated_run_configs() -> None:
                "digits": {"group": "digits", "task": {"name": "digits"}}}},
      "group 'digits' has only arm 'digits'"),
     ({"runs": {}}, "unknown table [runs]"),
+    ({"experiment": {"n_seeds": 2, "speedup_share": 1.5}},
+     "experiment.speedup_share must be a number in"),
 ])
 def test_bad_plans_are_one_line(change: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace(".", r"\.")):
@@ -107,6 +109,21 @@ def test_cli_refuses_a_bad_file_and_a_foreign_out(tmp_path: Path,
                                        f"({tmp_path / 'e' / 'runs' / 'uniform' / 'seed-100'})")
     assert "4 runs: 2 arms x 2 seeds; groups main (2 arms)" in out.err
     assert load_plan(good).seeds == (100, 101)
+
+
+def test_speedup_share_makes_the_comparisons_speed_ups_symmetric(tmp_path: Path) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(_toml(_plan(experiment={"first_seed": 100, "n_seeds": 2,
+                                            "speedup_share": 0.9})))
+    assert load_plan(path).speedup_share == 0.9
+    assert main(["experiment", str(path), "--out", str(tmp_path / "e")]) == 0
+    data = json.loads((tmp_path / "e" / "compare" / "main" / "compare.json").read_text())
+    (sp,) = data["speedups"]
+    finals = data["measures"]["final"]
+    assert sp["targets"] == [pytest.approx(0.9 * min(finals["uniform"][str(s)],
+                                                     finals["adaptive"][str(s)]))
+                             for s in sp["seeds"]]
+    assert json.loads((tmp_path / "e" / "plan.json").read_text())["speedup_share"] == 0.9
 
 
 @pytest.mark.slow
