@@ -8,33 +8,48 @@ operator ranking measured inside committed uniform searches.
         softmax weights whose total-variation distance from uniform is --tv; prints the
         [arms] line of studies/search_decomposition.toml and the ranking behind it
 
+    python studies/search_decomposition.py summarize OUT [--doc docs/search-decomposition.md]
+        OUT: the packaged experiment (studies/experiment_results.py package); the page of
+        the decomposition: each arm's gain over the shared initial population and the
+        architecture share with its interval (nas_ops.analysis.decomposition), every number
+        read from OUT
+
 The training-only arm is `policy.operators = ["retrain_control"]` (docs/search.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from nas_ops.store.run import Run
 
-def operator_scores(archive: Path, arm: str) -> dict[str, tuple[float, int]]:
-    """mutation operator -> (mean over seeds of the seed's mean effect on affected outputs,
-    seeds)."""
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
+from _results_cli import add_summarize, emit  # noqa: E402
+
+SEARCH, TRAINING = "uniform", "training_only"
+
+
+def archived_runs(archive: Path, arm: str) -> Iterator[tuple[int, Run]]:
+    """(seed, run) of every ledger of ``arm`` in an experiment's ledgers.tar.xz
+    (``<arm>-seed-<seed>.sqlite``), in seed order; each run's directory lasts until the next."""
     from nas_ops import load_run
-    from nas_ops.analysis.effects import effect_rows
-    from nas_ops.analysis.rows import CONTROLS, run_outputs
 
-    per_seed: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive) as tar:
         members = sorted((m for m in tar.getmembers()
                           if m.isfile() and m.name.startswith(f"{arm}-seed-")),
-                         key=lambda m: m.name)
+                         key=lambda m: int(Path(m.name).stem.rsplit("-", 1)[1]))
         if not members:
             raise SystemExit(f"{archive}: no ledger of arm {arm!r} (files {arm}-seed-*.sqlite)")
         for m in members:
@@ -43,13 +58,23 @@ def operator_scores(archive: Path, arm: str) -> dict[str, tuple[float, int]]:
             src = tar.extractfile(m)
             assert src is not None
             (run_dir / "ledger.sqlite").write_bytes(src.read())
-            run = load_run(run_dir)
-            rows = [r for r in effect_rows(run, run_outputs(run))
-                    if r.affected and r.operator not in CONTROLS and math.isfinite(r.effect)]
-            ops = sorted({r.operator for r in rows})
-            for op in ops:
-                per_seed.setdefault(op, []).append(
-                    float(np.mean([r.effect for r in rows if r.operator == op])))
+            yield int(Path(m.name).stem.rsplit("-", 1)[1]), load_run(run_dir)
+
+
+def operator_scores(archive: Path, arm: str) -> dict[str, tuple[float, int]]:
+    """mutation operator -> (mean over seeds of the seed's mean effect on affected outputs,
+    seeds)."""
+    from nas_ops.analysis.effects import effect_rows
+    from nas_ops.analysis.rows import CONTROLS, run_outputs
+
+    per_seed: dict[str, list[float]] = {}
+    for _, run in archived_runs(archive, arm):
+        rows = [r for r in effect_rows(run, run_outputs(run))
+                if r.affected and r.operator not in CONTROLS and math.isfinite(r.effect)]
+        ops = sorted({r.operator for r in rows})
+        for op in ops:
+            per_seed.setdefault(op, []).append(
+                float(np.mean([r.effect for r in rows if r.operator == op])))
     from nas_ops.variation import get_operator
 
     return {op: (float(np.mean(v)), len(v)) for op, v in sorted(per_seed.items())
@@ -82,6 +107,59 @@ def softmax_for_tv(scores: dict[str, float], tv: float) -> tuple[dict[str, float
     return {n: float(x) for n, x in zip(names, weights(t), strict=True)}, t
 
 
+def page(out: Path) -> str:
+    """The decomposition page of a packaged experiment directory."""
+    from nas_ops.analysis.decomposition import (
+        architecture_share,
+        final_hypervolume,
+        initial_hypervolume,
+    )
+
+    archive = out / "ledgers.tar.xz"
+    plan = json.loads((out / "plan.json").read_text())
+    prov = json.loads((out / "provenance.json").read_text())
+    initial: dict[int, float] = {}
+    final: dict[str, dict[int, float]] = {}
+    for arm in plan["arms"]:
+        for seed, run in archived_runs(archive, arm):
+            final.setdefault(arm, {})[seed] = final_hypervolume(run)
+            start = initial_hypervolume(run)
+            if initial.setdefault(seed, start) != start:
+                raise SystemExit(f"{archive}: arm {arm} seed {seed} starts from another "
+                                 "initial hypervolume than the other arms of its seed")
+    rel = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    budget = plan["arms"][SEARCH]["config"]["budget"]
+    lines = [
+        "# How much of a search is architecture: the search decomposition", "",
+        f"<!-- generated by `python studies/search_decomposition.py summarize {rel}`; do not "
+        "edit -->", "",
+        f"Source: `{rel}/` (`ledgers.tar.xz`: every run's ledger; `plan.json`, "
+        f"`provenance.json`: commit `{prov['commit'][:10]}`, {prov['machine']['cpu_count']} x "
+        f"{prov['machine']['cpu']}, {prov['started']} to {prov['finished']}). Plan, written "
+        "before the run: studies/results/search_decomposition/plan.md. The comparison of the "
+        "arms (hypervolume tests, speed-ups) is docs/search-decomposition-results.md.", "",
+        f"Every arm of a seed starts from the same initial population (checked: the same "
+        f"initial hypervolume) and stops at {budget.get('total_steps')} training steps. "
+        f"`{TRAINING}`: every child is its parent retrained from its weights, with no edit. "
+        "The gain of an arm is its final hypervolume minus the initial one; the architecture "
+        "share of an arm is 1 - mean gain of training only / mean gain of the arm (95 % "
+        "bootstrap interval over seeds): 1 means all of its progress needs the edits, 0 that "
+        "training alone progresses as far.", "",
+        "| arm | seeds | mean initial HV | mean final HV | mean gain | architecture share |",
+        "|---|---|---|---|---|---|"]
+    for arm in plan["arms"]:
+        seeds = sorted(final[arm])
+        mean_init = float(np.mean([initial[s] for s in seeds]))
+        mean_final = float(np.mean([final[arm][s] for s in seeds]))
+        share = "reference"
+        if arm != TRAINING:
+            r = architecture_share(initial, final[arm], final[TRAINING])
+            share = f"{r.share:+.2f} ({r.low:+.2f} .. {r.high:+.2f})"
+        lines.append(f"| {arm} | {len(seeds)} | {mean_init:.6f} | {mean_final:.6f} | "
+                     f"{mean_final - mean_init:+.6f} | {share} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -89,7 +167,11 @@ def main() -> None:
     w.add_argument("archive", type=Path)
     w.add_argument("--arm", default="uniform")
     w.add_argument("--tv", type=float, default=0.3)
+    add_summarize(sub)
     args = ap.parse_args()
+    if args.cmd == "summarize":
+        emit(page(args.out.resolve()), args.doc)
+        return
     if not 0 < args.tv < 1:
         print(f"--tv {args.tv}: give a distance between 0 and 1", file=sys.stderr)
         raise SystemExit(2)

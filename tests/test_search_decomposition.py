@@ -10,6 +10,12 @@ from types import ModuleType
 
 import pytest
 
+from nas_ops.analysis.decomposition import (
+    architecture_share,
+    final_hypervolume,
+    initial_hypervolume,
+)
+from nas_ops.cli import main as cli
 from nas_ops.engine.breeding import operator_lists
 from nas_ops.experiments.plan import load_plan
 from nas_ops.variation import RETRAIN_CONTROL
@@ -59,3 +65,35 @@ def test_the_ranked_weights_are_the_scripts_and_have_the_planned_contrast() -> N
     total = sum(weights.values())
     tv = 0.5 * sum(abs(w / total - 1 / len(mutation)) for w in weights.values())
     assert tv == pytest.approx(0.3, abs=1e-3)  # the planned contrast, over what a run draws
+
+
+def test_a_ci_size_decomposition_page_is_the_share_of_its_ledgers(tmp_path: Path) -> None:
+    exp = tmp_path / "exp.toml"
+    exp.write_text(
+        '[experiment]\nseeds = [3, 4]\n'
+        '[base]\ntask = {name = "mnist1d", n_train = 200}\n'
+        'search = {population = 4, offspring = 4, generations = 1}\n'
+        'evaluation = {backend = "local"}\nbudget = {epochs = 1}\n'
+        'policy = {operators = ["add_layer", "remove_layer", "change_units"]}\n'
+        '[arms]\nuniform = {policy = {name = "uniform"}}\n'
+        'training_only = {policy = {name = "uniform", operators = ["retrain_control"]}}\n')
+    assert cli(["experiment", str(exp), "--out", str(tmp_path / "e")]) == 0
+    spec = importlib.util.spec_from_file_location(
+        "experiment_results", ROOT / "studies" / "experiment_results.py")
+    assert spec is not None and spec.loader is not None
+    er = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(er)
+    er.package(tmp_path / "e", exp, tmp_path / "out")
+    script = _script()
+    text = script.page(tmp_path / "out")
+    init, final = {}, {}
+    for arm in ("uniform", "training_only"):
+        for seed, run in script.archived_runs(tmp_path / "out" / "ledgers.tar.xz", arm):
+            init[seed] = initial_hypervolume(run)
+            final[(arm, seed)] = final_hypervolume(run)
+    assert len(final) == 4 and sorted(init) == [3, 4]
+    share = architecture_share(init, {s: final[("uniform", s)] for s in init},
+                               {s: final[("training_only", s)] for s in init})
+    row = next(line for line in text.splitlines() if line.startswith("| uniform |"))
+    assert f"{share.share:+.2f} ({share.low:+.2f} .. {share.high:+.2f})" in row
+    assert "| training_only | 2 |" in text and "reference" in text
