@@ -1,12 +1,13 @@
 """What the results scripts of studies/ share: the two-command line of study_results.py and
-experiment_results.py (package, summarize), and the ``summarize OUT [--doc FILE]`` subcommand
-of the table scripts; the machine's CPU name for provenance is
-:func:`nas_ops.infra.machine.cpu_name`."""
+experiment_results.py (package, summarize), the ``summarize OUT [--doc FILE]`` subcommand of
+the table scripts, and their argument checks (one line on stderr, exit 2); the machine's CPU
+name for provenance is :func:`nas_ops.infra.machine.cpu_name`."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,38 @@ def emit(text: str, doc: Path | None) -> None:
         doc.write_text(text)
     else:
         print(text, end="")
+
+
+def fail(text: str) -> None:
+    """Bad input: one line on stderr, exit 2."""
+    print(text, file=sys.stderr)
+    raise SystemExit(2)
+
+
+def names(text: str, what: str, valid: Sequence[str], one: str | None = None) -> list[str]:
+    """The comma-separated ``--what`` values, each one of ``valid`` (``one``: what a single
+    value is called, by default ``what`` without its final s)."""
+    given = text.split(",")
+    bad = [x for x in given if x not in valid]
+    if bad:
+        fail(f"--{what}: unknown {one or what[:-1]} {bad[0]!r}; valid: {', '.join(valid)}")
+    return given
+
+
+def seed_range(text: str) -> range:
+    """``--seeds FIRST:END`` (END excluded) or one seed."""
+    low, _, high = text.partition(":")
+    try:
+        return range(int(low), int(high)) if high else range(int(low), int(low) + 1)
+    except ValueError:
+        fail(f"--seeds {text!r}: give FIRST:END (END excluded), e.g. 0:1000")
+        raise
+
+
+def budgets(text: str) -> list[int]:
+    """``--budgets`` as integers."""
+    try:
+        return [int(b) for b in text.split(",")]
+    except ValueError:
+        fail(f"--budgets {text!r}: give integers, e.g. 50,100,200,500")
+        raise

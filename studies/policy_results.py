@@ -33,7 +33,7 @@ ALGORITHMS = ("aging", "nsga2")
 POLICIES = ("uniform", "guided", "frrmab", "ucb", "learned")
 BUDGETS = (50, 100, 200, 500)
 sys.path.insert(0, str(ROOT / "studies"))  # policy_page beside this file, however loaded
-from _results_cli import add_summarize, emit  # noqa: E402
+from _results_cli import add_summarize, budgets, emit, fail, names, seed_range  # noqa: E402
 from policy_page import page  # noqa: E402
 
 
@@ -49,29 +49,6 @@ def rel(path: Path) -> str:
 
 def summarize(out: Path) -> str:
     return page(Path(out).resolve(), ROOT)
-
-
-def fail(text: str) -> None:
-    print(text, file=sys.stderr)
-    raise SystemExit(2)
-
-
-def names(text: str, what: str, valid: tuple[str, ...] | list[str]) -> list[str]:
-    given = text.split(",")
-    bad = [x for x in given if x not in valid]
-    if bad:
-        one = {"policies": "policy", "source": "table"}.get(what, what[:-1])
-        fail(f"--{what}: unknown {one} {bad[0]!r}; valid: {', '.join(valid)}")
-    return given
-
-
-def seed_range(text: str) -> range:
-    low, _, high = text.partition(":")
-    try:
-        return range(int(low), int(high)) if high else range(int(low), int(low) + 1)
-    except ValueError:
-        fail(f"--seeds {text!r}: give FIRST:END (END excluded), e.g. 0:1000")
-        raise
 
 
 def fit_models(out: Path, tables: list[str], bases: int | None, check_bases: int | None,
@@ -137,16 +114,13 @@ def main() -> None:
         fit_models(args.out, tables, args.bases, args.check_bases, args.seed)
         return
     algorithms = names(args.algorithms, "algorithms", ALGORITHMS)
-    policies = names(args.policies, "policies", POLICIES)
-    try:
-        budgets = [int(b) for b in args.budgets.split(",")]
-    except ValueError:
-        fail(f"--budgets {args.budgets!r}: give integers, e.g. 50,100,200,500")
+    policies = names(args.policies, "policies", POLICIES, one="policy")
+    wanted = budgets(args.budgets)
     if not 2 <= args.tournament <= args.population:
         fail(f"--tournament {args.tournament}: give 2 .. the population ({args.population})")
-    if min(budgets) <= args.population:
-        fail(f"--budgets: the smallest, {min(budgets)}, is within the shared random start "
-              f"(--population {args.population}); give budgets above it")
+    if min(wanted) <= args.population:
+        fail(f"--budgets: the smallest, {min(wanted)}, is within the shared random start "
+             f"(--population {args.population}); give budgets above it")
     settings: dict = {"temperature": args.temperature, "population": args.population,
                       "tournament": args.tournament}
     for policy, key, where in (("guided", "guidelines", args.guidelines),
@@ -163,7 +137,7 @@ def main() -> None:
 
     os.chdir(ROOT)  # the files are recorded relative to the repository
     arms = [f"{a}:{p}" for a in algorithms for p in policies]
-    run_all(args.out.resolve(), tables, arms, seed_range(args.seeds), budgets, workers=args.workers,
+    run_all(args.out.resolve(), tables, arms, seed_range(args.seeds), wanted, workers=args.workers,
             say=lambda line: print(line, flush=True), settings=settings)
 
 

@@ -21,16 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAPER = ROOT / "studies" / "results" / "nbgraph_paper.json"
 sys.path.insert(0, str(ROOT / "studies"))  # table_page beside this file, however loaded
-from _results_cli import add_summarize, emit  # noqa: E402
+from _results_cli import add_summarize, budgets, emit, names, seed_range  # noqa: E402
 from table_page import page  # noqa: E402
-
-
-def _seeds(text: str) -> range:
-    low, _, high = text.partition(":")
-    try:
-        return range(int(low), int(high)) if high else range(int(low), int(low) + 1)
-    except ValueError:
-        raise SystemExit(f"--seeds {text!r}: give FIRST:END (END excluded), e.g. 0:300") from None
 
 
 def summarize(out: Path) -> str:
@@ -54,21 +46,11 @@ def main() -> None:
     if args.cmd == "summarize":
         emit(summarize(args.out.resolve()), args.doc)
         return
-    tables, arms = args.tables.split(","), args.arms.split(",")
-    for what, given, valid in (("table", tables, TABLES), ("arm", arms, ARMS)):
-        bad = [x for x in given if x not in valid]
-        if bad:
-            print(f"--{what}s: unknown {what} {bad[0]!r}; valid: {', '.join(valid)}",
-                  file=sys.stderr)
-            raise SystemExit(2)
-    try:
-        budgets = [int(b) for b in args.budgets.split(",")]
-    except ValueError:
-        print(f"--budgets {args.budgets!r}: give integers, e.g. 50,100,1000", file=sys.stderr)
-        raise SystemExit(2) from None
+    tables, arms = names(args.tables, "tables", TABLES), names(args.arms, "arms", ARMS)
+    wanted = budgets(args.budgets)
     from nas_ops.experiments.table_runner import run_all
 
-    run_all(args.out, tables, arms, _seeds(args.seeds), budgets, workers=args.workers,
+    run_all(args.out, tables, arms, seed_range(args.seeds), wanted, workers=args.workers,
             say=lambda line: print(line, flush=True))
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # the sibling scripts, however this one is loaded
-from _results_cli import add_summarize, emit  # noqa: E402
-from policy_results import GUIDELINES, fail, file_name, names, rel, seed_range  # noqa: E402
+from _results_cli import add_summarize, budgets, emit, fail, names, seed_range  # noqa: E402
+from policy_results import GUIDELINES, file_name, rel  # noqa: E402
 
 ARMS = ("aging:uniform", "aging:guided", "aging:transfer")
 BUDGETS = (50, 100, 200, 500)
@@ -77,17 +77,14 @@ def main() -> None:
 
         emit(page(args.out.resolve(), ROOT), args.doc)
         return
-    source = names(args.source, "source", nbgraph)[0]
+    source = names(args.source, "source", nbgraph, one="table")[0]
     targets = names(args.targets, "targets", nbgraph) if args.targets else [
         t for t in nbgraph if t != source]
     if source in targets:
         fail(f"--targets: {source} is the source; its own guidelines are arm guided")
-    try:
-        budgets = [int(b) for b in args.budgets.split(",")]
-    except ValueError:
-        fail(f"--budgets {args.budgets!r}: give integers, e.g. 50,100,200,500")
-    if min(budgets) <= POPULATION:
-        fail(f"--budgets: the smallest, {min(budgets)}, is within the shared random start "
+    wanted = budgets(args.budgets)
+    if min(wanted) <= POPULATION:
+        fail(f"--budgets: the smallest, {min(wanted)}, is within the shared random start "
              f"(population {POPULATION}); give budgets above it")
     missing = [t for t in [source, *targets] if not (args.guidelines / file_name(t)).is_file()]
     if missing:
@@ -100,7 +97,7 @@ def main() -> None:
     from nas_ops.experiments.table_runner import run_all
 
     os.chdir(ROOT)  # the files are recorded relative to the repository
-    run_all(out, targets, ARMS, seed_range(args.seeds), budgets, workers=args.workers,
+    run_all(out, targets, ARMS, seed_range(args.seeds), wanted, workers=args.workers,
             say=lambda line: print(line, flush=True), settings=settings)
 
 

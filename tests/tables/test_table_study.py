@@ -122,13 +122,18 @@ def test_nsga2_ranks_latency_on_nbgraph_and_nb201_has_none(tmp_path: Path) -> No
     assert not (tmp_path / "b").exists()
 
 
-def test_bad_arm_is_one_line_and_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args, message", [
+    (["--arms", "random,bogus"], "--arms: unknown arm 'bogus'; valid: random, aging, local, "
+                                 "nsga2\n"),
+    (["--seeds", "0-300"], "--seeds '0-300': give FIRST:END (END excluded), e.g. 0:1000\n"),
+    (["--budgets", "50,lots"], "--budgets '50,lots': give integers, e.g. 50,100,200,500\n"),
+])
+def test_bad_argument_is_one_line_and_exit_2(tmp_path: Path, args: list[str],
+                                             message: str) -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "studies" / "table_results.py"), "run",
-                           str(tmp_path / "out"), "--arms", "random,bogus"],
+                           str(tmp_path / "out"), *args],
                           capture_output=True, text=True, check=False)
-    assert proc.returncode == 2
-    assert proc.stderr == ("--arms: unknown arm 'bogus'; valid: random, aging, local, "
-                           "nsga2\n")
+    assert (proc.returncode, proc.stderr) == (2, message)
     assert not (tmp_path / "out").exists()
 
 
