@@ -221,7 +221,11 @@ def _other_pairs(data: dict[str, Any], ref: str) -> list[str]:
 def _speedups(data: dict[str, Any], ref: str) -> list[str]:
     if not data.get("speedups"):
         return []
-    lines = [f"Training steps to reach `{ref}`'s final hypervolume of the same seed: the "
+    share = data.get("speedup_share")
+    target = (f"`{ref}`'s final hypervolume of the same seed" if share is None else
+              f"{share:.0%} of the smaller of the two runs' final hypervolumes of the same seed "
+              "(symmetric: both runs reach it)")
+    lines = [f"Training steps to reach {target}: the "
              f"speed-up is {ref}'s steps / the arm's steps (2 = half the steps; 0 = never "
              "reached within the budget).", "",
              "| arm | seeds | reached | median speed-up (95 % CI) | quartiles | range | "
