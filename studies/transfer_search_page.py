@@ -13,7 +13,6 @@ from nas_ops.experiments.table_arms import arm_parts
 from nas_ops.experiments.table_measures import contrast, detectable, paired_p, summarize
 from nas_ops.experiments.table_runner import read_study
 
-ARMS = ("aging:uniform", "aging:guided", "aging:transfer")
 CELL = tuple[str, str, int, str]
 
 
@@ -54,6 +53,7 @@ def page(out: Path, root: Path) -> str:
     for r in records:
         per_cell[(r["table"], r["arm"])] = per_cell.get((r["table"], r["arm"]), 0) + 1
     least = min(per_cell.values())
+    n_arms = len({r["arm"] for r in records})
     rel = out.relative_to(root) if out.is_relative_to(root) else out
     wall = sum(r["wall_s"] for r in records)
 
@@ -95,7 +95,7 @@ def page(out: Path, root: Path) -> str:
         f"{plan['python']}, numpy {plan['numpy']}; {plan['cpu_count']} x "
         f"{plan.get('cpu', plan['machine'])}).",
         "",
-        f"- **Runs: {len(records)}** ({len(tables)} datasets x {len(ARMS)} arms, **{least} "
+        f"- **Runs: {len(records)}** ({len(tables)} datasets x {n_arms} arms, **{least} "
         f"paired seeds** per arm and dataset, seeds {seeds[0]} to {seeds[-1]}); "
         f"{sum(r['evals'] for r in records):,} evaluations; {wall:.0f} s of search wall time "
         "summed over runs.",
