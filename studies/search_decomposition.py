@@ -107,7 +107,7 @@ def softmax_for_tv(scores: dict[str, float], tv: float) -> tuple[dict[str, float
     return {n: float(x) for n, x in zip(names, weights(t), strict=True)}, t
 
 
-def page(out: Path) -> str:
+def summarize(out: Path) -> str:
     """The decomposition page of a packaged experiment directory."""
     from nas_ops.analysis.decomposition import (
         architecture_share,
@@ -170,7 +170,7 @@ def main() -> None:
     add_summarize(sub)
     args = ap.parse_args()
     if args.cmd == "summarize":
-        emit(page(args.out.resolve()), args.doc)
+        emit(summarize(args.out.resolve()), args.doc)
         return
     if not 0 < args.tv < 1:
         print(f"--tv {args.tv}: give a distance between 0 and 1", file=sys.stderr)

@@ -33,6 +33,12 @@ BUDGETS = (50, 100, 200, 500)
 POPULATION, TOURNAMENT = 20, 5  # as the policy comparison (docs/tables-policies.md)
 
 
+def summarize(out: Path) -> str:
+    from transfer_search_page import page
+
+    return page(Path(out).resolve(), ROOT)
+
+
 def derive(out: Path, source: str, targets: list[str], guidelines: Path) -> dict[str, str]:
     """Write (or check) OUT/guidelines/<target>.json for every target; target -> its path
     relative to the repository."""
@@ -73,9 +79,7 @@ def main() -> None:
     add_summarize(sub)
     args = ap.parse_args()
     if args.cmd == "summarize":
-        from transfer_search_page import page
-
-        emit(page(args.out.resolve(), ROOT), args.doc)
+        emit(summarize(args.out), args.doc)
         return
     source = names(args.source, "source", nbgraph, one="table")[0]
     targets = names(args.targets, "targets", nbgraph) if args.targets else [

@@ -85,7 +85,7 @@ def test_a_ci_size_decomposition_page_is_the_share_of_its_ledgers(tmp_path: Path
     spec.loader.exec_module(er)
     er.package(tmp_path / "e", exp, tmp_path / "out")
     script = _script()
-    text = script.page(tmp_path / "out")
+    text = script.summarize(tmp_path / "out")
     init, final = {}, {}
     for arm in ("uniform", "training_only"):
         for seed, run in script.archived_runs(tmp_path / "out" / "ledgers.tar.xz", arm):
