@@ -31,13 +31,18 @@ def _module(name: str = "study_results") -> ModuleType:
     return module
 
 
-def test_package_and_summary_of_a_planted_study(tmp_path: Path) -> None:
-    sr = _module()
+def _packaged(sr: ModuleType, tmp_path: Path) -> tuple[Path, Path]:
+    """A planted study run, packaged: (the run, the results directory)."""
     run = write_planted_run(tmp_path / "study", n_parents=20, per_parent=1)
     config = tmp_path / "planted.toml"
     config.write_text("seed = 0\n")
-    out = tmp_path / "results"
-    sr.package(run, config, out)
+    sr.package(run, config, tmp_path / "results")
+    return run, tmp_path / "results"
+
+
+def test_package_and_summary_of_a_planted_study(tmp_path: Path) -> None:
+    sr = _module()
+    run, out = _packaged(sr, tmp_path)
     prov = json.loads((out / "provenance.json").read_text())
     assert (prov["config"], prov["seed"], prov["kind"]) == ("planted.toml", 0, "study")
     assert prov["evaluations"] == sum(prov["by_status"].values()) > 20
@@ -63,11 +68,7 @@ def test_report_is_rebuilt_from_the_committed_ledger(tmp_path: Path) -> None:
     """``report OUT_DIR``: the report again from the gzipped ledger alone, naming the run the
     packaged report named; with the same analysis, the same guidelines, byte for byte."""
     sr = _module()
-    run = write_planted_run(tmp_path / "study", n_parents=20, per_parent=1)
-    config = tmp_path / "planted.toml"
-    config.write_text("seed = 0\n")
-    out = tmp_path / "results"
-    sr.package(run, config, out)
+    run, out = _packaged(sr, tmp_path)
     before = (out / "report" / "guidelines.json").read_text()
     prov = (out / "provenance.json").read_text()
     (run / "ledger.sqlite").unlink()  # only the committed files remain
