@@ -13,9 +13,10 @@ metric never enters a choice: :func:`picks` sees validation values only.
 An arm is an algorithm (``aging``) or an algorithm with an operator policy (``aging:ucb``; the
 policy comparison, docs/tables-policies.md); the plain name means policy ``uniform``. The
 policies that read a file (``guided``: a guidelines.json; ``learned``: an effect model;
-``transfer``: policy guided reading another table's guidelines, docs/tables-transfer.md) find
-it per table in ``settings`` (``{"guidelines": {table: path}, "models": {table: path},
-"transferred": {table: path}, "temperature": t}``); ``settings`` may also set the
+``transfer``: policy guided reading another table's guidelines,
+docs/tables-transfer-search.md) find it per table in ``settings`` (``{"guidelines": {table:
+path}, "models": {table: path}, "transferred": {table: path}, "temperature": t}``);
+``settings`` may also set the
 ``population`` (default :data:`POPULATION`, offspring the same) and regularized evolution's
 ``tournament`` (default 10). Besides the picks, a record holds when the run first evaluated
 the table's best architecture by selection value (``hit_val``) and by test value
