@@ -6,6 +6,8 @@
         break-even rules per operator and family, control drift per rule, with provenance
         (config, seed, versions, machine, date, commit: RUN_DIR.commit beside the run when
         it was written at launch, else HEAD), from the run's ledger alone
+    python studies/budget_map.py summarize OUT [--doc docs/budget-map.md]
+        the results page from OUT/map.json (the report, committed under studies/results/)
 
 The analysis is :mod:`nas_ops.analysis.budget_map`; the design: studies/results/budget_map/plan.md.
 """
@@ -28,6 +30,11 @@ from nas_ops.analysis.effects import effect_rows
 from nas_ops.analysis.rows import run_outputs
 from nas_ops.infra.machine import cpu_name
 from nas_ops.store.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "studies"))  # the page beside this file, however loaded
+from _results_cli import add_summarize, emit  # noqa: E402
+from budget_map_page import page  # noqa: E402
 
 
 def _finite(value: Any) -> Any:
@@ -79,6 +86,10 @@ def report(run_dir: Path, seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
         "analysis": result})
 
 
+def summarize(out: Path) -> str:
+    return page(Path(out).resolve(), ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="budget_map.py", description=__doc__.split("\n")[1])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -90,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("out", type=Path)
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--boot", type=int, default=2000)
+    add_summarize(sub)
     args = ap.parse_args(argv)
+    if args.cmd == "summarize":
+        emit(summarize(args.out), args.doc)
+        return 0
     if args.cmd == "run":
         run_study(args.config, args.run_dir, progress=True)
         return 0
