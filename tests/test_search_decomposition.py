@@ -86,12 +86,20 @@ def test_a_ci_size_decomposition_page_is_the_share_of_its_ledgers(tmp_path: Path
     er.package(tmp_path / "e", exp, tmp_path / "out")
     script = _script()
     text = script.summarize(tmp_path / "out")
-    init, final = {}, {}
+    init, final, firsts = {}, {}, {}
     for arm in ("uniform", "training_only"):
         for seed, run in script.archived_runs(tmp_path / "out" / "ledgers.tar.xz", arm):
-            init[seed] = initial_hypervolume(run)
+            init[(arm, seed)] = initial_hypervolume(run)
             final[(arm, seed)] = final_hypervolume(run)
-    assert len(final) == 4 and sorted(init) == [3, 4]
+            firsts[(arm, seed)] = [i.hash for i in run.individuals if i.generation == 0]
+            if arm == "training_only":  # every child is its parent retrained, no edit
+                assert {i.operator for i in run.individuals if i.generation > 0} == {
+                    "retrain_control"}
+            assert final[(arm, seed)] == run.hypervolume[-1].value >= init[(arm, seed)]
+    for s in (3, 4):  # the arms of a seed start from the same initial population
+        assert firsts[("uniform", s)] == firsts[("training_only", s)]
+        assert init[("uniform", s)] == init[("training_only", s)]
+    init = {s: init[("uniform", s)] for s in (3, 4)}
     share = architecture_share(init, {s: final[("uniform", s)] for s in init},
                                {s: final[("training_only", s)] for s in init})
     row = next(line for line in text.splitlines() if line.startswith("| uniform |"))

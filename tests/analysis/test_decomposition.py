@@ -1,20 +1,13 @@
-"""The search decomposition's architecture share (nas_ops.analysis.decomposition): by hand, and
-on a real pair of tiny searches whose initial populations must be the same."""
+"""The search decomposition's architecture share (nas_ops.analysis.decomposition), by hand; on
+real searches: tests/test_search_decomposition.py (a CI-size experiment)."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
-from nas_ops import load_run, run_search
-from nas_ops.analysis.decomposition import (
-    architecture_share,
-    final_hypervolume,
-    initial_hypervolume,
-)
-from tests.configs import tiny_config
+from nas_ops.analysis.decomposition import architecture_share
 
 
 def test_share_is_one_minus_the_ratio_of_mean_gains() -> None:
@@ -29,18 +22,3 @@ def test_share_is_one_minus_the_ratio_of_mean_gains() -> None:
     assert architecture_share({1: 1.0}, {1: 2.0}, {1: 2.0}).share == 0.0  # training did it all
     with pytest.raises(ValueError, match="no seed"):
         architecture_share({1: 1.0}, {2: 2.0}, {1: 1.0})
-
-
-def test_the_arms_of_a_seed_start_from_the_same_initial_population(tmp_path: Path) -> None:
-    ops = ["add_layer", "remove_layer", "change_units"]
-    search = tiny_config(seed=5, generations=1, policy__operators=ops)
-    only = tiny_config(seed=5, generations=1, policy__operators=["retrain_control"])
-    run_search(search, tmp_path / "s", progress=False)
-    run_search(only, tmp_path / "t", progress=False)
-    s, t = load_run(tmp_path / "s"), load_run(tmp_path / "t")
-    assert [i.hash for i in s.individuals if i.generation == 0] == \
-        [i.hash for i in t.individuals if i.generation == 0]
-    assert initial_hypervolume(s) == initial_hypervolume(t)
-    assert {i.operator for i in t.individuals if i.generation > 0} == {"retrain_control"}
-    assert final_hypervolume(s) >= initial_hypervolume(s)  # hypervolume never falls
-    assert final_hypervolume(s) == s.hypervolume[-1].value
