@@ -217,6 +217,16 @@ def verdict(e: Estimate | None, q: float | None, lower_better: bool) -> str:
     return "no difference"
 
 
+def regret_cell(e: Estimate | None, q: float | None,
+                power: tuple[int, float] | None) -> tuple[str, str]:
+    """A test-regret cell of a verdict table (percentage points) and its verdict: the paired
+    difference with its interval, the verdict, and for no difference the difference the pairs
+    detect in brackets."""
+    v = verdict(e, q, lower_better=True)
+    extra = f" [{power[1] * 100:.2f}]" if v == "no difference" and power else ""
+    return f"{fmt(e, 100.0, True)} {v}{extra}", v
+
+
 def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[str],
              arms: list[str], per_cell: dict[tuple[str, str], int],
              cells: dict, power: dict) -> list[str]:
@@ -247,14 +257,12 @@ def _reading(records: list[dict], facts: dict, budgets: list[int], tables: list[
                 continue
             row = []
             for b in budgets:
-                e = cells.get((t, a, b, "regret"), {}).get("vs_random")
-                q = adjusted.get((t, a, b, "regret"), (math.nan, ""))[0]
-                v = verdict(e, q, lower_better=True)
+                text, v = regret_cell(cells.get((t, a, b, "regret"), {}).get("vs_random"),
+                                      adjusted.get((t, a, b, "regret"), (math.nan, ""))[0],
+                                      power.get((t, a, b, "regret")))
                 tally.setdefault(arm_parts(a)[1], [0, 0, 0])[
                     0 if "better" in v else 1 if "worse" in v else 2] += 1
-                d = power.get((t, a, b, "regret"))
-                extra = f" [{d[1] * 100:.2f}]" if v == "no difference" and d else ""
-                row.append(f"{fmt(e, 100.0, True)} {v}{extra}")
+                row.append(text)
             out.append(f"| {t} | {a} | " + " | ".join(row) + " |")
     out += ["", "Over the (table, algorithm, budget) cells, on test regret:", ""]
     for policy in ORDER[1:]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from policy_page import ALPHA, fmt, reference, verdict
+from policy_page import ALPHA, fmt, reference, regret_cell
 
 from nas_ops.analysis.statistics import benjamini_hochberg, holm
 from nas_ops.experiments.table_arms import arm_parts
@@ -20,29 +20,30 @@ def _to_guided(arm: str) -> str:
     return f"{arm_parts(arm)[0]}:guided"
 
 
-def _table_lines(title: str, cells: dict, adjusted: dict[CELL, float], power: dict,
-                 tables: list[str], arm: str, budgets: list[int]) -> list[str]:
+def _verdicts(cells: dict, adjusted: dict[CELL, float], power: dict, tables: list[str],
+              arm: str, budgets: list[int]) -> dict[tuple[str, int], tuple[str, str]]:
+    """(table, budget) -> (the regret cell's text, its verdict) of ``arm``."""
+    return {(t, b): regret_cell(cells.get((t, arm, b, "regret"), {}).get("vs_random"),
+                                adjusted.get((t, arm, b, "regret"), math.nan),
+                                power.get((t, arm, b, "regret")))
+            for t in tables for b in budgets}
+
+
+def _table_lines(title: str, got: dict[tuple[str, int], tuple[str, str]], tables: list[str],
+                 budgets: list[int]) -> list[str]:
     out = ["", title, "", "| dataset | " + " | ".join(f"{b} evals" for b in budgets) + " |",
            "|---|" + "---|" * len(budgets)]
     for t in tables:
-        row = []
-        for b in budgets:
-            e = cells.get((t, arm, b, "regret"), {}).get("vs_random")
-            v = verdict(e, adjusted.get((t, arm, b, "regret"), math.nan), lower_better=True)
-            d = power.get((t, arm, b, "regret"))
-            extra = f" [{d[1] * 100:.2f}]" if v == "no difference" and d else ""
-            row.append(f"{fmt(e, 100.0, True)} {v}{extra}")
-        out.append(f"| {t.split('/')[1]} | " + " | ".join(row) + " |")
+        out.append(f"| {t.split('/')[1]} | " + " | ".join(got[(t, b)][0] for b in budgets)
+                   + " |")
     return out
 
 
-def _tally(cells: dict, adjusted: dict[CELL, float], tables: list[str], arm: str,
+def _tally(got: dict[tuple[str, int], tuple[str, str]],
            budgets: list[int]) -> tuple[int, int, int]:
-    got = [verdict(cells.get((t, arm, b, "regret"), {}).get("vs_random"),
-                   adjusted.get((t, arm, b, "regret"), math.nan), True)
-           for t in tables for b in budgets]
-    return (sum("better" in v for v in got), sum("worse" in v for v in got),
-            sum(v == "no difference" for v in got))
+    kept = [v for (_, b), (_, v) in got.items() if b in budgets]
+    return (sum("better" in v for v in kept), sum("worse" in v for v in kept),
+            sum(v == "no difference" for v in kept))
 
 
 def page(out: Path, root: Path) -> str:
@@ -135,16 +136,19 @@ def page(out: Path, root: Path) -> str:
         lines.append(f"| {t.split('/')[1]} | " + " | ".join(
             fmt(vs_uniform.get((t, "aging:uniform", b, "regret"), {}).get("mean"), 100.0)
             for b in budgets) + " |")
+    transfer_v = _verdicts(vs_uniform, adjusted, power, tables, "aging:transfer", budgets)
+    own_v = _verdicts(vs_uniform, adj_own, power, tables, "aging:guided", budgets)
+    vs_guided_v = _verdicts(vs_guided, adj_vs_guided, power_guided, tables, "aging:transfer",
+                            budgets)
     lines += _table_lines(
         f"## Transfer minus uniform: confirmatory at {top} evaluations (Holm over the "
         f"{len(conf)} datasets at {ALPHA}), exploratory at the smaller budgets (BH)",
-        vs_uniform, adjusted, power, tables, "aging:transfer", budgets)
+        transfer_v, tables, budgets)
     lines += _table_lines("## Exploratory: own guidelines (guided) minus uniform (BH)",
-                          vs_uniform, adj_own, power, tables, "aging:guided", budgets)
+                          own_v, tables, budgets)
     lines += _table_lines(
         "## Exploratory: transfer minus guided (BH): does another dataset's rule book do as "
-        "well as the dataset's own?", vs_guided, adj_vs_guided, power_guided, tables,
-        "aging:transfer", budgets)
+        "well as the dataset's own?", vs_guided_v, tables, budgets)
     lines += ["", f"## Descriptive: P(the table's optimum by validation was evaluated within {top} "
               "evaluations)", "",
               "The search's own target, which the test column never enters: percent, and each "
@@ -157,15 +161,11 @@ def page(out: Path, root: Path) -> str:
         lines.append(f"| {t.split('/')[1]} | {fmt(cell['aging:uniform'].get('mean'), 100.0)} | "
                      f"{fmt(cell['aging:guided'].get('vs_random'), 100.0, True)} | "
                      f"{fmt(cell['aging:transfer'].get('vs_random'), 100.0, True)} |")
-    tc, tx, tg, tv = (_tally(vs_uniform, adjusted, tables, "aging:transfer", [top]),
-                      _tally(vs_uniform, adjusted, tables, "aging:transfer", budgets),
-                      _tally(vs_uniform, adj_own, tables, "aging:guided", budgets),
-                      _tally(vs_guided, adj_vs_guided, tables, "aging:transfer", budgets))
+    tc, tx, tg, tv = (_tally(transfer_v, [top]), _tally(transfer_v, budgets),
+                      _tally(own_v, budgets), _tally(vs_guided_v, budgets))
     n = len(tables) * len(budgets)
-    named = {v: [t.split("/")[1] for t in tables if v in verdict(
-        vs_uniform.get((t, "aging:transfer", top, "regret"), {}).get("vs_random"),
-        adjusted.get((t, "aging:transfer", top, "regret"), math.nan), True)]
-        for v in ("better", "worse")}
+    named = {v: [t.split("/")[1] for t in tables if v in transfer_v[(t, top)][1]]
+             for v in ("better", "worse")}
     rising = [t.split("/")[1] for t in tables
               if (vs_uniform[(t, "aging:uniform", top, "regret")]["mean"].mean
                   > vs_uniform[(t, "aging:uniform", min(budgets), "regret")]["mean"].mean)]
