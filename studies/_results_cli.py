@@ -78,10 +78,15 @@ def seed_range(text: str) -> range:
         raise
 
 
-def budgets(text: str) -> list[int]:
-    """``--budgets`` as integers."""
+def budgets(text: str, population: int | None = None, where: str = "population") -> list[int]:
+    """``--budgets`` as integers; with ``population``, each must lie beyond the random start
+    every arm of a seed shares (``where``: how the message names that population)."""
     try:
-        return [int(b) for b in text.split(",")]
+        wanted = [int(b) for b in text.split(",")]
     except ValueError:
         fail(f"--budgets {text!r}: give integers, e.g. 50,100,200,500")
         raise
+    if population is not None and min(wanted) <= population:
+        fail(f"--budgets: the smallest, {min(wanted)}, is within the shared random start "
+             f"({where} {population}); give budgets above it")
+    return wanted

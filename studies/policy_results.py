@@ -115,12 +115,9 @@ def main() -> None:
         return
     algorithms = names(args.algorithms, "algorithms", ALGORITHMS)
     policies = names(args.policies, "policies", POLICIES, one="policy")
-    wanted = budgets(args.budgets)
+    wanted = budgets(args.budgets, args.population, "--population")
     if not 2 <= args.tournament <= args.population:
         fail(f"--tournament {args.tournament}: give 2 .. the population ({args.population})")
-    if min(wanted) <= args.population:
-        fail(f"--budgets: the smallest, {min(wanted)}, is within the shared random start "
-             f"(--population {args.population}); give budgets above it")
     settings: dict = {"temperature": args.temperature, "population": args.population,
                       "tournament": args.tournament}
     for policy, key, where in (("guided", "guidelines", args.guidelines),

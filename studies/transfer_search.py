@@ -86,10 +86,7 @@ def main() -> None:
         t for t in nbgraph if t != source]
     if source in targets:
         fail(f"--targets: {source} is the source; its own guidelines are arm guided")
-    wanted = budgets(args.budgets)
-    if min(wanted) <= POPULATION:
-        fail(f"--budgets: the smallest, {min(wanted)}, is within the shared random start "
-             f"(population {POPULATION}); give budgets above it")
+    wanted = budgets(args.budgets, POPULATION)
     missing = [t for t in [source, *targets] if not (args.guidelines / file_name(t)).is_file()]
     if missing:
         fail(f"--guidelines: no file {args.guidelines / file_name(missing[0])} (run "
