@@ -11,8 +11,7 @@ need torch are imported on first use, so ``import nas_ops`` (and reading a confi
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nas_ops._version import __version__
 from nas_ops.config import (
@@ -39,6 +38,7 @@ from nas_ops.errors import (
     TaskError,
     UnknownNameError,
 )
+from nas_ops.infra.lazy import exports, loader
 
 if TYPE_CHECKING:
     from nas_ops.analysis import analyze_run
@@ -71,42 +71,27 @@ if TYPE_CHECKING:
         register_operator,
     )
 
-_LAZY: dict[str, tuple[str, str]] = {
-    name: (module, name)
-    for module, names in {
-        "nas_ops.analysis": ["analyze_run"],
-        "nas_ops.metrics.capacity": ["CapacityAllocation", "capacity_allocation"],
-        "nas_ops.engine": ["Candidate", "Search", "SearchSummary", "create_search", "run_search",
-                           "run_study"],
-        "nas_ops.genome": ["Genome", "complexity", "structural_hash"],
-        "nas_ops.phenotype": ["build_model"],
-        "nas_ops.report": ["build_report"],
-        "nas_ops.shortcuts": ["sample_genome", "validate"],
-        "nas_ops.spaces": ["SearchSpace", "get_space", "list_spaces", "register_space"],
-        "nas_ops.records": ["EvalRecord", "EvalRequest"],
-        "nas_ops.store": ["Run", "RunMeta", "load_run"],
-        "nas_ops.tasks": ["Task", "list_tasks", "load_task", "register_task"],
-        "nas_ops.training": ["Budget", "TrainResult", "evaluate", "train"],
-        "nas_ops.variation": ["NotApplicable", "Operator", "VariationContext", "apply_operator",
-                              "list_operators", "register_operator"],
-    }.items()
-    for name in names
-}
+_LAZY = exports({
+    "nas_ops.analysis": ["analyze_run"],
+    "nas_ops.metrics.capacity": ["CapacityAllocation", "capacity_allocation"],
+    "nas_ops.engine": ["Candidate", "Search", "SearchSummary", "create_search", "run_search",
+                       "run_study"],
+    "nas_ops.genome": ["Genome", "complexity", "structural_hash"],
+    "nas_ops.phenotype": ["build_model"],
+    "nas_ops.report": ["build_report"],
+    "nas_ops.shortcuts": ["sample_genome", "validate"],
+    "nas_ops.spaces": ["SearchSpace", "get_space", "list_spaces", "register_space"],
+    "nas_ops.records": ["EvalRecord", "EvalRequest"],
+    "nas_ops.store": ["Run", "RunMeta", "load_run"],
+    "nas_ops.tasks": ["Task", "list_tasks", "load_task", "register_task"],
+    "nas_ops.training": ["Budget", "TrainResult", "evaluate", "train"],
+    "nas_ops.variation": ["NotApplicable", "Operator", "VariationContext", "apply_operator",
+                          "list_operators", "register_operator"],
+})
 _LAZY["resume"] = ("nas_ops.engine", "resume_search")
 _LAZY["proxy_scores"] = ("nas_ops.metrics.proxies", "score")
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'nas_ops' has no attribute {name!r}")
-    module, attr = _LAZY[name]
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = loader(__name__, _LAZY)
 
 
 __all__ = [

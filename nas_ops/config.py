@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from nas_ops.errors import ConfigError
+from nas_ops.errors import ConfigError, regular_file
 from nas_ops.fidelity import FidelityConfig, PrefilterConfig
 from nas_ops.genome.nodes import GENERATION_METRICS
 from nas_ops.registry import Registry
@@ -484,12 +484,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     directory or another file that is not a regular one (``/dev/null``), a file that is not
     UTF-8 text or not TOML, or one nested too deeply for the parser. A UTF-8 byte-order mark is
     accepted."""
-    p = Path(path)
-    if p.is_dir():
-        raise ConfigError(f"config file {str(p)!r} is a directory, not a TOML file")
-    if not p.is_file():
-        state = "is not a regular file" if p.exists() else "does not exist"
-        raise ConfigError(f"config file {str(p)!r} {state}")
+    p = regular_file(path, "config file", "TOML file")
     try:  # utf-8-sig: a byte-order mark (Windows editors write one) is read past
         return tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:

@@ -8,6 +8,7 @@ builtin so that callers who catch ``ValueError`` or ``KeyError`` keep working. T
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -93,3 +94,16 @@ def check_keys(where: str, table: Iterable[str], valid: Sequence[str]) -> None:
     for key in table:
         if key not in valid:
             raise ConfigError(f"unknown key {where}.{key}; valid keys: {', '.join(valid)}")
+
+
+def regular_file(path: str | Path, what: str, kind: str) -> Path:
+    """``path`` as a Path, or one :class:`ConfigError` line when it names a directory ("config
+    file 'x' is a directory, not a TOML file": ``what`` and ``kind``), nothing, or something
+    that is not a regular file (``/dev/null``)."""
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{what} {str(p)!r} is a directory, not a {kind}")
+    if not p.is_file():
+        state = "is not a regular file" if p.exists() else "does not exist"
+        raise ConfigError(f"{what} {str(p)!r} {state}")
+    return p

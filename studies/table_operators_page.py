@@ -26,20 +26,13 @@ def _num(x: Any, scale: float, sign: bool = True) -> str:
     return f"{v:+.3g}" if sign else f"{v:.3g}"
 
 
-def _est(half: dict[str, Any], obj: str) -> str:
+def _est(half: dict[str, Any], obj: str, value: str = "median", ci: str = "ci") -> str:
+    """A half's estimate (``value``: median or mean) with its interval (``ci``)."""
     if not half.get("n_bases"):
         return "n/a"
     scale = UNITS[obj][1]
-    lo, hi = half["ci"]
-    return f"{_num(half['median'], scale)} ({_num(lo, scale)} .. {_num(hi, scale)})"
-
-
-def _mean(half: dict[str, Any], obj: str) -> str:
-    if not half.get("n_bases"):
-        return "n/a"
-    scale = UNITS[obj][1]
-    lo, hi = half["mean_ci"]
-    return f"{_num(half['mean'], scale)} ({_num(lo, scale)} .. {_num(hi, scale)})"
+    lo, hi = half[ci]
+    return f"{_num(half[value], scale)} ({_num(lo, scale)} .. {_num(hi, scale)})"
 
 
 def _p(p: Any) -> str:
@@ -188,7 +181,8 @@ def page(out: Path, root: Path) -> str:
             o, d, h = c["objective"], c["discovery"], c["held_out"]
             unit = UNITS[o][0]
             lines.append(f"| {t} | {c['operator']} | {o}{f' ({unit})' if unit else ''} | "
-                         f"{_est(d, o)} | {_mean(d, o)} | {100 * d.get('up', math.nan):.0f} % "
+                         f"{_est(d, o)} | {_est(d, o, 'mean', 'mean_ci')} | "
+                         f"{100 * d.get('up', math.nan):.0f} % "
                          f"| {_p(c.get('p_adjusted'))} | {_est(h, o)} | {_verdict(c)} |")
     lines += ["", "## Summary per table", "",
               "| table | confirmatory significant | replicated | exploratory significant "

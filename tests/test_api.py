@@ -104,3 +104,20 @@ def test_import_and_help_do_not_import_torch(code: str) -> None:
     check = f"{code}; import sys; assert 'torch' not in sys.modules, 'torch imported'"
     res = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("package", ["nas_ops", "nas_ops.engine", "nas_ops.evaluation"])
+def test_lazy_names_load_on_first_use_and_are_listed(package: str) -> None:
+    """Each package's ``__all__`` resolves (imported on first use, then kept in the package),
+    ``dir`` lists the names not yet imported, and an unknown name is an AttributeError naming
+    the package."""
+    code = (f"import importlib, sys; m = importlib.import_module({package!r}); "
+            "names = [n for n in getattr(m, '__all__', ['SequentialEvaluator', "
+            "'PoolEvaluator', 'run_request'])]; "
+            "missing = [n for n in names if n not in dir(m)]; assert not missing, missing; "
+            "[getattr(m, n) for n in names]; "
+            "kept = [n for n in names if n not in vars(m)]; assert not kept, kept; "
+            "m.no_such_name")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert f"AttributeError: module {package!r} has no attribute 'no_such_name'" in res.stderr, \
+        res.stderr

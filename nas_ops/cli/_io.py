@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
-from nas_ops.errors import ConfigError, GenomeError
+from nas_ops.errors import ConfigError, GenomeError, regular_file
 from nas_ops.genome import Genome, from_json, validate
 from nas_ops.spaces import rules_for
 
@@ -19,13 +18,7 @@ def read_genome(path: str) -> Genome:
         if path == "-":
             text = sys.stdin.read()
         else:
-            p = Path(path)
-            if p.is_dir():
-                raise ConfigError(f"genome file {path!r} is a directory, not a JSON file")
-            if not p.is_file():
-                state = "is not a regular file" if p.exists() else "does not exist"
-                raise ConfigError(f"genome file {path!r} {state}")
-            text = p.read_text(encoding="utf-8")
+            text = regular_file(path, "genome file", "JSON file").read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"genome file {where} is not UTF-8 text") from None
     try:

@@ -7,8 +7,9 @@ validation does, imports no torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nas_ops.infra.lazy import exports, loader
 
 if TYPE_CHECKING:
     from nas_ops.engine.algorithms import ALGORITHMS, NSGA2, Aging, Algorithm, MuPlusLambda
@@ -31,34 +32,18 @@ if TYPE_CHECKING:
     from nas_ops.engine.study import Study
     from nas_ops.engine.summary import SearchSummary
 
-_LAZY: dict[str, str] = {
-    name: module
-    for module, names in {
-        "nas_ops.engine.algorithms": ["ALGORITHMS", "NSGA2", "Aging", "Algorithm",
-                                      "MuPlusLambda"],
-        "nas_ops.engine.individuals": ["Candidate"],
-        "nas_ops.engine.policies": ["POLICIES", "AdaptivePolicy", "Choice", "DiagnosisPolicy",
-                                    "FrrmabPolicy", "GuidedPolicy", "ParentState", "Policy",
-                                    "UniformPolicy", "WeightedPolicy", "register_policy"],
-        "nas_ops.engine.runs": ["create_search", "resume_search", "run_search", "run_study"],
-        "nas_ops.engine.search": ["Search"],
-        "nas_ops.engine.study": ["Study"],
-        "nas_ops.engine.summary": ["SearchSummary"],
-    }.items()
-    for name in names
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'nas_ops.engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = loader(__name__, exports({
+    "nas_ops.engine.algorithms": ["ALGORITHMS", "NSGA2", "Aging", "Algorithm",
+                                  "MuPlusLambda"],
+    "nas_ops.engine.individuals": ["Candidate"],
+    "nas_ops.engine.policies": ["POLICIES", "AdaptivePolicy", "Choice", "DiagnosisPolicy",
+                                "FrrmabPolicy", "GuidedPolicy", "ParentState", "Policy",
+                                "UniformPolicy", "WeightedPolicy", "register_policy"],
+    "nas_ops.engine.runs": ["create_search", "resume_search", "run_search", "run_study"],
+    "nas_ops.engine.search": ["Search"],
+    "nas_ops.engine.study": ["Study"],
+    "nas_ops.engine.summary": ["SearchSummary"],
+}))
 
 
 __all__ = ["ALGORITHMS", "POLICIES", "AdaptivePolicy", "Aging", "Algorithm", "Candidate",

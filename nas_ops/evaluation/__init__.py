@@ -6,11 +6,11 @@ does not either; the backends and ``run_request`` are imported on first use.
 
 from __future__ import annotations
 
-import importlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from nas_ops.infra.lazy import exports, loader
 from nas_ops.records import EvalRecord, EvalRequest, InheritSpec
 from nas_ops.registry import Registry
 
@@ -20,16 +20,10 @@ if TYPE_CHECKING:
     from nas_ops.evaluation.pool import PoolEvaluator
     from nas_ops.evaluation.worker import run_request
 
-_LAZY = {"SequentialEvaluator": "nas_ops.evaluation.local",
-         "PoolEvaluator": "nas_ops.evaluation.pool", "run_request": "nas_ops.evaluation.worker"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'nas_ops.evaluation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = loader(__name__, exports({
+    "nas_ops.evaluation.local": ["SequentialEvaluator"],
+    "nas_ops.evaluation.pool": ["PoolEvaluator"],
+    "nas_ops.evaluation.worker": ["run_request"]}))
 
 
 class Evaluator(Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,28 +18,24 @@ from tests.cli.test_bad_inputs import assert_nothing_written, one_error_line
 from tests.configs import write_config
 
 
-def test_safe_outputs_naming_every_output_is_refused(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path / "c.toml",
-                          search__safe_outputs=["class", "histogram", "reconstruction"])
+@pytest.mark.parametrize(("overrides", "expected"), [
+    ({"search__safe_outputs": ["class", "histogram", "reconstruction"]},
+     "search.safe_outputs names every output of task 'mnist1d' (class, histogram, "
+     "reconstruction): no edit may then touch the model, so no child could ever be bred; leave "
+     "at least one output out"),
+    ({"operators": ["change_units", "add_layer"], "policy__name": "weights",
+      "policy__weights": {"change_units": 0.0, "add_layer": 0.0}},
+     "policy.weights gives every mutation operator of this run weight 0 (change_units, "
+     "add_layer), so none could be drawn; give at least one a weight > 0 (an operator not named "
+     "has weight 1)"),
+], ids=["safe_outputs naming every output", "weights of zero for every operator"])
+def test_a_search_that_could_breed_nothing_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], overrides: dict[str, Any],
+        expected: str) -> None:
+    config = write_config(tmp_path / "c.toml", **overrides)
     out = tmp_path / "run"
     line = one_error_line(["search", config, "--out", out, "--max-evals", 2], capsys)
-    assert line == ("nas-ops: error: search.safe_outputs names every output of task 'mnist1d' "
-                    "(class, histogram, reconstruction): no edit may then touch the model, so no "
-                    "child could ever be bred; leave at least one output out")
-    assert_nothing_written(out)
-
-
-def test_policy_weights_of_zero_for_every_operator_are_refused(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    ops = ["change_units", "add_layer"]
-    config = write_config(tmp_path / "c.toml", operators=ops, policy__name="weights",
-                          policy__weights={"change_units": 0.0, "add_layer": 0.0})
-    out = tmp_path / "run"
-    line = one_error_line(["search", config, "--out", out, "--max-evals", 2], capsys)
-    assert line == ("nas-ops: error: policy.weights gives every mutation operator of this run "
-                    "weight 0 (change_units, add_layer), so none could be drawn; give at least "
-                    "one a weight > 0 (an operator not named has weight 1)")
+    assert line == f"nas-ops: error: {expected}"
     assert_nothing_written(out)
 
 

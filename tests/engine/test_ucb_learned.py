@@ -13,8 +13,8 @@ import pytest
 from nas_ops import ConfigError
 from nas_ops.config import PolicyConfig
 from nas_ops.engine.policies import POLICIES, LearnedPolicy, ParentState, PolicyContext, UcbPolicy
+from nas_ops.engine.policies.bandits import fir
 from nas_ops.engine.policies.effects import load_model, mid_percentile
-from nas_ops.engine.policies.frrmab import fir
 from nas_ops.experiments.effect_fit import check, empty_model, fit_rows
 from nas_ops.tables.nb201 import OPS as NB201_OPS
 from search_spaces import nb201

@@ -7,8 +7,8 @@ outputs each network reaches, its standing in the population), built by the engi
 
 - ``uniform``, ``weights`` (fixed weights), ``adaptive`` (UCB1): the operator only
   (:mod:`.simple`);
-- ``frrmab``: the fitness-rate-rank-based bandit of Li et al. 2014 (:mod:`.frrmab`);
-- ``ucb``: UCB1 of Auer et al. 2002 with the credit of ``frrmab`` (:mod:`.ucb`);
+- ``frrmab``: the fitness-rate-rank-based bandit of Li et al. 2014, and ``ucb``: UCB1 of Auer
+  et al. 2002 with the credit of ``frrmab`` (:mod:`.bandits`);
 - ``learned``: operator and target drawn by a softmax over a fitted effect model's predicted
   improvement (:mod:`.learned`, the model :mod:`nas_ops.experiments.effect_model`);
 - ``diagnosis``: the original pilot's rule from the parent's diagnosis (:mod:`.diagnosis`);
@@ -36,10 +36,9 @@ from nas_ops.engine.policies.base import (
 # isort: off
 # the registration order is the order a config error lists the policies in
 from nas_ops.engine.policies.simple import AdaptivePolicy, UniformPolicy, WeightedPolicy
-from nas_ops.engine.policies.frrmab import FrrmabPolicy, auto_window
+from nas_ops.engine.policies.bandits import FrrmabPolicy, UcbPolicy, auto_window
 from nas_ops.engine.policies.diagnosis import DiagnosisPolicy
 from nas_ops.engine.policies.guided import GuidedPolicy
-from nas_ops.engine.policies.ucb import UcbPolicy
 from nas_ops.engine.policies.learned import LearnedPolicy
 
 # isort: on
