@@ -25,16 +25,15 @@ def main(description: str, source: str, package: Callable[[Path, Path, Path, str
     p.add_argument("config", type=Path)
     p.add_argument("out", type=Path)
     p.add_argument("--note", default="", help="how it was made (kept in provenance.json)")
-    add_summarize(sub)
     if report is not None:
         sub.add_parser("report").add_argument("out", type=Path)
-    args = ap.parse_args()
+    args = parse(ap, sub, summarize)
+    if args is None:
+        return
     if args.cmd == "report" and report is not None:
         report(args.out.resolve())
-    elif args.cmd == "package":
-        package(getattr(args, source), args.config, args.out.resolve(), args.note)
     else:
-        emit(summarize(args.out.resolve()), args.doc)
+        package(getattr(args, source), args.config, args.out.resolve(), args.note)
 
 
 def add_summarize(sub: Any) -> None:
@@ -42,6 +41,28 @@ def add_summarize(sub: Any) -> None:
     s = sub.add_parser("summarize")
     s.add_argument("out", type=Path)
     s.add_argument("--doc", type=Path)
+
+
+def parse(ap: argparse.ArgumentParser, sub: Any, summarize: Callable[[Path], str],
+          argv: Sequence[str] | None = None) -> argparse.Namespace | None:
+    """The arguments of a script whose subcommands ``sub`` holds, with ``summarize OUT [--doc
+    FILE]`` added; that command is run here (its page written or printed) and answers None."""
+    add_summarize(sub)
+    args = ap.parse_args(argv)
+    if args.cmd != "summarize":
+        return args
+    emit(summarize(args.out.resolve()), args.doc)
+    return None
+
+
+def run_parser(sub: Any, seeds: str) -> argparse.ArgumentParser:
+    """The ``run OUT [--seeds FIRST:END] [--workers N]`` subcommand of a seeded study (``seeds``:
+    the default range); the caller adds its own options."""
+    r: argparse.ArgumentParser = sub.add_parser("run")
+    r.add_argument("out", type=Path)
+    r.add_argument("--seeds", default=seeds)
+    r.add_argument("--workers", type=int, default=2)
+    return r
 
 
 def emit(text: str, doc: Path | None) -> None:

@@ -33,7 +33,7 @@ from nas_ops.store.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # the page beside this file, however loaded
-from _results_cli import add_summarize, emit  # noqa: E402
+from _results_cli import parse  # noqa: E402
 from budget_map_page import page  # noqa: E402
 
 
@@ -101,10 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("out", type=Path)
     rep.add_argument("--seed", type=int, default=0)
     rep.add_argument("--boot", type=int, default=2000)
-    add_summarize(sub)
-    args = ap.parse_args(argv)
-    if args.cmd == "summarize":
-        emit(summarize(args.out), args.doc)
+    args = parse(ap, sub, summarize, argv)
+    if args is None:
         return 0
     if args.cmd == "run":
         run_study(args.config, args.run_dir, progress=True)

@@ -25,6 +25,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "studies"))  # the shared helpers beside this file, however loaded
+from _results_cli import parse  # noqa: E402
+
 
 def pairs(run_dir: Path) -> dict[tuple[int, str], list[tuple[float, float]]]:
     """(rung, output) -> (score at the rung, score at the full budget) per child."""
@@ -138,16 +142,8 @@ def main() -> None:
     m.add_argument("runs", type=Path, nargs="+")
     m.add_argument("--out", type=Path)
     m.add_argument("--boot", type=int, default=2000)
-    s = sub.add_parser("summarize")
-    s.add_argument("out", type=Path)
-    s.add_argument("--doc", type=Path)
-    args = ap.parse_args()
-    if args.cmd == "summarize":
-        text = summarize(args.out)
-        if args.doc:
-            args.doc.write_text(text)
-        else:
-            print(text, end="")
+    args = parse(ap, sub, summarize)
+    if args is None:
         return
     missing = [r for r in args.runs if not (r / "ledger.sqlite").is_file()]
     if missing:

@@ -33,7 +33,7 @@ ALGORITHMS = ("aging", "nsga2")
 POLICIES = ("uniform", "guided", "frrmab", "ucb", "learned")
 BUDGETS = (50, 100, 200, 500)
 sys.path.insert(0, str(ROOT / "studies"))  # policy_page beside this file, however loaded
-from _results_cli import add_summarize, budgets, emit, fail, names, seed_range  # noqa: E402
+from _results_cli import budgets, fail, names, parse, run_parser, seed_range  # noqa: E402
 from policy_page import page  # noqa: E402
 
 
@@ -92,10 +92,7 @@ def main() -> None:
     f.add_argument("--bases", type=int)
     f.add_argument("--check-bases", type=int)
     f.add_argument("--seed", type=int, default=0)
-    r = sub.add_parser("run")
-    r.add_argument("out", type=Path)
-    r.add_argument("--seeds", default="0:1000")
-    r.add_argument("--workers", type=int, default=2)
+    r = run_parser(sub, "0:1000")
     r.add_argument("--tables", default=",".join(TABLES))
     r.add_argument("--algorithms", default=",".join(ALGORITHMS))
     r.add_argument("--policies", default=",".join(POLICIES))
@@ -104,10 +101,8 @@ def main() -> None:
     r.add_argument("--temperature", type=float, default=0.25)
     r.add_argument("--population", type=int, default=20)
     r.add_argument("--tournament", type=int, default=5)
-    add_summarize(sub)
-    args = ap.parse_args()
-    if args.cmd == "summarize":
-        emit(summarize(args.out.resolve()), args.doc)
+    args = parse(ap, sub, summarize)
+    if args is None:
         return
     tables = names(args.tables, "tables", TABLES)
     if args.cmd == "fit":

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # _results_cli beside this file, however loaded
-from _results_cli import add_summarize, emit  # noqa: E402
+from _results_cli import parse  # noqa: E402
 
 SEARCH, TRAINING = "uniform", "training_only"
 
@@ -167,10 +167,8 @@ def main() -> None:
     w.add_argument("archive", type=Path)
     w.add_argument("--arm", default="uniform")
     w.add_argument("--tv", type=float, default=0.3)
-    add_summarize(sub)
-    args = ap.parse_args()
-    if args.cmd == "summarize":
-        emit(summarize(args.out.resolve()), args.doc)
+    args = parse(ap, sub, summarize)
+    if args is None:
         return
     if not 0 < args.tv < 1:
         print(f"--tv {args.tv}: give a distance between 0 and 1", file=sys.stderr)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # table_operators_page beside this file
-from _results_cli import add_summarize, emit  # noqa: E402
+from _results_cli import parse  # noqa: E402
 from table_operators_page import page  # noqa: E402
 
 
@@ -38,10 +38,8 @@ def main() -> None:
     r.add_argument("--partners", type=int, default=2)
     r.add_argument("--bases", type=int, default=None)
     r.add_argument("--tables", default=",".join(TABLES))
-    add_summarize(sub)
-    args = ap.parse_args()
-    if args.cmd == "summarize":
-        emit(summarize(args.out.resolve()), args.doc)
+    args = parse(ap, sub, summarize)
+    if args is None:
         return
     tables = args.tables.split(",")
     bad = [t for t in tables if t not in TABLES]

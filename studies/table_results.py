@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAPER = ROOT / "studies" / "results" / "nbgraph_paper.json"
 sys.path.insert(0, str(ROOT / "studies"))  # table_page beside this file, however loaded
-from _results_cli import add_summarize, budgets, emit, names, seed_range  # noqa: E402
+from _results_cli import budgets, names, parse, run_parser, seed_range  # noqa: E402
 from table_page import page  # noqa: E402
 
 
@@ -34,17 +34,12 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("out", type=Path)
-    r.add_argument("--seeds", default="0:300")
-    r.add_argument("--workers", type=int, default=2)
+    r = run_parser(sub, "0:300")
     r.add_argument("--tables", default=",".join(TABLES))
     r.add_argument("--arms", default=",".join(ARMS))
     r.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
-    add_summarize(sub)
-    args = ap.parse_args()
-    if args.cmd == "summarize":
-        emit(summarize(args.out.resolve()), args.doc)
+    args = parse(ap, sub, summarize)
+    if args is None:
         return
     tables, arms = names(args.tables, "tables", TABLES), names(args.arms, "arms", ARMS)
     wanted = budgets(args.budgets)

@@ -18,7 +18,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))
-from _results_cli import add_summarize, emit  # noqa: E402
+from _results_cli import parse  # noqa: E402
 
 from nas_ops.experiments.table_opstudy_runner import read_study  # noqa: E402
 from nas_ops.experiments.table_transfer import (  # noqa: E402
@@ -204,9 +204,7 @@ def summarize(out: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_summarize(ap.add_subparsers(dest="cmd", required=True))
-    args = ap.parse_args()
-    emit(summarize(args.out.resolve()), args.doc)
+    parse(ap, ap.add_subparsers(dest="cmd", required=True), summarize)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "studies"))  # the sibling scripts, however this one is loaded
-from _results_cli import add_summarize, budgets, emit, fail, names, seed_range  # noqa: E402
+from _results_cli import budgets, fail, names, parse, run_parser, seed_range  # noqa: E402
 from policy_results import GUIDELINES, file_name, rel  # noqa: E402
 
 ARMS = ("aging:uniform", "aging:guided", "aging:transfer")
@@ -68,18 +68,13 @@ def main() -> None:
     nbgraph = [t for t in TABLES if t.startswith("nbgraph/")]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("out", type=Path)
+    r = run_parser(sub, "0:300")
     r.add_argument("--source", default="nbgraph/cora")
     r.add_argument("--targets", help="default: every other nbgraph dataset")
-    r.add_argument("--seeds", default="0:300")
-    r.add_argument("--workers", type=int, default=2)
     r.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     r.add_argument("--guidelines", type=Path, default=GUIDELINES)
-    add_summarize(sub)
-    args = ap.parse_args()
-    if args.cmd == "summarize":
-        emit(summarize(args.out), args.doc)
+    args = parse(ap, sub, summarize)
+    if args is None:
         return
     source = names(args.source, "source", nbgraph, one="table")[0]
     targets = names(args.targets, "targets", nbgraph) if args.targets else [
