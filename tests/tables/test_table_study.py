@@ -185,3 +185,28 @@ def test_kill_9_of_the_two_worker_runner_and_resume(tmp_path: Path) -> None:
     again = run_one(final[0]["table"], final[0]["arm"], final[0]["seed"], [50, 60])
     assert {k: v for k, v in again.items() if k != "wall_s"} == {
         k: v for k, v in final[0].items() if k != "wall_s"}
+
+
+def test_the_known_results_section_reads_each_paired_interval() -> None:
+    """better / worse only where the paired interval excludes 0; tallies per arm and budget; the
+    shared start (the smallest budget) is not checked."""
+    import importlib.util
+
+    from nas_ops.experiments.table_measures import Estimate
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("table_page", root / "studies" / "table_page.py")
+    assert spec is not None and spec.loader is not None
+    page = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(page)
+    est = {"better": Estimate(-0.01, -0.02, -0.001, 9), "worse": Estimate(0.01, 0.001, 0.02, 9),
+           "none": Estimate(-0.01, -0.02, 0.0, 9)}
+    cells = {("t1", "aging", 100, "regret"): {"vs_random": est["better"]},
+             ("t1", "aging", 1000, "regret"): {"vs_random": est["none"]},
+             ("t2", "aging", 100, "regret"): {"vs_random": est["worse"]},
+             ("t2", "aging", 1000, "regret"): {"vs_random": est["better"]}}
+    lines = page._known(cells, ["t1", "t2"], ["random", "aging"], [50, 100, 1000])
+    assert "| t1 | better | no difference |" in lines
+    assert "| t2 | worse | better |" in lines
+    assert ("- **aging** against random search, at 100: better on 1, worse on 1, no difference "
+            "on 0; at 1000: better on 1, worse on 0, no difference on 1.") in lines
