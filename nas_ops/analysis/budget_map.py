@@ -13,7 +13,8 @@ pooled, ``"all"``):
 
 **Break-even rule** of a group and parent state: the first rule, in the study's order of
 ``[study] retrain`` (shortest budget first), from which on the ``vs_parent`` median is >= 0 at
-that rule and every longer one; ``never`` when the longest still costs. Its interval: the
+that rule and every longer one; ``never`` when the longest still costs; ``n/a`` when no base
+has a measured edit in the group (nothing to break even). Its interval: the
 2.5 % and 97.5 % quantiles, over a seeded bootstrap of bases (resampled with replacement, all
 of a base's rows together), of the break-even index (``len(rules)`` = never).
 """
@@ -31,6 +32,7 @@ import numpy as np
 from nas_ops.analysis.rows import CONTROLS, MATCHED_CONTROL, EffectRow
 
 NEVER = "never"
+NO_BASES = "n/a"
 ALL = "all"
 
 
@@ -120,7 +122,7 @@ def break_even(table: Mapping[str, Sequence[float]], rules: Sequence[str],
     medians = _medians(table, bases, len(rules))
     point = break_even_index(medians)
     if not bases:
-        return BreakEven(NEVER, NEVER, NEVER, medians, {}, 0)
+        return BreakEven(NO_BASES, NO_BASES, NO_BASES, medians, {}, 0)
     idx = np.empty(n_boot, dtype=int)
     for i in range(n_boot):
         pick = [bases[j] for j in rng.integers(len(bases), size=len(bases))]

@@ -63,6 +63,11 @@ def test_unanimous_bases_give_a_point_interval_and_never_when_the_longest_costs(
     assert (got.rule, got.low, got.high) == (NEVER, NEVER, NEVER)
 
 
+def test_a_group_without_bases_has_no_break_even_rather_than_never() -> None:
+    got = break_even({}, RULES, np.random.default_rng(1), n_boot=200)
+    assert (got.rule, got.low, got.high, got.bases) == ("n/a", "n/a", "n/a", 0)
+
+
 def test_budget_map_groups_by_operator_family_output_and_state_and_measures_drift() -> None:
     rows = []
     for b, shift in (("b0", 0.0), ("b1", 0.1), ("b2", 0.2)):
