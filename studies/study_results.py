@@ -173,7 +173,10 @@ def _regime_note(rules: list[dict[str, Any]]) -> list[str]:
             f"from {base}: the rules' median child trained {_span(steps, '.0f')} steps, "
             f"{_span(ratio, '.1%')} of its base's steps. A rule's bases "
             "either converged (early stopping) or stopped at the cap; each rule's counts are "
-            "in its row. Not recorded in the ledger: " + reg["not_recorded"] + ".", ""]
+            "in its row. Not recorded in the ledger: " + reg["not_recorded"] + ". How such "
+            "effects change with longer retraining (2 and 8 epochs, and to convergence) and "
+            "with the parent's state (converged, or at 5 epochs): docs/budget-map.md, the "
+            "break-even retraining budget per operator.", ""]
 
 
 def summarize(out: Path) -> str:

@@ -27,3 +27,25 @@ def test_the_multi_fidelity_retest_is_quoted_as_committed() -> None:
     assert quoted.replace("median speed-up", "a median speed-up of") in readme
     assert quoted in doc
     assert span in readme and span.replace(", interval", " (interval") in doc, span
+
+
+def test_the_budget_map_is_quoted_as_committed() -> None:
+    a = json.loads((ROOT / "studies" / "results" / "budget_map" / "map.json").read_text())[
+        "analysis"]
+    b = a["break_even"]
+    ops = ["reinit_network", "remove_layer", "change_initializer", "add_layer", "deepen_network",
+           "change_learning_rate"]
+    quoted = ", ".join(
+        f"{op} {b[f'conv|operator|{op}|all']['break_even']} "
+        f"({b[f'conv|operator|{op}|all']['interval'][0]} to "
+        f"{b[f'conv|operator|{op}|all']['interval'][1]})" for op in ops)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"On converged parents: {quoted};" in readme, quoted
+    assert {b[f"e5|operator|{op}|all"]["break_even"] for op in ops} == {"e2"}
+    assert "on parents at 5 epochs every one of them breaks even at e2" in readme
+    d = a["control_drift"]["conv|e2|class"]
+    assert d["median"] == 0.0
+    assert (f"(fresh 2 epochs: {d['above_zero']} bases better, {d['below_zero']} worse)"
+            in readme)
+    assert all(v["median"] == 0.0 for k, v in a["control_drift"].items()
+               if k.startswith("conv|") and k.endswith("|class"))
