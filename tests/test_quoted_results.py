@@ -49,3 +49,20 @@ def test_the_budget_map_is_quoted_as_committed() -> None:
             in readme)
     assert all(v["median"] == 0.0 for k, v in a["control_drift"].items()
                if k.startswith("conv|") and k.endswith("|class"))
+
+
+def test_the_search_decomposition_is_quoted_as_its_page_says() -> None:
+    """The shares README quotes are the generated page's (the page itself is held equal to the
+    committed results by the golden test)."""
+    page = (ROOT / "docs" / "search-decomposition.md").read_text()
+    share = {}
+    for arm in ("uniform", "ranked"):
+        row = next(x for x in page.splitlines() if x.startswith(f"| {arm} |"))
+        cell = row.rstrip(" |").rsplit("| ", 1)[1]  # "+0.08 (-0.06 .. +0.21)"
+        est, lo, hi = cell.replace("(", "").replace(")", "").replace("..", "").split()
+        share[arm] = (est, lo, hi)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    est, lo, hi = share["uniform"]
+    assert f"architecture share of uniform search is {est} (95 % interval {lo} to {hi})" in readme
+    est, lo, hi = share["ranked"]
+    assert f"total variation {est} ({lo} to {hi})" in readme
