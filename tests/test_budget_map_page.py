@@ -4,7 +4,6 @@ pilot's map.json, whose numbers the page must carry exactly."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -12,16 +11,13 @@ from types import ModuleType
 
 import pytest
 
+from tests.study_scripts import study_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("budget_map", ROOT / "studies" /
-                                                  "budget_map.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_script("budget_map")
 
 
 def test_the_page_carries_the_reports_break_even_and_drift(tmp_path: Path) -> None:

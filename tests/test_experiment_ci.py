@@ -5,7 +5,6 @@ experiment file must validate as soon as the policies it names exist."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
 import tarfile
@@ -19,6 +18,7 @@ from nas_ops.cli import main
 from nas_ops.engine.policies import POLICIES
 from nas_ops.experiments.plan import ExperimentPlan, load_plan
 from nas_ops.store import load_run
+from tests.study_scripts import study_script
 
 STUDIES = Path(__file__).resolve().parents[1] / "studies"
 CI = STUDIES / "guided_vs_uniform_ci.toml"
@@ -144,11 +144,7 @@ def _package_and_summarize(out: Path, plan: ExperimentPlan, data: dict[str, Any]
 
 
 def _module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, STUDIES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_script(name)
 
 
 def test_the_fidelity_experiment_validates_with_equal_budgets() -> None:

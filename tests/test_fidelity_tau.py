@@ -3,7 +3,6 @@ with rule "all", equals scipy's over the pairs read from the ledger by hand."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 from scipy import stats
 
 from nas_ops.experiments.plan import load_plan
+from tests.study_scripts import study_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,12 +29,7 @@ def test_tau_of_a_ci_size_rule_all_run(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "nas_ops", "search", str(cfg), "--out",
                            str(run), "--quiet"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    spec = importlib.util.spec_from_file_location("fidelity_tau",
-                                                  ROOT / "studies" / "fidelity_tau.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result = module.measure([run], n_boot=50)
+    result = study_script("fidelity_tau").measure([run], n_boot=50)
     cell = next(c for c in result["cells"] if c["rung"] == 0 and c["output"] == "class")
     db = sqlite3.connect(run / "ledger.sqlite")
     val = {u: json.loads(v) for u, v in db.execute(

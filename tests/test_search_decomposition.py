@@ -4,7 +4,6 @@ plan states (total-variation distance 0.3 from uniform over the run's mutation o
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
@@ -19,18 +18,14 @@ from nas_ops.cli import main as cli
 from nas_ops.engine.breeding import operator_lists
 from nas_ops.experiments.plan import load_plan
 from nas_ops.variation import RETRAIN_CONTROL
+from tests.study_scripts import study_script
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "studies" / "search_decomposition.toml"
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "search_decomposition", ROOT / "studies" / "search_decomposition.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_script("search_decomposition")
 
 
 def test_softmax_weights_reach_the_asked_distance_from_uniform() -> None:
@@ -78,12 +73,7 @@ def test_a_ci_size_decomposition_page_is_the_share_of_its_ledgers(tmp_path: Path
         '[arms]\nuniform = {policy = {name = "uniform"}}\n'
         'training_only = {policy = {name = "uniform", operators = ["retrain_control"]}}\n')
     assert cli(["experiment", str(exp), "--out", str(tmp_path / "e")]) == 0
-    spec = importlib.util.spec_from_file_location(
-        "experiment_results", ROOT / "studies" / "experiment_results.py")
-    assert spec is not None and spec.loader is not None
-    er = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(er)
-    er.package(tmp_path / "e", exp, tmp_path / "out")
+    study_script("experiment_results").package(tmp_path / "e", exp, tmp_path / "out")
     script = _script()
     text = script.summarize(tmp_path / "out")
     init, final, firsts = {}, {}, {}

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from nas_ops.config import load_config
+from tests.study_scripts import study_script
 
 STUDIES = Path(__file__).resolve().parents[1] / "studies"
 
 
 def _power() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("study_power", STUDIES / "power.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_script("power")
 
 
 @pytest.mark.parametrize("name", ["operator_effects_ci", "operator_effects_real",

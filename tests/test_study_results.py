@@ -4,7 +4,6 @@ generated is exactly what it prints from the committed files (no number typed by
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import re
 import sqlite3
@@ -14,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from tests.analysis.synthetic import write_planted_run
+from tests.study_scripts import study_script
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = re.compile(
@@ -24,11 +24,7 @@ GENERATED = re.compile(
 
 
 def _module(name: str = "study_results") -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "studies" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return study_script(name)
 
 
 def _packaged(sr: ModuleType, tmp_path: Path) -> tuple[Path, Path]:

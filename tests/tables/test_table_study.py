@@ -190,15 +190,10 @@ def test_kill_9_of_the_two_worker_runner_and_resume(tmp_path: Path) -> None:
 def test_the_known_results_section_reads_each_paired_interval() -> None:
     """better / worse only where the paired interval excludes 0; tallies per arm and budget; the
     shared start (the smallest budget) is not checked."""
-    import importlib.util
-
     from nas_ops.experiments.table_measures import Estimate
+    from tests.study_scripts import study_script
 
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("table_page", root / "studies" / "table_page.py")
-    assert spec is not None and spec.loader is not None
-    page = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(page)
+    page = study_script("table_page")
     est = {"better": Estimate(-0.01, -0.02, -0.001, 9), "worse": Estimate(0.01, 0.001, 0.02, 9),
            "none": Estimate(-0.01, -0.02, 0.0, 9)}
     cells = {("t1", "aging", 100, "regret"): {"vs_random": est["better"]},
