@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nas_ops.analysis.budget_map import neutral_rules
+
 MAP = "map.json"  # the report inside a results directory
 
 
@@ -23,21 +25,19 @@ def _rule(r: dict[str, Any]) -> str:
     return f"`{r['name']}`: {how}{''.join(', ' + e for e in extra)}{only}"
 
 
-def _closest(drift: dict[str, Any], states: list[str]) -> list[str]:
+def _closest(drift: dict[str, Any], states: list[str], rules: list[str]) -> list[str]:
     """Per parent state and output (class, then all): the rules whose median drift is closest to
-    0 (ties all named), each with its bases above / below 0."""
+    0 (:func:`~nas_ops.analysis.budget_map.neutral_rules`: ties all named), each with its bases
+    above / below 0."""
     lines = []
     for s in states:
         for output in ("class", "all"):
-            got = {k.split("|")[1]: d for k, d in drift.items()
-                   if k.startswith(f"{s}|") and k.endswith(f"|{output}")}
-            if not got:
-                continue
-            best = min(abs(d["median"]) for d in got.values())
-            tied = [r for r, d in got.items() if abs(d["median"]) == best]
-            lines.append(f"- `{s}` parents, {output}: " + ", ".join(
-                f"`{r}` ({_num(got[r]['median'])}; {got[r]['above_zero']} up, "
-                f"{got[r]['below_zero']} down)" for r in tied) + ".")
+            tied = neutral_rules(drift, s, rules, output)
+            if tied:
+                got = {r: drift[f"{s}|{r}|{output}"] for r in tied}
+                lines.append(f"- `{s}` parents, {output}: " + ", ".join(
+                    f"`{r}` ({_num(d['median'])}; {d['above_zero']} up, "
+                    f"{d['below_zero']} down)" for r, d in got.items()) + ".")
     return lines
 
 
@@ -91,7 +91,8 @@ def page(out: Path, root: Path) -> str:
               "the median over bases (0: retraining the parent alone changes nothing). The "
               "plan adopts the rule whose drift is closest to 0, class first; where several "
               "tie, all are named, with how many bases each moves up and down:", "",
-              *_closest(a["control_drift"], states), "",
+              *_closest(a["control_drift"], states,
+                        [r["name"] for r in data["design"]["rules"]]), "",
               "| parent | rule | output | bases | median drift | above 0 | below 0 |",
               "|---|---|---|---|---|---|---|"]
     for key in sorted(a["control_drift"], key=lambda k: (states.index(k.split("|")[0]), k)):

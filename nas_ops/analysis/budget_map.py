@@ -194,11 +194,20 @@ def _med(values: Any) -> float:
     return float(np.median(v)) if v else math.nan
 
 
+def neutral_rules(drift: Mapping[str, Any], state: str, rules: Sequence[str],
+                  output: str = ALL) -> list[str]:
+    """Of ``rules``, those whose control drift (``budget_map(...)["control_drift"]``) on
+    parents in ``state`` is closest to 0 on ``output``: every one that ties, in ``rules``
+    order; empty when none was measured."""
+    scored = {rule: abs(d["median"]) for rule in rules
+              if math.isfinite((d := drift.get(f"{state}|{rule}|{output}", {})).get(
+                  "median", math.nan))}
+    best = min(scored.values(), default=math.nan)
+    return [rule for rule, s in scored.items() if s == best]
+
+
 def neutral_rule(drift: Mapping[str, Any], state: str, rules: Sequence[str],
                  output: str = ALL) -> str | None:
-    """Of ``rules``, the one whose control drift (``budget_map(...)["control_drift"]``) on
-    parents in ``state`` is closest to 0 on ``output``; None when none was measured."""
-    scored = [(abs(d["median"]), i, rule) for i, rule in enumerate(rules)
-              if math.isfinite((d := drift.get(f"{state}|{rule}|{output}", {})).get(
-                  "median", math.nan))]
-    return min(scored)[2] if scored else None
+    """The first of :func:`neutral_rules` (None when none was measured)."""
+    tied = neutral_rules(drift, state, rules, output)
+    return tied[0] if tied else None

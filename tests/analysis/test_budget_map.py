@@ -14,6 +14,7 @@ from nas_ops.analysis.budget_map import (
     break_even_index,
     budget_map,
     neutral_rule,
+    neutral_rules,
     per_base,
 )
 
@@ -92,6 +93,8 @@ def test_budget_map_groups_by_operator_family_output_and_state_and_measures_drif
     assert drift["conv|e8|class"]["median"] == pytest.approx(0.01)
     assert neutral_rule(drift, "conv", RULES, "class") in ("e2", "e8")  # a tie at 0.01
     assert neutral_rule(drift, "conv", ["e8", "conv"], "class") == "e8"
+    assert neutral_rules(drift, "conv", ["conv", "e8"], "class") == ["e8"]
+    assert neutral_rules(drift, "e5", RULES, "class") == []  # no such state measured
     assert got["cells"]["conv|operator|reinit_network|class"]["e2"]["bases"] == 3
     again = budget_map(rows, RULES, ["conv"], seed=3, n_boot=300)
     assert again == got  # seeded
