@@ -10,7 +10,9 @@ subclass adds the cell's own rules to validation, each refused with one line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -99,13 +101,41 @@ class TableSpace(SearchSpace):
         raise self._no_layers()
 
 
+@cache
 def ends(dataset: str) -> tuple[tuple[InputNode, ...], tuple[OutputNode, ...]]:
+    """The input and output of a table genome (one frozen record each per dataset, so what is
+    kept on a record, its hash label, is computed once)."""
     return (InputNode(dataset, "vector", (1,)),), (OutputNode(OUTPUT, "classification", 1),)
 
 
+@cache
 def op_node(node_id: str, op: str) -> NetworkNode:
+    """An operation node (one frozen record per id and operation, as :func:`ends`)."""
     return NetworkNode(node_id, op, (), 1)
 
 
-__all__ = ["OUTPUT", "TableSpace", "check_ends", "dataset_of", "ends", "fail", "op_node",
-           "table_rules"]
+_BUILT: dict[tuple, Genome] = {}
+MAX_INTERNED = 1 << 17  # genomes kept per process (the largest table has 26,206 entries)
+
+
+def interned(key: tuple, build: Callable[[], Genome]) -> Genome:
+    """The genome ``build()`` makes for ``key`` (the space, dataset and architecture as given),
+    made once per process: a table search meets the same architectures over and over, and what
+    is kept on an (immutable, lineage-free) genome, its order, hash, costs and validity, then
+    is computed once per architecture instead of once per child. The store is cleared when it
+    holds :data:`MAX_INTERNED` genomes."""
+    found = _BUILT.get(key)
+    if found is None:
+        if len(_BUILT) >= MAX_INTERNED:
+            _BUILT.clear()
+        found = _BUILT[key] = build()
+    return found
+
+
+def forget_interned() -> None:
+    """Empty the store of :func:`interned` (a benchmark timing a run from a cold start)."""
+    _BUILT.clear()
+
+
+__all__ = ["MAX_INTERNED", "OUTPUT", "TableSpace", "check_ends", "dataset_of", "ends", "fail",
+           "forget_interned", "interned", "op_node", "table_rules"]

@@ -15,7 +15,16 @@ from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import Hyper, NetworkNode
 from nas_ops.genome.rules import Rules
 from nas_ops.tables import nb201 as bench
-from search_spaces._table import OUTPUT, TableSpace, check_ends, ends, fail, op_node, table_rules
+from search_spaces._table import (
+    OUTPUT,
+    TableSpace,
+    check_ends,
+    ends,
+    fail,
+    interned,
+    op_node,
+    table_rules,
+)
 
 NAME = "nb201"
 SUM = "sum"
@@ -75,8 +84,14 @@ class _Rules(Rules):
 
 
 def build(dataset: str, ops: tuple[str, ...] | list[str]) -> Genome:
-    """The genome of the cell whose edges (:data:`bench.EDGES` order) carry ``ops``."""
+    """The genome of the cell whose edges (:data:`bench.EDGES` order) carry ``ops`` (one object
+    per process and architecture: :func:`~search_spaces._table.interned`)."""
     bench.check_ops(ops)
+    ops = tuple(ops)
+    return interned((NAME, dataset, ops), lambda: _build(dataset, ops))
+
+
+def _build(dataset: str, ops: tuple[str, ...]) -> Genome:
     inputs, outputs = ends(dataset)
     node = {0: dataset, 1: "c1", 2: "c2", 3: OUTPUT}
     nets: list[NetworkNode] = []

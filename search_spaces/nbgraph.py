@@ -18,7 +18,16 @@ from nas_ops.genome.genome import Genome
 from nas_ops.genome.nodes import Hyper
 from nas_ops.genome.rules import Rules
 from nas_ops.tables import nbgraph as bench
-from search_spaces._table import OUTPUT, TableSpace, check_ends, ends, fail, op_node, table_rules
+from search_spaces._table import (
+    OUTPUT,
+    TableSpace,
+    check_ends,
+    ends,
+    fail,
+    interned,
+    op_node,
+    table_rules,
+)
 
 NAME = "nbgraph"
 
@@ -74,7 +83,13 @@ class _Rules(Rules):
 
 
 def build(dataset: str, link: Sequence[int], ops: Sequence[str]) -> Genome:
-    """The genome of (link, ops) as given (not canonicalized) for ``dataset``."""
+    """The genome of (link, ops) as given (not canonicalized) for ``dataset`` (one object per
+    process and architecture: :func:`~search_spaces._table.interned`)."""
+    link, ops = tuple(link), tuple(ops)
+    return interned((NAME, dataset, link, ops), lambda: _build(dataset, link, ops))
+
+
+def _build(dataset: str, link: tuple[int, ...], ops: tuple[str, ...]) -> Genome:
     inputs, outputs = ends(dataset)
     nets = tuple(op_node(f"n{i}", op) for i, op in enumerate(ops))
     edges = [(dataset if src == 0 else f"n{src - 1}", f"n{i}") for i, src in enumerate(link)]

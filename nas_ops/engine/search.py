@@ -59,6 +59,11 @@ from nas_ops.variation import VariationEvent
 # evaluator) cost more to keep than to compute again: a resume recomputes them, to the same
 # values, and the finished ledger is the same either way.
 KEEP_ARRIVED_S = 0.005
+# With an evaluator whose answers cost microseconds (``instant``: the table backend), run()
+# commits the ledger every HOLD_COMMITS_S seconds rather than at every step: a commit costs more
+# than a step there. A kill -9 loses at most that much of the run, whole steps only, which a
+# resume replays to the same ledger.
+HOLD_COMMITS_S = 0.25
 
 
 class Search:
@@ -118,6 +123,7 @@ class Search:
         self._asked: dict[str, Candidate] = {}  # asked, not told yet
         self._t0 = 0.0
         self._closed = False
+        self._hold_s = 0.0  # Ledger.transaction's hold_s for the steps (run() with a table)
         self._extend = extend
         self._verified: set[str] = set()  # parents whose weights files were checked
         self._standings: tuple[Sequence[str], Standings] | None = None
@@ -169,6 +175,7 @@ class Search:
                               failed=record.status == "failed")
         if record.status == "ok" and record.wall_time_s >= KEEP_ARRIVED_S:
             self.ledger.keep_arrived(record)  # a kill before the batch ends does not lose it
+            self.ledger.commit()
         self.archive.told[uid] = record
         self._waiting.discard(uid)
         self._advance()
@@ -176,10 +183,13 @@ class Search:
     def run(self) -> SearchSummary:
         """Run to the end with the configured evaluator (``ask``, evaluate, ``tell``); the
         cyclic garbage collector runs less often meanwhile (:mod:`nas_ops.infra.collector`)."""
+        # answers that cost microseconds: steps commit together, a few times a second
+        self._hold_s = HOLD_COMMITS_S if getattr(self.evaluator, "instant", False) else 0.0
         try:
             with fewer_collections():
                 self._run_loop()
         finally:
+            self._hold_s = 0.0
             self.close()
         return unless_all_failed(self.summary())
 
@@ -203,7 +213,7 @@ class Search:
                 and not self._waiting:
             # what the plan writes up to its next step commits at once: a kill inside leaves
             # the ledger at the last step, which a resumed run replays exactly
-            with self.ledger.transaction():
+            with self.ledger.transaction(self._hold_s):
                 try:
                     step = next(self._loop)
                 except StopIteration as stop:

@@ -53,9 +53,12 @@ def spawned_workers(cfg: EvaluationConfig) -> int:
 
 class InProcessEvaluator:
     """An evaluator that answers requests one after another in this process, in the order they
-    were submitted, as results are read. A subclass sets ``name`` and implements ``answer``."""
+    were submitted, as results are read. A subclass sets ``name`` and implements ``answer``;
+    ``instant``: its answers cost microseconds (a search then commits its ledger a few times a
+    second rather than at every step, ``engine.search.HOLD_COMMITS_S``)."""
 
     name = "in_process"
+    instant = False
 
     def __init__(self) -> None:
         self.workers = 1

@@ -29,8 +29,20 @@ def _fail(node: str, what: str, rule: str) -> GenomeError:
 
 
 def validate(genome: Genome, rules: Rules | None = None) -> Genome:
-    """Check every structural rule; return the genome unchanged or raise :class:`GenomeError`."""
+    """Check every structural rule; return the genome unchanged or raise :class:`GenomeError`.
+
+    A genome found valid under ``rules`` (the very object) is not checked again: the rules it
+    passed are kept on the (immutable) instance, and its copies with another lineage."""
     rules = rules or DEFAULT_RULES
+    passed: list[Rules] = genome.kept("_valid_under", lambda _: [])
+    if any(r is rules for r in passed):
+        return genome
+    _check(genome, rules)
+    passed.append(rules)
+    return genome
+
+
+def _check(genome: Genome, rules: Rules) -> None:
     genome.node_ids  # noqa: B018 - builds the id map, which rejects duplicate ids
     _check_hyper(genome)
     for inp in genome.inputs:
@@ -48,7 +60,6 @@ def validate(genome: Genome, rules: Rules | None = None) -> Genome:
     _check_reachability(genome)
     _check_types_and_sizes(genome, rules)
     rules.check(genome)  # the space's own rules, if it has any (see Rules.check)
-    return genome
 
 
 def _check_hyper(genome: Genome) -> None:

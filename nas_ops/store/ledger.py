@@ -17,6 +17,7 @@ import fcntl
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,6 +91,7 @@ class Ledger:
         self.path = self.run_dir / LEDGER_NAME
         self._lock_fd: int | None = None
         self._depth = 0  # open transaction() blocks
+        self._held_since: float | None = None  # when the open SQLite transaction began
         self._evaluated: set[str] = set()  # uids with an evaluation row (writer: all of them)
         self._arrived: set[str] = set()  # uids with an arrived row (writer)
         self._individuals: set[str] | None = None  # uids with an individuals row (writer)
@@ -198,6 +200,8 @@ class Ledger:
 
     def close(self) -> None:
         if hasattr(self, "db"):
+            if self._held_since is not None and self._depth == 0:
+                self.commit()  # the blocks held ended well
             self.db.close()
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
@@ -212,22 +216,37 @@ class Ledger:
 
     # ------------------------------------------------------------------ writes
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, hold_s: float = 0.0) -> Iterator[None]:
         """Everything written inside commits at once (blocks nest: the outermost commits); an
-        exception rolls it back. A kill -9 inside leaves the ledger as it was before the block."""
-        if self._depth == 0:
+        exception rolls it back. A kill -9 inside leaves the ledger as it was before the block.
+
+        ``hold_s`` > 0 (an outermost block of a search whose results cost microseconds, a table
+        lookup): a block that ends well may stay uncommitted, to commit with the blocks after it
+        once ``hold_s`` seconds have passed since the first of them began, or at
+        :meth:`commit` / :meth:`close`. A kill then loses whole blocks of the last ``hold_s``
+        seconds, never part of one; an exception rolls back every held block with its own."""
+        began = self._held_since
+        if began is None:  # no SQLite transaction is open
             self._execute("BEGIN IMMEDIATE")
+            began = self._held_since = time.monotonic()
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
             if self._depth == 0:
+                self._held_since = None
                 self.db.execute("ROLLBACK")
                 self._reload_keys()
             raise
         self._depth -= 1
-        if self._depth == 0:
+        if self._depth == 0 and (hold_s <= 0 or time.monotonic() - began >= hold_s):
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the blocks :meth:`transaction` holds (none: nothing to do)."""
+        if self._held_since is not None and self._depth == 0:
+            self._held_since = None
             self._execute("COMMIT")
 
     @_writes

@@ -95,3 +95,36 @@ def test_sampling_is_uniform_over_the_tables_distinct_architectures() -> None:
     per_edge = Counter(op for g in cells for op in nb201_space.ops_of(g))
     assert set(per_edge) == set(nb201.OPS)
     assert all(abs(n / (6 * 2000) - 0.2) < 0.02 for n in per_edge.values())
+
+
+def test_a_table_genome_is_built_once_per_architecture_and_what_is_kept_survives() -> None:
+    from search_spaces import _table
+
+    a = nbgraph_space.build("cora", (0, 0, 1, 1), ("gcn", "gat", "skip", "fc"))
+    assert nbgraph_space.build("cora", [0, 0, 1, 1], ["gcn", "gat", "skip", "fc"]) is a
+    assert nbgraph_space.build("citeseer", (0, 0, 1, 1), ("gcn", "gat", "skip", "fc")) is not a
+    assert nb201_space.build("cifar10", ["none"] * 6) is nb201_space.build("cifar10", ("none",) * 6)
+    h = a.kept("_variation_shash", structural_hash)
+    again = nbgraph_space.build("cora", (0, 0, 1, 1), ("gcn", "gat", "skip", "fc"))
+    child = again.with_lineage("u1", ("p",), "nbgraph_change_op")
+
+    def recomputed(_: object) -> str:
+        raise AssertionError("kept on the interned genome, not computed again")
+
+    assert child.kept("_variation_shash", recomputed) == h
+    assert child.uid == "u1" and a.uid == ""  # the interned genome itself keeps no lineage
+    _table.forget_interned()
+    fresh = nbgraph_space.build("cora", (0, 0, 1, 1), ("gcn", "gat", "skip", "fc"))
+    assert fresh is not a and fresh == a and structural_hash(fresh) == h
+
+
+def test_the_store_of_built_genomes_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from search_spaces import _table
+
+    monkeypatch.setattr(_table, "MAX_INTERNED", 3)
+    _table.forget_interned()
+    cells = [nb201_space.build("cifar10", (op,) * 6) for op in nb201.OPS[:3]]
+    assert len(_table._BUILT) == 3
+    nb201_space.build("cifar10", (nb201.OPS[3],) * 6)  # full: cleared, then this one kept
+    assert len(_table._BUILT) == 1
+    assert nb201_space.build("cifar10", (nb201.OPS[0],) * 6) is not cells[0]

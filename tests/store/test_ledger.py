@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,48 @@ def test_load_run_reads_a_real_sqlite_file(tmp_path: Path) -> None:
     assert list(ind.objectives) == [0.75, 10.0]
     with pytest.raises(ConfigError, match="is not a run directory"):
         load_run(tmp_path / "elsewhere")
+
+
+def _committed(tmp_path: Path) -> int:
+    """Evaluations another connection sees (what a kill would leave)."""
+    db = sqlite3.connect(f"file:{tmp_path / LEDGER_NAME}?mode=ro", uri=True)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_held_blocks_commit_together_after_hold_s_and_at_close(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, "w")
+    with ledger.transaction(hold_s=3600):
+        ledger.add_evaluation(record("a", 0.5), [0.5, 10.0])
+    with ledger.transaction(hold_s=3600):
+        ledger.add_evaluation(record("b", 0.5), [0.5, 10.0])
+    assert _committed(tmp_path) == 0 and ledger.count_evaluations() == 2
+    ledger.commit()
+    assert _committed(tmp_path) == 2
+    with ledger.transaction(hold_s=3600):
+        ledger.add_evaluation(record("c", 0.5), [0.5, 10.0])
+    with ledger.transaction():  # a block that holds nothing commits what is held with it
+        ledger.add_evaluation(record("d", 0.5), [0.5, 10.0])
+    assert _committed(tmp_path) == 4
+    with ledger.transaction(hold_s=1e-9):  # the hold has passed when the block ends
+        ledger.add_evaluation(record("e", 0.5), [0.5, 10.0])
+    assert _committed(tmp_path) == 5
+    with ledger.transaction(hold_s=3600):
+        ledger.add_evaluation(record("f", 0.5), [0.5, 10.0])
+    ledger.close()  # a clean close commits the held blocks
+    assert _committed(tmp_path) == 6
+
+
+def test_an_exception_rolls_back_every_held_block(tmp_path: Path) -> None:
+    with Ledger(tmp_path, "w") as ledger:
+        with ledger.transaction(hold_s=3600):
+            ledger.add_evaluation(record("a", 0.5), [0.5, 10.0])
+        with pytest.raises(RuntimeError), ledger.transaction(hold_s=3600):
+            ledger.add_evaluation(record("b", 0.5), [0.5, 10.0])
+            raise RuntimeError("mid-step")
+        assert ledger.count_evaluations() == 0 and ledger.evaluation("a") is None
+        ledger.add_evaluation(record("a", 0.7), [0.7, 10.0])  # the writer's keys were reloaded
+        assert ledger.evaluation("a").val == {"class": {"accuracy": 0.7}}  # type: ignore[union-attr]
+    assert _committed(tmp_path) == 1
