@@ -7,7 +7,7 @@ they sit at the bottom so that none of those has to import another for a record.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 STATUSES = ("ok", "failed", "duplicate")
@@ -66,14 +66,22 @@ class EvalRequest:
     diagnose_capacity: bool = True  # diagnosis: also capacity_per_param (slow on CPU)
     relevance_draws: int = 5  # diagnosis: noise draws averaged into relevance
     relevance_noise: str = "scale"  # diagnosis: "scale" or "paper" (see metrics.diagnosis)
+    # the genome itself (a nas_ops Genome), for an evaluator in the coordinator's process: the
+    # table backend reads it rather than parsing and validating ``genome`` again. It never
+    # crosses a process boundary (pickling and to_dict leave it out) and takes no part in ==.
+    genome_object: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.inherit, dict):  # from JSON, or a process boundary
             object.__setattr__(self, "inherit", InheritSpec.from_dict(self.inherit))
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "genome_object"}
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data (``inherit`` as its dict)."""
-        data = asdict(self)
+        """Plain JSON-able data (``inherit`` as its dict; without ``genome_object``)."""
+        data = asdict(replace(self, genome_object=None))
+        del data["genome_object"]
         data["inherit"] = self.inherit.to_dict() if self.inherit is not None else None
         return data
 

@@ -9,6 +9,7 @@ output safe nothing can change, so none applies.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache, lru_cache
 from itertools import combinations
 from typing import ClassVar
 
@@ -23,8 +24,10 @@ Arch = tuple[tuple[int, ...], tuple[str, ...]]
 
 def _nbgraph_child(dataset: str, link: Sequence[int], ops: Sequence[str]) -> Genome:
     """The canonical genome of a (link, ops) whose link may read any other node."""
-    return nbgraph.build(dataset, *nbgraph_table.canonical(*nbgraph.arch_of(
-        nbgraph.build(dataset, link, ops))))
+    arch = nbgraph.topological(link, ops)
+    if arch is None:  # a cycle: the genome's own reading names it
+        arch = nbgraph.arch_of(nbgraph.build(dataset, link, ops))
+    return nbgraph.build(dataset, *nbgraph_table.canonical(*arch))
 
 
 def _not_all_skip(ops: Sequence[str]) -> bool:
@@ -110,14 +113,26 @@ class NBGraphRewire(_NBGraphNodeEdit):
         return _nbgraph_child(genome.inputs[0].id, new, ops)
 
 
-def _masks(n: int) -> list[tuple[int, ...]]:
-    """Every non-empty proper subset of ``range(n)``, smallest first."""
-    return [m for size in range(1, n) for m in combinations(range(n), size)]
+@cache
+def _masks(n: int) -> tuple[tuple[tuple[int, ...], tuple[bool, ...]], ...]:
+    """Every non-empty proper subset of ``range(n)``, smallest first, each with its membership
+    flags."""
+    return tuple((m, tuple(k in m for k in range(n)))
+                 for size in range(1, n) for m in combinations(range(n), size))
 
 
-def _exchange(a: Sequence[str], b: Sequence[str], mask: tuple[int, ...]) -> tuple[str, ...]:
-    """``a`` with ``b``'s operations at the positions in ``mask``."""
-    return tuple(b[k] if k in mask else op for k, op in enumerate(a))
+def _exchange(a: Sequence[str], b: Sequence[str], inside: tuple[bool, ...]) -> tuple[str, ...]:
+    """``a`` with ``b``'s operations at the positions flagged ``inside``."""
+    return tuple(y if flag else x for x, y, flag in zip(a, b, inside, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def _exchanges(a: tuple[str, ...], b: tuple[str, ...]) -> dict[tuple[int, ...], tuple[
+        tuple[str, ...], tuple[str, ...]]]:
+    """mask -> (``a`` with ``b``'s operations there, the converse), for every mask (kept: a
+    crossover asks for its candidates, then for the drawn one's children). Do not mutate."""
+    return {mask: (_exchange(a, b, inside), _exchange(b, a, inside))
+            for mask, inside in _masks(len(a))}
 
 
 @register_operator("nbgraph_crossover", family="crossover", arity=2, direction="neutral",
@@ -132,12 +147,9 @@ class NBGraphCrossover(_TableOperator):
 
     def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[Arch, Arch]]:
         (link_a, ops_a), (link_b, ops_b) = (nbgraph.arch_of(p) for p in parents)
-        out: dict[tuple[int, ...], tuple[Arch, Arch]] = {}
-        for mask in _masks(4):
-            one, two = _exchange(ops_a, ops_b, mask), _exchange(ops_b, ops_a, mask)
-            if one != ops_a and _not_all_skip(one) and _not_all_skip(two):
-                out[mask] = ((link_a, one), (link_b, two))
-        return out
+        return {mask: ((link_a, one), (link_b, two))
+                for mask, (one, two) in _exchanges(ops_a, ops_b).items()
+                if one != ops_a and _not_all_skip(one) and _not_all_skip(two)}
 
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[tuple]:
         a, b = parents
@@ -185,12 +197,8 @@ class NB201Crossover(_TableOperator):
 
     def _children(self, parents: Sequence[Genome]) -> dict[tuple[int, ...], tuple[tuple, tuple]]:
         a, b = nb201.ops_of(parents[0]), nb201.ops_of(parents[1])
-        out = {}
-        for mask in _masks(len(a)):
-            one, two = _exchange(a, b, mask), _exchange(b, a, mask)
-            if one not in (a, b) and two not in (a, b):
-                out[mask] = (one, two)
-        return out
+        return {mask: (one, two) for mask, (one, two) in _exchanges(a, b).items()
+                if one not in (a, b) and two not in (a, b)}
 
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[tuple]:
         if not self._editable(parents, ctx) or parents[0].inputs[0].id != parents[1].inputs[0].id:

@@ -10,6 +10,7 @@ canonical: isomorphic architectures get one genome, and so one structural hash.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from search_spaces._table import (
 )
 
 NAME = "nbgraph"
+Arch = tuple[tuple[int, ...], tuple[str, ...]]  # (link, ops)
 
 
 def positions(genome: Genome) -> list[str]:
@@ -67,6 +69,29 @@ def _arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:
         raise fail(NAME, OUTPUT, f"the output sums the nodes nobody reads ({', '.join(leaves)}), "
                    f"got {', '.join(fed) or 'none'}")
     return tuple(link), tuple(genome.network(nid).kind for nid in order)
+
+
+def topological(link: Sequence[int], ops: Sequence[str]) -> Arch | None:
+    """``arch_of(build(dataset, link, ops))`` without building the genome, for a ``link`` whose
+    entries may read any node (``j`` > 0: node ``j - 1``); None when the nodes read each other in
+    a cycle (the genome is then no cell, and :func:`arch_of` says why). Positions follow the
+    genome's topological order, ties broken by node index as :attr:`Genome.topological_order`
+    breaks them by declaration."""
+    readers: list[list[int]] = [[] for _ in range(len(ops) + 1)]  # value -> nodes reading it
+    for node, source in enumerate(link):
+        readers[source].append(node)
+    ready, order = [0], []  # values by rank: 0 the input, node + 1 a node
+    while ready:
+        value = heapq.heappop(ready)
+        if value:
+            order.append(value - 1)
+        for node in readers[value]:  # a node reads one value: it is ready once that one is
+            heapq.heappush(ready, node + 1)
+    if len(order) != len(ops):
+        return None
+    position = {node: k for k, node in enumerate(order)}
+    return (tuple(0 if link[n] == 0 else position[link[n] - 1] + 1 for n in order),
+            tuple(ops[n] for n in order))
 
 
 class _Rules(Rules):
@@ -115,4 +140,4 @@ class NBGraphSpace(TableSpace):
         return build(genome.inputs[0].id, *bench.canonical(*arch_of(genome)))
 
 
-__all__ = ["NBGraphSpace", "arch_of", "build"]
+__all__ = ["NBGraphSpace", "arch_of", "build", "topological"]

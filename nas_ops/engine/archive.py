@@ -45,6 +45,7 @@ class Archive:
         self.best: dict[str, float] = {}
         self.done = self.trained = self.failures = 0
         self._ranks: dict[str, int] = {}
+        self._scalars: dict[str, tuple[list[float], float]] = {}  # uid -> (objectives, scalar)
         self._ranks_of: Sequence[str] | None = None  # the pool the ranks were computed for
 
     # ---------------------------------------------------------------- Ranking
@@ -53,8 +54,14 @@ class Archive:
         return found if found is not None else self.rung_members[uid]
 
     def scalar(self, uid: str) -> float:
-        return scalar(self.candidate(uid).objectives, self.outputs,
-                      self.config.search.output_weights)
+        """The scalarized fitness of ``uid``, kept while its objectives are the same list (a
+        tournament asks for it ten times per child)."""
+        values = self.candidate(uid).objectives
+        kept = self._scalars.get(uid)
+        if kept is None or kept[0] is not values:
+            kept = self._scalars[uid] = (values, scalar(values, self.outputs,
+                                                        self.config.search.output_weights))
+        return kept[1]
 
     def member(self, uid: str) -> Member:
         return Member(uid, self.candidate(uid).objectives, self.fitness_cls)

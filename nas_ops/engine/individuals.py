@@ -65,7 +65,8 @@ def make_request(cand: Candidate, config: RunConfig, run_dir: Path,
         patience, every = own.patience or 0, own.eval_every or 0
         scale, start = own.lr_scale, own.measure_start
     return EvalRequest(
-        uid=cand.uid, genome=to_dict(cand.genome), seed=cand.seed, task=config.task.name,
+        uid=cand.uid, genome=to_dict(cand.genome), genome_object=cand.genome, seed=cand.seed,
+        task=config.task.name,
         task_options=dict(config.task.options), epochs=epochs, max_steps=max_steps,
         time_limit_s=limit, patience=patience, eval_every=every, lr_scale=scale,
         measure_start=start, device=ev.device,

@@ -22,6 +22,7 @@ from typing import Any
 
 from nas_ops.errors import NasOpsError
 from nas_ops.evaluation import InProcessEvaluator
+from nas_ops.genome.genome import Genome
 from nas_ops.genome.serialize import from_dict
 from nas_ops.genome.validate import validate
 from nas_ops.records import EvalRecord, EvalRequest
@@ -80,7 +81,9 @@ def _answer(request: EvalRequest) -> tuple[dict[str, Any], dict[str, Any], dict[
     options = request.task_options
     dataset = str(options.get("dataset", TABLE_TASKS[request.task]))
     table = get_table(spec(request.task).name, dataset, str(options.get("path", "") or ""))
-    genome = from_dict(request.genome)
+    genome = request.genome_object  # the coordinator's own genome: validated, its key kept
+    if not isinstance(genome, Genome):
+        genome = from_dict(request.genome)
     space = get_space(genome.space)
     if space.table != table.name:
         raise KeyError(f"a genome of space {genome.space!r} has no entry in table {table.name}")

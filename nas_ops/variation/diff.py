@@ -45,16 +45,16 @@ def genome_diff(parent: Genome, child: Genome) -> dict[str, list[str]]:
         if nid not in pids:
             continue
         old, new = parent.node(nid), child.node(nid)
-        if old == new:
+        if old is new or old == new:  # records are shared between genomes more often than not
             continue
         if (isinstance(old, OutputNode) and isinstance(new, OutputNode)
                 and dataclasses.replace(old, loss_weight=new.loss_weight) == new):
             hyper.append(f"loss_weight.{nid}")
         else:
             changed.append(nid)
-    for f in dataclasses.fields(parent.hyper):
-        if getattr(parent.hyper, f.name) != getattr(child.hyper, f.name):
-            hyper.append(f.name)
+    if parent.hyper != child.hyper:
+        hyper += [f.name for f in dataclasses.fields(parent.hyper)
+                  if getattr(parent.hyper, f.name) != getattr(child.hyper, f.name)]
     pedges, cedges = set(parent.edges), set(child.edges)
     return {
         "nodes_added": [n for n in child.node_ids if n not in pids],

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from nas_ops.genome.genome import Genome
@@ -105,6 +106,20 @@ def resolve(child: Genome, cid: str, parents: Sequence[Genome], hint: NetInherit
     return NetInheritance(hint.parent, hint.source, mode, lmap, hint.transforms)
 
 
+@lru_cache(maxsize=1024)
+def _whole(parent: int, net_id: str, layers: int) -> NetInheritance:
+    return NetInheritance(parent, net_id, "full", tuple(range(layers)))
+
+
+def _unchanged(parent: Genome, child: Genome, net: NetworkNode) -> bool:
+    """Whether ``parent`` has ``net`` itself (the very record) reading the very same records."""
+    if not parent.has_node(net.id) or parent.node(net.id) is not net:
+        return False
+    preds = child.predecessors(net.id)
+    return parent.predecessors(net.id) == preds and all(
+        parent.node(p) is child.node(p) for p in preds)
+
+
 def inheritance_map(parents: Sequence[Genome], child: Genome, index: int,
                     hints: dict[str, NetInheritance] | None = None) -> InheritanceMap:
     """Child ``index``'s map: hinted entries, else the same network id of parent ``index``."""
@@ -112,6 +127,9 @@ def inheritance_map(parents: Sequence[Genome], child: Genome, index: int,
     out: InheritanceMap = {}
     for net in child.networks:
         hint = (hints or {}).get(net.id)
+        if hint is None and _unchanged(parents[pi], child, net):  # resolve's common case
+            out[net.id] = _whole(pi, net.id, len(net.layers))
+            continue
         if hint is None:
             has = parents[pi].has_node(net.id) and isinstance(parents[pi].node(net.id),
                                                               NetworkNode)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +87,19 @@ def test_the_backend_imports_no_torch(tmp_path: Path) -> None:
                          cwd=tmp_path, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["ok", "False"]
+
+
+def test_the_coordinators_genome_object_gives_the_same_record_and_never_travels() -> None:
+    genome = nbgraph_space.build("cora", (0, 0, 1, 2), ("gat", "gcn", "skip", "sage"))
+    plain = _request(genome, "nbgraph", dataset="cora")
+    carried = dataclasses.replace(plain, genome_object=genome)
+    assert carried == plain and "genome_object" not in carried.to_dict()
+    assert EvalRequest.from_dict(carried.to_dict()) == plain
+    assert pickle.loads(pickle.dumps(carried)).genome_object is None  # a process boundary
+    with_object, parsed = _one(carried), _one(plain)
+    assert dataclasses.replace(with_object, wall_time_s=0.0) == dataclasses.replace(
+        parsed, wall_time_s=0.0)
+    # the object is what is looked up: a proteins genome under a cora dict fails as such
+    other = nbgraph_space.build("proteins", (0, 0, 1, 2), ("gcn",) * 4)
+    rec = _one(dataclasses.replace(plain, genome_object=other))
+    assert rec.status == "failed" and "the genome is an architecture for proteins" in rec.error

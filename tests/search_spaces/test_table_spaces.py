@@ -4,6 +4,7 @@ rule, isomorphic architectures sharing a key and a canonical genome, uniform sam
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections import Counter
 from types import SimpleNamespace
 
@@ -128,3 +129,18 @@ def test_the_store_of_built_genomes_is_bounded(monkeypatch: pytest.MonkeyPatch) 
     nb201_space.build("cifar10", (nb201.OPS[3],) * 6)  # full: cleared, then this one kept
     assert len(_table._BUILT) == 1
     assert nb201_space.build("cifar10", (nb201.OPS[0],) * 6) is not cells[0]
+
+
+def test_topological_reads_every_raw_link_as_the_built_genome_does() -> None:
+    from search_spaces import _table
+
+    ops = ("gcn", "gat", "sage", "skip")
+    for link in itertools.product(range(5), repeat=4):  # every node may read any value
+        genome = nbgraph_space.build("cora", link, ops)
+        try:
+            want = nbgraph_space.arch_of(genome)
+        except GenomeError:  # a node reading itself, or a cycle
+            want = None
+        assert nbgraph_space.topological(link, ops) == want, link
+    assert nbgraph_space.topological((2, 1, 0, 0), ops) is None  # n0 <-> n1
+    _table.forget_interned()
