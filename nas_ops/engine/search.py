@@ -211,8 +211,9 @@ class Search:
         told = self.archive.told
         while self._loop is not None and not self.finished and not self._queued \
                 and not self._waiting:
-            # what the plan writes up to its next step commits at once: a kill inside leaves
-            # the ledger at the last step, which a resumed run replays exactly
+            # what the plan writes up to its next step commits at once (with steps before it,
+            # when held): a kill inside leaves the ledger at a step's end, which a resumed run
+            # replays exactly
             with self.ledger.transaction(self._hold_s):
                 try:
                     step = next(self._loop)
