@@ -19,7 +19,7 @@ from nas_ops.tables import nbgraph as nbgraph_table
 from nas_ops.variation import Operator, VariationContext, register_operator
 from search_spaces import nb201, nbgraph
 
-Arch = tuple[tuple[int, ...], tuple[str, ...]]
+Arch = nbgraph.Arch
 
 
 def _nbgraph_child(dataset: str, link: Sequence[int], ops: Sequence[str]) -> Genome:

@@ -115,7 +115,9 @@ def op_node(node_id: str, op: str) -> NetworkNode:
 
 
 _BUILT: dict[tuple, Genome] = {}
-MAX_INTERNED = 1 << 17  # genomes kept per process (the largest table has 26,206 entries)
+# genomes kept per process: the largest table has 26,206 entries; about 5 KB each with what
+# a search keeps on them, so at most some 170 MB
+MAX_INTERNED = 1 << 15
 
 
 def interned(key: tuple, build: Callable[[], Genome]) -> Genome:

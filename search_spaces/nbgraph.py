@@ -74,11 +74,13 @@ def _arch_of(genome: Genome) -> tuple[tuple[int, ...], tuple[str, ...]]:
 def topological(link: Sequence[int], ops: Sequence[str]) -> Arch | None:
     """``arch_of(build(dataset, link, ops))`` without building the genome, for a ``link`` whose
     entries may read any node (``j`` > 0: node ``j - 1``); None when the nodes read each other in
-    a cycle (the genome is then no cell, and :func:`arch_of` says why). Positions follow the
-    genome's topological order, ties broken by node index as :attr:`Genome.topological_order`
-    breaks them by declaration."""
+    a cycle or read a node that does not exist (the genome is then no cell, and :func:`arch_of`
+    says why). Positions follow the genome's topological order, ties broken by node index as
+    :attr:`Genome.topological_order` breaks them by declaration."""
     readers: list[list[int]] = [[] for _ in range(len(ops) + 1)]  # value -> nodes reading it
     for node, source in enumerate(link):
+        if not 0 <= source <= len(ops):
+            return None
         readers[source].append(node)
     ready, order = [0], []  # values by rank: 0 the input, node + 1 a node
     while ready:

@@ -143,4 +143,5 @@ def test_topological_reads_every_raw_link_as_the_built_genome_does() -> None:
             want = None
         assert nbgraph_space.topological(link, ops) == want, link
     assert nbgraph_space.topological((2, 1, 0, 0), ops) is None  # n0 <-> n1
+    assert nbgraph_space.topological((0, 5, 0, 0), ops) is None  # no node 4
     _table.forget_interned()
