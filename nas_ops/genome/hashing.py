@@ -55,12 +55,17 @@ def structural_hash(genome: Genome) -> str:
             succ_slots[src].append((k, f"@{slot}"))
     labels = [_label_digest(genome, nid) for nid in ids]
     history = sorted(labels)
-    blake2b = hashlib.blake2b
+    blake2b, join = hashlib.blake2b, ",".join
     for _ in range(_ROUNDS):
-        labels = [blake2b("|".join((
-            labels[k], ",".join([labels[p] for p in preds[k]]),
-            ",".join(sorted([labels[s] + slot for s, slot in succ_slots[k]])))).encode(),
-            digest_size=16).hexdigest() for k in range(len(ids))]
+        relabelled = []
+        for k, sources in enumerate(preds):  # one predecessor or successor: no join, no sort
+            into = labels[sources[0]] if len(sources) == 1 else join([labels[p] for p in sources])
+            slots = succ_slots[k]
+            out = (labels[slots[0][0]] + slots[0][1] if len(slots) == 1
+                   else join(sorted([labels[s] + slot for s, slot in slots])))
+            relabelled.append(blake2b(f"{labels[k]}|{into}|{out}".encode(),
+                                      digest_size=16).hexdigest())
+        labels = relabelled
         history += sorted(labels)
     h = genome.hyper
     return _digest(f"{'.'.join(history)}|{h.learning_rate!r}|{h.batch_size}|{h.optimizer}|"

@@ -13,12 +13,18 @@ SCHEMA_VERSION = 1
 
 
 def to_dict(genome: Genome) -> dict[str, Any]:
+    return {**_head(genome), **_structure(genome)}
+
+
+def _head(genome: Genome) -> dict[str, Any]:
+    """The schema, space and lineage: the fields that come first."""
+    return {"schema": SCHEMA_VERSION, "space": genome.space, "uid": genome.uid,
+            "parents": list(genome.parents), "operator": genome.operator}
+
+
+def _structure(genome: Genome) -> dict[str, Any]:
+    """Everything but :func:`_head`: what copies with another lineage share."""
     return {
-        "schema": SCHEMA_VERSION,
-        "space": genome.space,
-        "uid": genome.uid,
-        "parents": list(genome.parents),
-        "operator": genome.operator,
         "hyper": {"learning_rate": genome.hyper.learning_rate,
                   "batch_size": genome.hyper.batch_size,
                   "optimizer": genome.hyper.optimizer},
@@ -40,7 +46,13 @@ def _network_dict(net: NetworkNode) -> dict[str, Any]:
 
 
 def to_json(genome: Genome, indent: int | None = None) -> str:
-    return json.dumps(to_dict(genome), indent=indent, sort_keys=indent is not None)
+    """``json.dumps(to_dict(genome))`` (sorted and indented with ``indent``); the structure's
+    text is kept on the (immutable) genome and its lineage copies, only the head is written
+    anew."""
+    if indent is not None:
+        return json.dumps(to_dict(genome), indent=indent, sort_keys=True)
+    tail = genome.kept("_json_structure", lambda g: json.dumps(_structure(g)))
+    return f"{json.dumps(_head(genome))[:-1]}, {tail[1:]}"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
