@@ -63,7 +63,8 @@ class _NBGraphNodeEdit(_TableOperator):
     def _candidates(self, parents: Sequence[Genome], ctx: VariationContext) -> list[str]:
         if not self._editable(parents, ctx):
             return []
-        return [n for n in nbgraph.positions(parents[0]) if self._options_of(parents[0], n)]
+        return list(parents[0].kept(f"_nbgraph_candidates:{self.name}", lambda g: tuple(
+            n for n in nbgraph.positions(g) if self._options_of(g, n))))
 
     def _apply(self, parents: Sequence[Genome], ctx: VariationContext) -> Genome:
         g = parents[0]

@@ -38,7 +38,7 @@ WEIGHTS_DIR = "weights"
 
 def weights_path(run_dir: str | Path, uid: str) -> Path:
     """Where a run keeps the trained weights of ``uid``: ``RUN_DIR/weights/<uid>.pt``."""
-    return Path(run_dir) / WEIGHTS_DIR / f"{uid}.pt"
+    return Path(run_dir, WEIGHTS_DIR, f"{uid}.pt")
 
 
 @dataclass(frozen=True)
