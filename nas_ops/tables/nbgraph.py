@@ -14,6 +14,7 @@ A test checks it against the package on every (link, ops) the package accepts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from nas_ops.errors import GenomeError
 
@@ -119,11 +120,22 @@ def _sort_equal_parts(link: tuple[int, ...], ops: list[str]) -> list[str]:
 
 
 def canonical(link: Sequence[int], ops: Sequence[str]) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """The canonical (link, ops) of an architecture: the one its table entry is keyed by."""
+    """The canonical (link, ops) of an architecture: the one its table entry is keyed by (kept
+    for the last :data:`_KEPT` architectures asked for: a search asks for the same ones over and
+    over; an invalid one is refused every time)."""
+    return _canonical(tuple(link), tuple(ops))
+
+
+_KEPT = 1 << 16
+
+
+@lru_cache(maxsize=_KEPT)
+def _canonical(link: tuple[int, ...], ops: tuple[str, ...]) -> tuple[tuple[int, ...],
+                                                                     tuple[str, ...]]:
     check_arch(link, ops)
-    relabel = _RELABEL.get(tuple(link))
+    relabel = _RELABEL.get(link)
     if relabel is not None:
-        link, ops = relabel[0], [ops[p] for p in relabel[1]]
+        link, ops = tuple(relabel[0]), tuple(ops[p] for p in relabel[1])
     moved_link, moved_ops = _move_skips(list(link), list(ops))
     final = tuple(moved_link)
     if final not in LINKS:
