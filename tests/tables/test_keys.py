@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
+from nas_ops.errors import GenomeError
 from nas_ops.genome import from_json, structural_hash, to_json, validate
 from nas_ops.spaces import get_space
 from nas_ops.tables import get_table, nb201, nbgraph
@@ -89,3 +90,12 @@ def test_every_nbgraph_key_through_a_genome_and_back() -> None:
 @pytest.mark.slow
 def test_every_nb201_key_through_a_genome_and_back() -> None:
     _walk("nb201", "cifar10")
+
+
+def test_a_kept_canonical_form_is_the_same_for_lists_and_an_invalid_one_fails_each_time() -> None:
+    link, ops = [0, 0, 0, 2], ["gat", "gcn", "gin", "sage"]  # relabelled, as lists
+    assert nbgraph.canonical(link, ops) == nbgraph.canonical(tuple(link), tuple(ops))
+    assert nbgraph.canonical(link, ops) == ((0, 0, 0, 1), ("gcn", "gat", "gin", "sage"))
+    for _ in range(2):  # a refusal is not kept: every call says why
+        with pytest.raises(GenomeError, match="only skip operations"):
+            nbgraph.canonical((0, 0, 0, 0), ("skip",) * 4)
