@@ -189,7 +189,6 @@ class Search:
             with fewer_collections():
                 self._run_loop()
         finally:
-            self._hold_s = 0.0
             self.close()
         return unless_all_failed(self.summary())
 

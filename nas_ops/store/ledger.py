@@ -200,8 +200,7 @@ class Ledger:
 
     def close(self) -> None:
         if hasattr(self, "db"):
-            if self._held_since is not None and self._depth == 0:
-                self.commit()  # the blocks held ended well
+            self.commit()  # the blocks held, if any, ended well
             self.db.close()
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)

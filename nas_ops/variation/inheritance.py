@@ -85,27 +85,6 @@ def _mode(child: Genome, cid: str, parent: Genome, pid: str, lmap: tuple[int | N
     return "full" if same and not widened else "partial"
 
 
-def resolve(child: Genome, cid: str, parents: Sequence[Genome], hint: NetInheritance) -> \
-        NetInheritance:
-    """Fill in the layer map (by position unless given) and the mode of one entry."""
-    if hint.source is None or hint.parent is None:
-        return fresh()
-    parent = parents[hint.parent]
-    if (hint.layer_map is None and not hint.transforms and hint.source == cid
-            and parent.network(cid) is child.network(cid)
-            and parent.predecessors(cid) == child.predecessors(cid)
-            and all(parent.node(p) is child.node(p) for p in child.predecessors(cid))):
-        # the very same record reading the very same, unchanged inputs (the common case)
-        n = len(child.network(cid).layers)
-        return NetInheritance(hint.parent, cid, hint.mode or "full", tuple(range(n)))
-    n_parent = len(parent.network(hint.source).layers)
-    lmap = hint.layer_map
-    if lmap is None:
-        lmap = tuple(j if j < n_parent else None for j in range(len(child.network(cid).layers)))
-    mode = hint.mode or _mode(child, cid, parent, hint.source, lmap, hint.transforms)
-    return NetInheritance(hint.parent, hint.source, mode, lmap, hint.transforms)
-
-
 @lru_cache(maxsize=1024)
 def _whole(parent: int, net_id: str, layers: int) -> NetInheritance:
     return NetInheritance(parent, net_id, "full", tuple(range(layers)))
@@ -118,6 +97,24 @@ def _unchanged(parent: Genome, child: Genome, net: NetworkNode) -> bool:
     preds = child.predecessors(net.id)
     return parent.predecessors(net.id) == preds and all(
         parent.node(p) is child.node(p) for p in preds)
+
+
+def resolve(child: Genome, cid: str, parents: Sequence[Genome], hint: NetInheritance) -> \
+        NetInheritance:
+    """Fill in the layer map (by position unless given) and the mode of one entry."""
+    if hint.source is None or hint.parent is None:
+        return fresh()
+    parent = parents[hint.parent]
+    if (hint.layer_map is None and not hint.transforms and hint.source == cid
+            and _unchanged(parent, child, child.network(cid))):  # the common case
+        n = len(child.network(cid).layers)
+        return NetInheritance(hint.parent, cid, hint.mode or "full", tuple(range(n)))
+    n_parent = len(parent.network(hint.source).layers)
+    lmap = hint.layer_map
+    if lmap is None:
+        lmap = tuple(j if j < n_parent else None for j in range(len(child.network(cid).layers)))
+    mode = hint.mode or _mode(child, cid, parent, hint.source, lmap, hint.transforms)
+    return NetInheritance(hint.parent, hint.source, mode, lmap, hint.transforms)
 
 
 def inheritance_map(parents: Sequence[Genome], child: Genome, index: int,
